@@ -1,0 +1,16 @@
+"""xlaish: a tracing compiler for numerical Python.
+
+Put ``@xlaish.jit`` on ordinary NumPy code; it is traced into a typed SSA IR,
+optimised and fused, and compiled to native kernels.
+"""
+from .errors import (XlaishError, TraceError, ConcretizationError, ShapeError, UnsupportedError,
+                     IRError, CheckError)
+from .jit import jit, make_ir, disable_jit, JitFunction, Lowered
+from .trace.tracing import ShapeDtype
+from . import numpy, special
+
+__version__ = "0.1.0"
+
+__all__ = ["jit", "make_ir", "disable_jit", "JitFunction", "Lowered", "ShapeDtype", "numpy",
+           "special", "XlaishError", "TraceError", "ConcretizationError", "ShapeError",
+           "UnsupportedError", "IRError", "CheckError", "__version__"]

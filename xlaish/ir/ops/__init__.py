@@ -1,0 +1,12 @@
+"""Every op's definition. Importing this package registers them all.
+
+| module           | ops |
+|------------------|-----|
+| ``elementwise``  | the unary/binary table (NumPy ufuncs + erf, erfc, expit), ``select``, ``astype`` |
+| ``reduction``    | sum, prod, max, min, any, all, argmax, argmin |
+| ``shape``        | reshape, transpose, broadcast_to, slice, concatenate |
+| ``creation``     | constant, iota |
+| ``linalg``       | matmul |
+| ``region``       | fused (and later cond, while) |
+"""
+from . import elementwise, reduction, shape, creation, linalg, region  # noqa: F401

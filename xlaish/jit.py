@@ -1,0 +1,142 @@
+"""``jit``, ``make_ir``, ``disable_jit``: the user's entry points.
+
+A ``JitFunction`` traces its Python function once per signature (pytree
+structure, leaf shapes/dtypes/weak-ness, static argument values), runs the
+pass pipeline, compiles with the backend for ``device`` and caches the
+executable in memory. ``lower(*args)`` exposes every stage for inspection.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+import numpy as np
+
+from .trace import pytree
+from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
+
+_disabled = threading.local()
+
+
+@contextlib.contextmanager
+def disable_jit():
+    """Run jitted functions as plain Python/NumPy inside this block (for print and pdb)."""
+    prev = getattr(_disabled, "on", False)
+    _disabled.on = True
+    try:
+        yield
+    finally:
+        _disabled.on = prev
+
+
+def jit_disabled() -> bool:
+    return getattr(_disabled, "on", False)
+
+
+class Lowered:
+    """One signature of a jitted function at every stage: traced IR, optimised IR, kernels."""
+
+    def __init__(self, traced: Traced, optimized, executable, options):
+        self.traced = traced
+        self.optimized = optimized
+        self.executable = executable
+        self.options = options
+
+    def as_text(self, stage: str = "optimized") -> str:
+        if stage == "traced":
+            return str(self.traced.function)
+        if stage == "optimized":
+            return str(self.optimized)
+        raise ValueError(f"unknown stage {stage!r} (traced | optimized)")
+
+    def fusion_report(self):
+        from .passes.report import fusion_report
+        return fusion_report(self.optimized, unfused=self.traced.function)
+
+    def __str__(self):
+        return self.as_text()
+
+
+def _to_array(x, spec):
+    if isinstance(x, np.ndarray):
+        return x
+    return np.asarray(x, dtype=spec.type.dtype)
+
+
+def _result(a, weak):
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return a[()]
+    return a
+
+
+class JitFunction:
+    def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
+                 device="cpu"):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.argspec = ArgSpec(fun, static_argnums, static_argnames)
+        if device not in ("cpu", "cuda", "interpreter"):
+            raise ValueError(f"unknown device {device!r} (cpu | cuda | interpreter)")
+        self.options = {"fuse": bool(fuse), "passes": tuple(passes) if passes is not None else None,
+                        "device": device}
+        self._cache: dict = {}
+
+    def _key(self, args, kwargs):
+        dyn, static = self.argspec.split(args, kwargs)
+        leaves, tree = pytree.flatten(dyn)
+        specs = tuple(leaf_spec(x) for x in leaves)
+        return (tree, specs, static), dyn, static, leaves, specs
+
+    def _compile(self, dyn, static) -> Lowered:
+        from .compiler import compile_traced
+        traced = trace(self.argspec, dyn, static)
+        optimized, exe = compile_traced(traced.function, self.options)
+        return Lowered(traced, optimized, exe, self.options)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        key, dyn, static, _, _ = self._key(args, kwargs)
+        low = self._cache.get(key)
+        if low is None:
+            low = self._cache[key] = self._compile(dyn, static)
+        return low
+
+    def __call__(self, *args, **kwargs):
+        if jit_disabled():
+            return self.fun(*args, **kwargs)
+        from .trace import context
+        if context.current() is not None:  # jit inside jit: inline
+            return self.fun(*args, **kwargs)
+        key, dyn, static, leaves, specs = self._key(args, kwargs)
+        low = self._cache.get(key)
+        if low is None:
+            low = self._cache[key] = self._compile(dyn, static)
+        outs = low.executable([_to_array(x, s) for x, s in zip(leaves, specs)])
+        t = low.traced
+        return pytree.unflatten(t.out_tree, [_result(o, w) for o, w in zip(outs, t.out_weak)])
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+
+def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu"):
+    """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``."""
+    if fun is None:
+        return lambda f: JitFunction(f, static_argnums, static_argnames, fuse, passes, device)
+    return JitFunction(fun, static_argnums, static_argnames, fuse, passes, device)
+
+
+def make_ir(fun, *, static_argnums=(), static_argnames=()):
+    """``make_ir(f)(*args)`` -> the traced IR ``Function`` (prints as text)."""
+    spec = ArgSpec(fun, static_argnums, static_argnames)
+
+    def traced(*args, **kwargs):
+        dyn, static = spec.split(args, kwargs)
+        return trace(spec, dyn, static).function
+
+    return traced
+
+

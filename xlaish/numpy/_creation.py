@@ -1,0 +1,123 @@
+"""Array creation. Inside a trace these emit a scalar constant broadcast to the
+shape (or an ``iota``), never a materialised array; outside they are NumPy's."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes
+from ..trace import context
+from ..trace.bind import cast, const, emit1, wrap
+from ..trace.tracer import Tracer
+from . import _ufuncs
+from ._shape import _norm_shape, broadcast_to, where
+
+
+def _tracing():
+    return context.current() is not None
+
+
+def _full(shape, value, dtype):
+    with context.located():
+        dt = dtypes.canonical(dtype)
+    shape = _norm_shape(shape)
+    if isinstance(value, Tracer):
+        return broadcast_to(value.astype(dt), shape)
+    return broadcast_to(wrap(const(np.asarray(value).astype(dt))), shape)
+
+
+def zeros(shape, dtype=float, order="C", **kw):
+    if not _tracing():
+        return np.zeros(shape, dtype, order, **kw)
+    return _full(shape, 0, dtype)
+
+
+def ones(shape, dtype=float, order="C", **kw):
+    if not _tracing():
+        return np.ones(shape, dtype, order, **kw)
+    return _full(shape, 1, dtype)
+
+
+empty = zeros
+
+
+def full(shape, fill_value, dtype=None, order="C", **kw):
+    if not _tracing():
+        return np.full(shape, fill_value, dtype, order, **kw)
+    if dtype is None:
+        dtype = fill_value.dtype if isinstance(fill_value, Tracer) else np.asarray(fill_value).dtype
+    return _full(shape, fill_value, dtype)
+
+
+def _like(fn_np, value):
+    def f(a, dtype=None, order="K", subok=True, shape=None, **kw):
+        if not isinstance(a, Tracer):
+            return fn_np(a, dtype=dtype, order=order, subok=subok, shape=shape, **kw)
+        return _full(shape if shape is not None else a.shape, value, dtype or a.dtype)
+    return f
+
+
+zeros_like = _like(np.zeros_like, 0)
+ones_like = _like(np.ones_like, 1)
+empty_like = zeros_like
+
+
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
+    if not isinstance(a, Tracer):
+        return np.full_like(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape, **kw)
+    return _full(shape if shape is not None else a.shape, fill_value, dtype or a.dtype)
+
+
+def arange(start, stop=None, step=None, dtype=None, **kw):
+    if not _tracing():
+        return np.arange(start, stop, step, dtype=dtype, **kw)
+    if any(isinstance(v, Tracer) for v in (start, stop, step)):
+        raise context.with_location(TypeError(
+            "arange needs concrete (Python) bounds: its length is part of the array's type"))
+    if dtype is None:
+        dtype = np.arange(start, stop, step).dtype if stop is not None or step is not None \
+            else np.arange(start).dtype
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    n = max(int(math.ceil((stop - start) / step)), 0)
+    dt = dtypes.canonical(dtype)
+    if dt.kind in "iu" and all(float(v).is_integer() for v in (start, step)):
+        idx = wrap(emit1("iota", [], {"shape": (n,), "dtype": dt, "axis": 0}))
+        return _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, int(step)), int(start)).astype(dt)
+    idx = wrap(emit1("iota", [], {"shape": (n,), "dtype": np.dtype(np.float64), "axis": 0}))
+    r = _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, float(step)), float(start))
+    return r.astype(dt)
+
+
+def eye(N, M=None, k=0, dtype=float, order="C", **kw):
+    if not _tracing():
+        return np.eye(N, M, k, dtype, order, **kw)
+    M = N if M is None else M
+    dt = dtypes.canonical(dtype)
+    rows = wrap(emit1("iota", [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 0}))
+    cols = wrap(emit1("iota", [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 1}))
+    on = _ufuncs.FUNCS["equal"](_ufuncs.FUNCS["add"](rows, int(k)), cols)
+    return wrap(emit1("select", [on.value, const(np.asarray(1, dt)), const(np.asarray(0, dt))]))
+
+
+def identity(n, dtype=float, **kw):
+    return eye(n, dtype=dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if not _tracing() or retstep or axis != 0:
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    div = (num - 1) if endpoint else num
+    step = (stop - start) / div if div > 0 else 0.0
+    idx = wrap(emit1("iota", [], {"shape": (num,), "dtype": np.dtype(np.float64), "axis": 0}))
+    r = _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, float(step)), float(start))
+    if endpoint and num > 1:
+        last = wrap(emit1("iota", [], {"shape": (num,), "dtype": np.dtype(np.int64), "axis": 0}))
+        r = where(_ufuncs.FUNCS["equal"](last, num - 1), float(stop), r)
+    return r.astype(dtypes.canonical(dtype or np.float64))
+
+
+__all__ = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+           "arange", "eye", "identity", "linspace"]

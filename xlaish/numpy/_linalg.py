@@ -1,0 +1,61 @@
+"""matmul / dot / @ with NumPy's rules."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..trace import context
+from ..trace.bind import any_tracer, emit1, promote, to_value, unsupported, wrap
+from . import _ufuncs
+
+
+def _ndim(x):
+    return x.ndim if hasattr(x, "ndim") else np.ndim(x)
+
+
+def matmul(x1, x2, out=None, **kwargs):
+    if not any_tracer((x1, x2)):
+        return np.matmul(x1, x2, out=out, **kwargs)
+    if out is not None or kwargs:
+        raise unsupported("matmul: keyword arguments are not supported on traced arrays")
+    dt = promote(x1, x2)
+    a, b = to_value(x1, dt), to_value(x2, dt)
+    if a.type.ndim == 0 or b.type.ndim == 0:
+        raise context.with_location(ValueError(
+            "matmul: Input operand does not have enough dimensions (0-d operand; use * instead)"))
+    return wrap(emit1("matmul", [a, b]))
+
+
+def dot(a, b, out=None):
+    if not any_tracer((a, b)):
+        return np.dot(a, b, out=out)
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return _ufuncs.FUNCS["multiply"](a, b)
+    if nb <= 2 and (na <= 2 or nb == 1):
+        return matmul(a, b)
+    raise unsupported("dot of arrays with more than 2 dimensions (use matmul or einsum-free reshapes)")
+
+
+def vdot(a, b):
+    from ._reductions import sum
+    from ._shape import ravel
+    return sum(_ufuncs.FUNCS["multiply"](ravel(a), ravel(b)))
+
+
+def inner(a, b):
+    if not any_tracer((a, b)):
+        return np.inner(a, b)
+    from ._shape import swapaxes
+    if _ndim(b) <= 1:
+        return dot(a, b)
+    return matmul(a, swapaxes(b, -1, -2))
+
+
+def outer(a, b, out=None):
+    if not any_tracer((a, b)):
+        return np.outer(a, b, out=out)
+    from ._shape import ravel, reshape
+    return _ufuncs.FUNCS["multiply"](reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+__all__ = ["matmul", "dot", "vdot", "inner", "outer"]

@@ -1,0 +1,1 @@
+"""Runtime: executables that run a compiled program, and their caches."""

@@ -1,0 +1,199 @@
+"""``Tracer``: a stand-in for an array while a function is traced.
+
+It carries an IR ``Value`` (shape and dtype are static) and overloads every
+operator, NumPy's ``__array_ufunc__`` and ``__array_function__``, so plain
+NumPy code builds IR. ``weak`` is ``int``/``float`` for values that came from
+Python scalars (NumPy 2's weak promotion), else ``None``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConcretizationError, UnsupportedError
+from . import context
+
+
+def _xnp():
+    from .. import numpy as xnp
+    return xnp
+
+
+def _bin(name, reflected=False):
+    if reflected:
+        def op(self, other):
+            return getattr(_xnp(), name)(other, self)
+    else:
+        def op(self, other):
+            return getattr(_xnp(), name)(self, other)
+    op.__name__ = name
+    return op
+
+
+def _inplace(name):
+    def op(self, other):
+        out = getattr(_xnp(), name)(self, other)
+        if out.shape != self.shape:
+            raise context.with_location(ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match the "
+                f"broadcast shape {out.shape}"))
+        if out.dtype != self.dtype:
+            if not np.can_cast(out.dtype, self.dtype, "same_kind"):
+                raise context.with_location(TypeError(
+                    f"Cannot cast ufunc '{name}' output from {out.dtype} to {self.dtype} with "
+                    f"casting rule 'same_kind'"))
+            out = out.astype(self.dtype)
+        return out
+    return op
+
+
+_CONCRETE_HINT = ("use xlaish.numpy.where(cond, a, b) for an elementwise choice, or "
+                  "xlaish.cond / xlaish.while_loop for control flow on traced values; or mark the "
+                  "argument static with static_argnums")
+
+
+class Tracer:
+    __slots__ = ("value", "trace", "weak")
+    __array_priority__ = 1000
+    __hash__ = None
+
+    def __init__(self, value, trace, weak=None):
+        self.value = value
+        self.trace = trace
+        self.weak = weak
+
+    # static facts -------------------------------------------------------------
+    shape = property(lambda self: self.value.type.shape)
+    dtype = property(lambda self: self.value.type.dtype)
+    ndim = property(lambda self: len(self.value.type.shape))
+    size = property(lambda self: self.value.type.size)
+    itemsize = property(lambda self: self.value.type.dtype.itemsize)
+    nbytes = property(lambda self: self.value.type.nbytes)
+    T = property(lambda self: _xnp().transpose(self))
+    mT = property(lambda self: _xnp().swapaxes(self, -1, -2))
+
+    def __repr__(self):
+        return f"Tracer<{self.value.type}{', weak' if self.weak else ''}>"
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    # no concrete values at trace time --------------------------------------------
+    def _concrete(self, what):
+        raise context.with_location(ConcretizationError(
+            f"{what} of a traced array {self.value.type} is not known while tracing; {_CONCRETE_HINT}"))
+
+    def __bool__(self):
+        self._concrete("the truth value")
+
+    def __float__(self):
+        self._concrete("float()")
+
+    def __int__(self):
+        self._concrete("int()")
+
+    def __index__(self):
+        self._concrete("using it as an index: the value")
+
+    def __complex__(self):
+        self._concrete("complex()")
+
+    def __array__(self, *args, **kwargs):
+        self._concrete("converting it to a NumPy array: the value")
+
+    def item(self, *args):
+        self._concrete("item()")
+
+    def tolist(self):
+        self._concrete("tolist()")
+
+    # operators -------------------------------------------------------------------
+    __add__, __radd__, __iadd__ = _bin("add"), _bin("add", True), _inplace("add")
+    __sub__, __rsub__, __isub__ = _bin("subtract"), _bin("subtract", True), _inplace("subtract")
+    __mul__, __rmul__, __imul__ = _bin("multiply"), _bin("multiply", True), _inplace("multiply")
+    __truediv__, __rtruediv__, __itruediv__ = _bin("divide"), _bin("divide", True), _inplace("divide")
+    __floordiv__, __rfloordiv__, __ifloordiv__ = (_bin("floor_divide"), _bin("floor_divide", True),
+                                                  _inplace("floor_divide"))
+    __mod__, __rmod__, __imod__ = _bin("remainder"), _bin("remainder", True), _inplace("remainder")
+    __pow__, __rpow__, __ipow__ = _bin("power"), _bin("power", True), _inplace("power")
+    __matmul__, __rmatmul__ = _bin("matmul"), _bin("matmul", True)
+    __and__, __rand__, __iand__ = _bin("bitwise_and"), _bin("bitwise_and", True), _inplace("bitwise_and")
+    __or__, __ror__, __ior__ = _bin("bitwise_or"), _bin("bitwise_or", True), _inplace("bitwise_or")
+    __xor__, __rxor__, __ixor__ = _bin("bitwise_xor"), _bin("bitwise_xor", True), _inplace("bitwise_xor")
+    __lshift__, __rlshift__, __ilshift__ = (_bin("left_shift"), _bin("left_shift", True),
+                                            _inplace("left_shift"))
+    __rshift__, __rrshift__, __irshift__ = (_bin("right_shift"), _bin("right_shift", True),
+                                            _inplace("right_shift"))
+    __eq__, __ne__ = _bin("equal"), _bin("not_equal")
+    __lt__, __le__ = _bin("less"), _bin("less_equal")
+    __gt__, __ge__ = _bin("greater"), _bin("greater_equal")
+
+    def __neg__(self):
+        return _xnp().negative(self)
+
+    def __pos__(self):
+        return _xnp().positive(self)
+
+    def __abs__(self):
+        return _xnp().abs(self)
+
+    def __invert__(self):
+        return _xnp().invert(self)
+
+    def __divmod__(self, other):
+        return _xnp().floor_divide(self, other), _xnp().remainder(self, other)
+
+    def __getitem__(self, key):
+        return _xnp()._getitem(self, key)
+
+    def __setitem__(self, key, value):
+        raise context.with_location(UnsupportedError(
+            "in-place assignment to a traced array is not supported; build a new array "
+            "(xlaish.numpy.where, concatenate) instead"))
+
+    # methods -----------------------------------------------------------------------
+    def astype(self, dtype, copy=True):
+        return _xnp().astype(self, dtype)
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return _xnp().reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return _xnp().transpose(self, axes or None)
+
+    def ravel(self):
+        return _xnp().ravel(self)
+
+    def flatten(self):
+        return _xnp().ravel(self)
+
+    def copy(self):
+        return self
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _xnp()._array_function(func, args, kwargs)
+
+
+def _method(name):
+    def m(self, *args, **kwargs):
+        return getattr(_xnp(), name)(self, *args, **kwargs)
+    m.__name__ = name
+    return m
+
+
+for _m in ("sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all",
+           "squeeze", "swapaxes", "clip", "round", "dot"):
+    setattr(Tracer, _m, _method(_m))

@@ -1,0 +1,157 @@
+"""Turning a Python function plus example arguments into a ``Function``.
+
+``Signature`` is everything a compiled program depends on besides the code:
+the pytree structure of the dynamic arguments, each leaf's shape, dtype and
+weak-ness, and the static arguments' values.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import UnsupportedError
+from ..ir.types import TensorType
+from . import context, pytree
+from .bind import to_value
+from .tracer import Tracer
+
+
+@dataclass(frozen=True)
+class LeafSpec:
+    type: TensorType
+    weak: type | None = None
+
+    def __str__(self):
+        return f"{self.type}{' (weak)' if self.weak else ''}"
+
+
+@dataclass(frozen=True)
+class ShapeDtype:
+    """An argument described by shape and dtype only (for ``lower``/AOT export)."""
+    shape: tuple
+    dtype: object
+
+    def __init__(self, shape, dtype):
+        object.__setattr__(self, "shape", tuple(int(s) for s in shape))
+        object.__setattr__(self, "dtype", dtypes.canonical(dtype))
+
+
+def leaf_spec(x) -> LeafSpec:
+    if isinstance(x, ShapeDtype):
+        return LeafSpec(TensorType(x.shape, x.dtype))
+    w = dtypes.weak_type(x)
+    if w is not None:
+        return LeafSpec(TensorType((), dtypes.default_dtype(w)), w)
+    if isinstance(x, Tracer):
+        return LeafSpec(x.value.type, x.weak)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
+                               f"with static_argnums / static_argnames")
+    a = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if a.dtype.kind in "OUSVc":
+        raise UnsupportedError(f"arguments of dtype {a.dtype} are not supported by xlaish "
+                               f"(supported: bool, int8-64, uint8-64, float16/32/64)")
+    return LeafSpec(TensorType(a.shape, dtypes.canonical(a.dtype)))
+
+
+class ArgSpec:
+    """Binds call arguments to the function's parameters and splits static from dynamic."""
+
+    def __init__(self, fun, static_argnums=(), static_argnames=()):
+        self.fun = fun
+        self.name = getattr(fun, "__name__", "fn").replace("<", "").replace(">", "") or "fn"
+        try:
+            self.sig = inspect.signature(fun)
+        except (TypeError, ValueError):
+            self.sig = None
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        if isinstance(static_argnames, str):
+            static_argnames = (static_argnames,)
+        names = list(self.sig.parameters) if self.sig else []
+        self.static = set(static_argnames)
+        for i in static_argnums:
+            if i >= len(names):
+                raise ValueError(f"static_argnums {i} is out of range for {self.name}{self.sig}")
+            self.static.add(names[i])
+
+    def split(self, args, kwargs):
+        """-> (dynamic dict name->value in order, static tuple of (name, value))."""
+        if self.sig is None:
+            dyn = {f"arg{i}": a for i, a in enumerate(args)}
+            dyn.update(kwargs)
+            return dyn, ()
+        try:
+            bound = self.sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.name}{self.sig}: {e}") from None
+        bound.apply_defaults()
+        dyn, static = {}, []
+        for name, val in bound.arguments.items():
+            if name in self.static:
+                try:
+                    hash(val)
+                except TypeError:
+                    raise TypeError(f"static argument '{name}' of {self.name} must be hashable, "
+                                    f"got {type(val).__name__}") from None
+                static.append((name, val))
+            else:
+                dyn[name] = val
+        return dyn, tuple(static)
+
+    def rebuild(self, dyn, static):
+        """Positional/keyword arguments for calling ``fun`` again."""
+        if self.sig is None:
+            return list(dyn.values()), {}
+        values = dict(dyn)
+        values.update(static)
+        args, kwargs = [], {}
+        for name, p in self.sig.parameters.items():
+            if name not in values:
+                continue
+            v = values[name]
+            if p.kind is p.VAR_POSITIONAL:
+                args.extend(v)
+            elif p.kind is p.VAR_KEYWORD:
+                kwargs.update(v)
+            elif p.kind is p.KEYWORD_ONLY:
+                kwargs[name] = v
+            else:
+                args.append(v)
+        return args, kwargs
+
+
+@dataclass
+class Traced:
+    """A traced program: the IR plus how to map Python arguments and results onto it."""
+    function: object
+    in_tree: object
+    out_tree: object
+    in_specs: tuple
+    out_weak: tuple
+
+
+def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
+    leaves, in_tree = pytree.flatten(dyn)
+    specs = tuple(leaf_spec(x) for x in leaves)
+    names = []
+    for key, sub in dyn.items():
+        _, td = pytree.flatten(sub)
+        names += pytree.leaf_paths(td, key)
+    with context.new_trace(argspec.name) as tr:
+        tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
+        args, kwargs = argspec.rebuild(pytree.unflatten(in_tree, tracers), static)
+        out = argspec.fun(*args, **kwargs)
+        out_leaves, out_tree = pytree.flatten(out)
+        results, weak = [], []
+        for o in out_leaves:
+            if isinstance(o, Tracer) and o.trace is not tr:
+                raise UnsupportedError("a traced value escaped from another trace (a closure over a "
+                                       "value of an outer jit is not supported)")
+            results.append(to_value(o))
+            weak.append(o.weak if isinstance(o, Tracer) else dtypes.weak_type(o))
+        fn = tr.builder.build(results)
+    return Traced(fn, in_tree, out_tree, specs, tuple(weak))
