@@ -14,6 +14,7 @@ arrays as ``dense<[[1, 2], [3, 4]] : i64[2,2]>``.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class _Names:
         self.counter = 0
 
     def param(self, v, i):
-        base = v.hint if v.hint and v.hint.replace("_", "a").replace(".", "a").isalnum() \
+        base = v.hint if v.hint and v.hint.isascii() and v.hint.replace("_", "a").replace(".", "a").isalnum() \
             and not v.hint[0].isdigit() else f"arg{i}"
         name, k = base, 1
         while name in self.used:
@@ -93,7 +94,8 @@ def print_function(fn, indent: str = "", locs: bool = False) -> str:
     for i, p in enumerate(fn.params):
         names.param(p, i)
     params = ", ".join(f"{names[p]}: {p.type}" for p in fn.params)
-    lines = [f"{indent}func @{fn.name}({params}) -> {_types(fn.result_types)} {{"]
+    fname = re.sub(r"[^A-Za-z0-9_.]", "_", fn.name) or "fn"  # what the parser reads back
+    lines = [f"{indent}func @{fname}({params}) -> {_types(fn.result_types)} {{"]
     inner = indent + "  "
     for op in fn.ops:
         for r in op.results:

@@ -1,6 +1,7 @@
 """Reductions and the statistics built from them (mean, var, std decompose into primitives)."""
 from __future__ import annotations
 
+import builtins
 import functools
 import math
 
@@ -48,7 +49,7 @@ def _reduce(name, x, axes, keepdims):
 
 
 def _check_nonempty(x, axes, what):
-    if any(x.shape[a] == 0 for a in axes):
+    if builtins.any(x.shape[a] == 0 for a in axes):  # 'any' is shadowed below
         raise context.with_location(ValueError(
             f"zero-size array to reduction operation {what} which has no identity"))
 

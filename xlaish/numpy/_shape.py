@@ -314,6 +314,8 @@ def _getitem(x: Tracer, key):
         n = x.shape[dim]
         if isinstance(k, slice):
             a, b, s = k.indices(n)
+            if len(range(a, b, s)) == 0:  # e.g. x[::-1] of an empty axis gives (-1, -1, -1)
+                a, b, s = 0, 0, 1
             start.append(a), stop.append(b), step.append(s)
             out_shape.append(len(range(a, b, s)))
         else:

@@ -1,6 +1,7 @@
 """The active trace (a stack, per thread) and the user's source location."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -13,6 +14,7 @@ from ..ir.builder import Builder
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NP_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_CONTEXTLIB = contextlib.__file__  # located() re-raises from contextlib's __exit__ frame
 _state = threading.local()
 
 
@@ -47,7 +49,8 @@ def user_location() -> str | None:
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not (fn.startswith(_PKG_DIR) or fn.startswith(_NP_DIR) or fn.startswith("<__array_function__")):
+        if not (fn.startswith(_PKG_DIR) or fn.startswith(_NP_DIR) or fn == _CONTEXTLIB
+                or fn.startswith("<__array_function__")):
             return f"{fn}:{f.f_lineno}"
         f = f.f_back
     return None

@@ -137,9 +137,8 @@ class Traced:
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
     leaves, in_tree = pytree.flatten(dyn)
     specs = tuple(leaf_spec(x) for x in leaves)
-    names = []
-    for key, sub in dyn.items():
-        _, td = pytree.flatten(sub)
+    names = []  # in the leaves' order: flatten sorts the argument names
+    for key, td in zip(in_tree.meta, in_tree.children):
         names += pytree.leaf_paths(td, key)
     with context.new_trace(argspec.name) as tr:
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]

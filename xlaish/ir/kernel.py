@@ -1,0 +1,209 @@
+"""What a ``fused`` region means as a kernel: its loop domain, reduction axes and phases.
+
+This analysis is the contract between fusion (which only forms regions that
+``analyze`` accepts) and the backends (which generate loops from its result).
+
+Kernel kinds:
+
+``map``      elementwise ops over a domain ``D``; every result has shape ``D``.
+``reduce``   reductions, all over the same input shape ``D`` and axes ``R``
+             (``keepdims=True``; the canonicalize pass guarantees it), plus
+             their elementwise producers and consumers. Values are computed
+             per *outer* index (the kept axes). A value *varies* when its
+             shape, right-aligned into ``D``, is not 1 on some reduced axis;
+             varying values are computed in an inner loop over ``R``. The
+             *phase* of a value counts the reductions on its longest input
+             path, so softmax has phases 0 (max), 1 (sum), 2 (outputs): one
+             kernel, three inner loops per row.
+``matmul``   one matmul of region parameters (or views of them) plus an
+             elementwise epilogue on its result.
+``copy``     a standalone data-movement op (concatenate) as its own kernel.
+
+Inside every region: parameters are contiguous buffers; view ops
+(``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
+contiguous chain) may only apply to parameters or to other such views, and
+are read through index arithmetic; every computed value's shape broadcasts
+(right-aligned) into the domain.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .core import Function, Value
+from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
+
+VIEW_OPS = frozenset({"transpose", "slice", "broadcast_to", "reshape"})
+
+
+class NotFusible(Exception):
+    """The region is not a kernel this compiler can generate; the message says why."""
+
+
+@dataclass
+class KernelInfo:
+    kind: str                        # map | reduce | matmul | copy
+    domain: tuple
+    axes: tuple = ()                 # reduced axes (reduce kernels)
+    phase: dict = field(default_factory=dict)     # id(value) -> phase
+    varies: dict = field(default_factory=dict)    # id(value) -> bool (reduce kernels)
+    views: dict = field(default_factory=dict)     # id(view value) -> (param, [view ops])
+    num_phases: int = 1
+    out_alias: dict = field(default_factory=dict)  # id(output) -> computed value it reshapes
+
+    def source(self, v):
+        """The computed value behind a region output (reshapes of outputs are free)."""
+        return self.out_alias.get(id(v), v)
+
+    @property
+    def outer_shape(self):
+        return tuple(d for i, d in enumerate(self.domain) if i not in self.axes)
+
+
+def _fits(shape, domain) -> bool:
+    if len(shape) > len(domain):
+        return False
+    off = len(domain) - len(shape)
+    return all(s == 1 or s == domain[off + i] for i, s in enumerate(shape))
+
+
+def _varies(shape, domain, axes) -> bool:
+    off = len(domain) - len(shape)
+    return any(shape[a - off] != 1 for a in axes if a - off >= 0)
+
+
+def _contiguous_chain(ops) -> bool:
+    return all(op.name == "reshape" for op in ops)
+
+
+def analyze(region: Function) -> KernelInfo:
+    params = {id(p) for p in region.params}
+    views: dict[int, tuple] = {}
+    computed: list = []
+    used = {id(v) for op in region.ops for v in op.operands}
+    out_alias: dict[int, object] = {}
+    for op in region.ops:
+        n = op.name
+        if n in VIEW_OPS and (id(op.operands[0]) in params or id(op.operands[0]) in views):
+            root, chain = views.get(id(op.operands[0]), (op.operands[0], []))
+            chain = chain + [op]
+            if n == "reshape" and not _contiguous_chain(chain):
+                raise NotFusible("reshape of a non-contiguous view is not an affine read")
+            views[id(op.result)] = (root, chain)
+            continue
+        if n == "reshape" and _unit_leading(op):
+            computed.append(op)
+            continue
+        if n == "reshape" and id(op.result) not in used and id(op.operands[0]) not in out_alias:
+            out_alias[id(op.result)] = out_alias.get(id(op.operands[0]), op.operands[0])
+            continue
+        if op.opdef.has(SHAPE):
+            if n == "concatenate" and len(region.ops) == 1:
+                return KernelInfo("copy", op.result.type.shape, views=views)
+            raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
+        if not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
+                or n == "matmul"):
+            raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
+        computed.append(op)
+
+    matmuls = [op for op in computed if op.name == "matmul"]
+    reductions = [op for op in computed if op.opdef.has(REDUCTION)]
+    if matmuls:
+        info = _matmul(region, computed, matmuls, reductions, params, views, out_alias)
+    elif reductions:
+        info = _reduce(region, computed, reductions, views, out_alias)
+    else:
+        info = _map(region, computed, views, out_alias)
+    info.out_alias = out_alias
+    return info
+
+
+def _unit_leading(op) -> bool:
+    """reshape that only adds or drops leading unit dims (keeps right alignment)."""
+    a, b = op.operands[0].type.shape, op.result.type.shape
+    strip = lambda s: s[next((i for i, d in enumerate(s) if d != 1), len(s)):]
+    return strip(a) == strip(b)
+
+
+def _domain_of(shapes):
+    from .ops._rules import broadcast_shapes
+    return broadcast_shapes(*shapes) if shapes else ()
+
+
+def _check_outputs(region, domain, allowed, out_alias):
+    for r in region.results:
+        r = out_alias.get(id(r), r)
+        if r.type.shape not in allowed:
+            raise NotFusible(f"kernel output of shape {r.type.shape} does not match the loop domain "
+                             f"{domain}")
+
+
+def _map(region, computed, views, out_alias) -> KernelInfo:
+    shapes = [op.result.type.shape for op in computed if not op.opdef.has(CREATION)]
+    shapes += [out_alias.get(id(r), r).type.shape for r in region.results]
+    domain = _domain_of(shapes)
+    for op in computed:
+        if not _fits(op.result.type.shape, domain):
+            raise NotFusible(f"value of shape {op.result.type.shape} does not fit domain {domain}")
+    _check_outputs(region, domain, {domain}, out_alias)
+    return KernelInfo("map", domain, views=views, phase={id(op.result): 0 for op in computed})
+
+
+def _matmul(region, computed, matmuls, reductions, params, views, out_alias) -> KernelInfo:
+    if len(matmuls) > 1 or reductions:
+        raise NotFusible("a matmul kernel holds one matmul and an elementwise epilogue only")
+    (mm,) = matmuls
+    for v in mm.operands:
+        if id(v) not in params and id(v) not in views:
+            raise NotFusible("matmul operands must be kernel inputs")
+        if len(v.type.shape) < 2:
+            raise NotFusible("matmul operands must be at least 2-D inside a kernel")
+    domain = mm.result.type.shape
+    for op in computed:
+        if op is mm:
+            continue
+        if not _fits(op.result.type.shape, domain):
+            raise NotFusible("matmul epilogue value does not fit the matmul's shape")
+        if computed.index(op) < computed.index(mm) and not op.opdef.has(CREATION):
+            raise NotFusible("matmul prologue ops are not fused")
+    _check_outputs(region, domain, {domain}, out_alias)
+    return KernelInfo("matmul", domain, views=views)
+
+
+def _reduce(region, computed, reductions, views, out_alias) -> KernelInfo:
+    first = reductions[0]
+    domain = first.operands[0].type.shape
+    axes = tuple(first.attrs["axes"]) if "axes" in first.attrs else (first.attrs["axis"],)
+    for r in reductions:
+        ax = tuple(r.attrs["axes"]) if "axes" in r.attrs else (r.attrs["axis"],)
+        if r.operands[0].type.shape != domain or ax != axes:
+            raise NotFusible("reductions over different shapes or axes need separate kernels")
+        if not r.attrs["keepdims"]:
+            raise NotFusible("reductions inside kernels keep their dims (run canonicalize first)")
+    phase: dict[int, int] = {}
+    varies: dict[int, bool] = {}
+    for op in computed:
+        shape = op.result.type.shape
+        if not _fits(shape, domain):
+            raise NotFusible(f"value of shape {shape} does not fit the reduction domain {domain}")
+        p = max((phase.get(id(v), 0) for v in op.operands), default=0)
+        if op.opdef.has(REDUCTION):
+            p += 1
+            varies[id(op.result)] = False
+        else:
+            varies[id(op.result)] = _varies(shape, domain, axes)
+        phase[id(op.result)] = p
+    num_phases = max((phase[id(r.result)] for r in reductions), default=1)
+    for r in region.results:
+        r = out_alias.get(id(r), r)
+        if id(r) not in phase:
+            raise NotFusible("a reduce kernel's outputs must be computed in it")
+        if varies[id(r)]:
+            if r.type.shape != domain:
+                raise NotFusible(f"output of shape {r.type.shape} is not the domain {domain}")
+            num_phases = max(num_phases, phase[id(r)] + 1)
+        else:
+            kept = tuple(1 if i in axes else d for i, d in enumerate(domain))
+            if math.prod(r.type.shape) != math.prod(kept):
+                raise NotFusible(f"reduced output of shape {r.type.shape} is not {kept}")
+    return KernelInfo("reduce", domain, axes, phase, varies, views, num_phases)

@@ -1,0 +1,65 @@
+"""Buffer planning for the intermediates between kernels.
+
+Guarantees: every result of a top-level ``fused`` op gets a ``buffers`` attr
+entry: ``-1`` for values the function returns (fresh arrays handed to the
+caller), else a slot number. A slot is reused by a later kernel once every
+reader of its previous value has run; a slot's size is the largest value it
+ever holds. Inputs and outputs of one kernel never share a slot.
+"""
+from __future__ import annotations
+
+from ..ir.core import Function
+
+
+def plan_buffers(fn: Function) -> Function:
+    last_use: dict[int, int] = {}
+    for i, op in enumerate(fn.ops):
+        for v in op.operands:
+            last_use[id(v)] = i
+    results = {id(r) for r in fn.results}
+    slot_of: dict[int, int] = {}
+    slot_size: list[int] = []
+    free: list[int] = []
+    new_ops = []
+    for i, op in enumerate(fn.ops):
+        if op.name != "fused":
+            new_ops.append(op)
+            continue
+        assign = []
+        for r in op.results:
+            if id(r) in results or id(r) not in last_use:
+                assign.append(-1)
+                continue
+            need = r.type.nbytes
+            fit = [s for s in free if slot_size[s] >= need]
+            if fit:
+                s = min(fit, key=lambda k: slot_size[k])
+            elif free:
+                s = max(free, key=lambda k: slot_size[k])
+                slot_size[s] = need
+            else:
+                s = len(slot_size)
+                slot_size.append(need)
+            if s in free:
+                free.remove(s)
+            slot_of[id(r)] = s
+            assign.append(s)
+        new_ops.append(op.replace(attrs=dict(op.attrs, buffers=tuple(assign))))
+        # free the slots whose values are read for the last time by this op
+        for v in op.operands:
+            if last_use.get(id(v)) == i and id(v) in slot_of and slot_of[id(v)] not in free:
+                free.append(slot_of[id(v)])
+        for r, s in zip(op.results, assign):
+            if s >= 0 and id(r) not in last_use and s not in free:
+                free.append(s)
+    return fn.replace(ops=new_ops)
+
+
+def slot_sizes(fn: Function) -> dict[int, int]:
+    """Bytes per slot, from the ``buffers`` attrs of a planned function."""
+    sizes: dict[int, int] = {}
+    for op in fn.ops:
+        for r, s in zip(op.results, op.attrs.get("buffers", ())):
+            if s >= 0:
+                sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
+    return sizes

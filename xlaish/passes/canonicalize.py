@@ -1,0 +1,39 @@
+"""Canonical forms the fusion pass and the backends rely on.
+
+Guarantees: every reduction (and argmax/argmin) has ``keepdims=True``; where the
+program wanted the dims dropped, a ``reshape`` follows. ``matmul`` operands are
+at least 2-D (1-D operands are reshaped to a row/column and the result
+reshaped back), as NumPy defines them.
+"""
+from __future__ import annotations
+
+from ..ir.core import Function
+from ..ir.opdef import REDUCTION
+from ._rewrite import Rewriter
+
+
+def canonicalize(fn: Function) -> Function:
+    rw = Rewriter(fn)
+    for op in fn.ops:
+        if op.regions:
+            rw.keep(op, tuple(canonicalize(r) for r in op.regions))
+            continue
+        if op.opdef.has(REDUCTION) and not op.attrs["keepdims"]:
+            attrs = dict(op.attrs, keepdims=True)
+            r = rw.emit1(op.opdef, [rw[op.operands[0]]], attrs, loc=op.loc)
+            out = op.result.type.shape
+            rw.set(op.result, rw.emit1("reshape", [r], {"shape": out}, loc=op.loc)
+                   if r.type.shape != out else r)
+            continue
+        if op.name == "matmul" and any(v.type.ndim == 1 for v in op.operands):
+            a, b = (rw[v] for v in op.operands)
+            if a.type.ndim == 1:
+                a = rw.emit1("reshape", [a], {"shape": (1, a.type.shape[0])}, loc=op.loc)
+            if b.type.ndim == 1:
+                b = rw.emit1("reshape", [b], {"shape": (b.type.shape[0], 1)}, loc=op.loc)
+            r = rw.emit1("matmul", [a, b], loc=op.loc)
+            rw.set(op.result, rw.emit1("reshape", [r], {"shape": op.result.type.shape}, loc=op.loc)
+                   if r.type.shape != op.result.type.shape else r)
+            continue
+        rw.keep(op)
+    return rw.finish()

@@ -1,0 +1,261 @@
+"""Fusion: groups of ops become one ``fused`` op holding the group as a region.
+
+Guarantees:
+
+* after this pass the top level holds only ``constant`` ops (data) and
+  ``fused`` ops (kernels); every region is accepted by
+  :func:`xlaish.ir.kernel.analyze`, so a backend can compile it;
+* scalar constants, splats (a scalar ``broadcast_to``) and ``iota`` are
+  cloned into each region that uses them and never become kernels or buffers;
+* view ops (``transpose``, ``slice``, ``broadcast_to``, ``reshape``) are cloned
+  into the consuming regions and read through index arithmetic; a view is
+  only materialised when a function result needs it;
+* with ``fuse=True`` a producer joins its consumer's kernel whenever the
+  merged region is still a valid kernel and no cycle appears between
+  kernels (greedy, in program order): elementwise chains, broadcasts, a
+  reduction with its producers and the consumers that broadcast it back
+  (softmax, layernorm: one kernel), multi-output kernels (Black-Scholes call
+  and put), matmul with an elementwise epilogue; with ``fuse=False`` every
+  computing op is its own kernel (the unfused baseline).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.core import Function, Value
+from ..ir.kernel import VIEW_OPS, NotFusible, analyze
+from ._rewrite import Rewriter
+
+
+def _is_scalar_const(op) -> bool:
+    return op.name == "constant" and np.asarray(op.attrs["value"]).ndim == 0
+
+
+class _Graph:
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.defs = {}
+        self.index = {}
+        for i, op in enumerate(fn.ops):
+            self.index[id(op)] = i
+            for r in op.results:
+                self.defs[id(r)] = op
+        self.users: dict[int, list] = {}
+        for op in fn.ops:
+            for v in op.operands:
+                self.users.setdefault(id(v), []).append(op)
+        self.outputs = {id(r) for r in fn.results}
+
+    def def_of(self, v):
+        return self.defs.get(id(v))
+
+    def inlinable(self, v) -> bool:
+        """Values cloned into every region that reads them (never buffers)."""
+        op = self.def_of(v)
+        if op is None:
+            return False
+        if _is_scalar_const(op) or op.name == "iota":
+            return True
+        return op.name == "broadcast_to" and self.inlinable(op.operands[0])
+
+    def view_root(self, v):
+        """(root buffer value, [view ops]) if v is a chain of views over a buffer, else None."""
+        chain = []
+        op = self.def_of(v)
+        while op is not None and op.name in VIEW_OPS and not self.inlinable(op.results[0]):
+            chain.append(op)
+            v = op.operands[0]
+            op = self.def_of(v)
+        return (v, list(reversed(chain))) if chain else None
+
+
+def _compute_ops(g: _Graph):
+    """Ops that become (part of) kernels; the rest are cloned into their readers."""
+    out = []
+    for op in g.fn.ops:
+        is_output = any(id(r) in g.outputs for r in op.results)
+        if op.name == "constant" and not (is_output and _is_scalar_const(op)):
+            continue   # dense constants are data; scalars are cloned into readers
+        if not is_output and (g.inlinable(op.results[0]) or op.name in VIEW_OPS):
+            continue   # cloned into every region that reads them
+        out.append(op)
+    return out
+
+
+def _build_region(g: _Graph, ops, name):
+    """Region for a group of top-level ops -> (region, operands, results (top-level values))."""
+    inside = {id(op) for op in ops}
+    defined_inside = {id(r) for op in ops for r in op.results}
+    params: list[Value] = []
+    outer_inputs: list[Value] = []
+    body_ops = []
+    local: dict[int, Value] = {}
+    from ..ir.core import Op
+
+    def param_for(v):
+        if id(v) not in local:
+            p = Value(v.type, hint=f"in{len(params)}")
+            params.append(p)
+            outer_inputs.append(v)
+            local[id(v)] = p
+        return local[id(v)]
+
+    def clone(op, operands):
+        od = op.opdef
+        types = od.infer([x.type for x in operands], op.attrs, op.regions)
+        res = tuple(Value(t) for t in types)
+        body_ops.append(Op(od, operands, op.attrs, res, op.regions, op.loc))
+        for old, new in zip(op.results, res):
+            local[id(old)] = new
+        return res
+
+    def use(v):
+        if id(v) in local:
+            return local[id(v)]
+        if id(v) in defined_inside:
+            raise AssertionError("use before def inside a fusion group")
+        op = g.def_of(v)
+        if op is not None and g.inlinable(v):
+            clone(op, [use(x) for x in op.operands])
+            return local[id(v)]
+        vr = g.view_root(v)
+        if vr is not None:
+            root, chain = vr
+            if id(root) in local:          # a view of a value computed in this group
+                cur = local[id(root)]
+            elif g.def_of(root) is not None and g.inlinable(root):
+                cur = use(root)
+            else:
+                cur = param_for(root)
+            for vop in chain:
+                if id(vop.results[0]) in local:
+                    cur = local[id(vop.results[0])]
+                    continue
+                (cur,) = clone(vop, [cur])
+            return cur
+        return param_for(v)
+
+    for op in ops:
+        clone(op, [use(v) for v in op.operands])
+    compute = g.compute_ids
+
+    def needed_outside(v):
+        if id(v) in g.outputs:
+            return True
+        for u in g.users.get(id(v), []):
+            if id(u) in inside:
+                continue
+            if id(u) in compute or any(needed_outside(r) for r in u.results):
+                return True
+        return False
+
+    results = [r for op in ops for r in op.results if needed_outside(r)]
+    body = Function(name, params, body_ops, [local[id(r)] for r in results])
+    return body, outer_inputs, results
+
+
+def _ancestors_hit(g, start_ops, targets, lo):
+    """Does any op reachable backwards from start_ops (index >= lo) lie in targets?"""
+    seen = set()
+    stack = list(start_ops)
+    while stack:
+        op = stack.pop()
+        if id(op) in seen:
+            continue
+        seen.add(id(op))
+        if id(op) in targets:
+            return True
+        for v in op.operands:
+            d = g.def_of(v)
+            if d is not None and g.index[id(d)] >= lo:
+                stack.append(d)
+    return False
+
+
+def _outside_producers(g, op, merged):
+    """Kernels outside ``merged`` that feed ``op`` (looking through cloned views/constants)."""
+    out, stack = [], list(op.operands)
+    while stack:
+        d = g.def_of(stack.pop())
+        if d is None or id(d) in merged:
+            continue
+        if id(d) in g.compute_ids:
+            out.append(d)
+        else:
+            stack.extend(d.operands)
+    return out
+
+
+def _creates_cycle(g, group_a, group_b) -> bool:
+    """Would merging two groups make a kernel depend on itself through another kernel?"""
+    merged = {id(o) for o in group_a} | {id(o) for o in group_b}
+    lo = min(g.index[id(o)] for o in group_a + group_b)
+    for o in group_a + group_b:
+        for d in _outside_producers(g, o, merged):
+            if _ancestors_hit(g, [d], merged, lo):
+                return True
+    return False
+
+
+def _valid(g, ops) -> bool:
+    try:
+        body, _, _ = _build_region(g, ops, "k")
+        analyze(body)
+        return True
+    except NotFusible:
+        return False
+
+
+def fuse(fn: Function, enabled: bool = True) -> Function:
+    g = _Graph(fn)
+    compute = _compute_ops(g)
+    g.compute_ids = {id(op) for op in compute}
+    group_of: dict[int, list] = {}
+    groups: list[list] = []
+    for op in compute:
+        grp = [op]
+        groups.append(grp)
+        group_of[id(op)] = grp
+        if op.name == "concatenate" or (not enabled and op.name != "reshape"):
+            continue   # unfused: only free reshapes of a kernel's output join it
+        for v in op.operands:
+            d = g.def_of(v)
+            while d is not None and id(d) not in group_of and d.name in VIEW_OPS:
+                d = g.def_of(d.operands[0])     # a view of a computed value: try its producer
+            if d is None or id(d) not in group_of:
+                continue
+            cand = group_of[id(d)]
+            if cand is grp or any(o.name == "concatenate" for o in cand):
+                continue
+            merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
+            if _creates_cycle(g, cand, grp) or not _valid(g, merged):
+                continue
+            groups.remove(cand)
+            groups.remove(grp)
+            grp = merged
+            groups.append(grp)
+            for o in grp:
+                group_of[id(o)] = grp
+    # emit in program order of each group's last op, so inputs are defined first
+    groups.sort(key=lambda grp: g.index[id(grp[-1])])
+    rw = Rewriter(fn)
+    for op in fn.ops:
+        if op.name == "constant" and not _is_scalar_const(op):
+            rw.keep(op)
+    pending = list(groups)
+    k = 0
+    while pending:
+        progress = False
+        for grp in list(pending):
+            body, inputs, results = _build_region(g, grp, f"kernel{k}")
+            if not all(id(v) in rw.map for v in inputs):
+                continue
+            new = rw.emit("fused", [rw[v] for v in inputs], {}, [body], loc=grp[-1].loc)
+            for old, nv in zip(results, new):
+                rw.set(old, nv)
+            pending.remove(grp)
+            k += 1
+            progress = True
+        if not progress:
+            raise AssertionError("fusion produced a cyclic kernel graph")
+    return rw.finish()

@@ -1,0 +1,141 @@
+"""Algebraic simplification: small local patterns applied to a fixpoint.
+
+Every rewrite keeps IEEE semantics (NaN, signed zeros, infinities):
+
+* ``x + (-0.0) -> x`` and ``x - 0.0 -> x`` for floats (``x + 0.0`` is *not* x
+  when x is -0.0); ``x + 0``, ``x - 0`` for integers
+* ``x * 1``, ``x / 1``, ``x ** 1 -> x``; ``x ** 2 -> x * x``; ``x ** 0.5 -> sqrt(x)``
+  (NumPy's ``power`` takes the same sqrt fast path, -0.0 and -inf included)
+* ``--x -> x``; ``x * 0 -> 0`` only for integers and bool
+* ``exp(log(x))`` is *not* simplified (it changes results for negative x)
+* casts to the same dtype removed; reshape/transpose/broadcast_to chains
+  collapsed; identity views removed
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir.core import Function
+from ._rewrite import Rewriter
+
+
+def _scalar(defs, v):
+    """The scalar value of v if it is a constant or a splat, else None."""
+    op = defs.get(id(v))
+    if op is None:
+        return None
+    if op.name == "constant" and np.asarray(op.attrs["value"]).size == 1:
+        return np.asarray(op.attrs["value"]).reshape(())[()]
+    if op.name == "broadcast_to":
+        return _scalar(defs, op.operands[0])
+    return None
+
+
+def _is(val, target, neg_zero=None):
+    if val is None:
+        return False
+    try:
+        if val != target:
+            return False
+    except TypeError:
+        return False
+    if neg_zero is not None and np.asarray(val).dtype.kind == "f":
+        return bool(np.signbit(val)) == neg_zero
+    return True
+
+
+def _simplify_once(fn: Function) -> tuple[Function, bool]:
+    rw = Rewriter(fn)
+    defs: dict = {}        # id(new value) -> defining op (new)
+    changed = False
+
+    def same_type_as(v, out_type):
+        return v.type == out_type
+
+    for op in fn.ops:
+        if op.regions:
+            regions = []
+            for r in op.regions:
+                nr = simplify(r)
+                changed |= nr is not r
+                regions.append(nr)
+            rw.keep(op, tuple(regions))
+            for r in op.results:
+                defs[id(r)] = rw.ops[-1]
+            continue
+        ins = [rw[v] for v in op.operands]
+        n = op.name
+        out = op.results[0].type if op.results else None
+        rep = None
+        is_float = out is not None and out.dtype.kind == "f"
+        if n in ("add", "subtract", "multiply", "divide", "power") and len(ins) == 2:
+            a, b = ins
+            sb = _scalar(defs, b)
+            sa = _scalar(defs, a)
+            if n == "add":
+                if (is_float and _is(sb, 0, neg_zero=True)) or (not is_float and _is(sb, 0)):
+                    rep = a
+                elif (is_float and _is(sa, 0, neg_zero=True)) or (not is_float and _is(sa, 0)):
+                    rep = b
+            elif n == "subtract":
+                if (is_float and _is(sb, 0, neg_zero=False)) or (not is_float and _is(sb, 0)):
+                    rep = a
+            elif n == "multiply":
+                if _is(sb, 1):
+                    rep = a
+                elif _is(sa, 1):
+                    rep = b
+                elif not is_float and (_is(sb, 0) or _is(sa, 0)):
+                    zero = rw.emit1("constant", [], {"value": np.zeros((), out.dtype)}, loc=op.loc)
+                    rep = rw.emit1("broadcast_to", [zero], {"shape": out.shape}, loc=op.loc) \
+                        if out.shape else zero
+            elif n == "divide":
+                if _is(sb, 1):
+                    rep = a
+            elif n == "power":
+                if _is(sb, 1):
+                    rep = a
+                elif _is(sb, 2):
+                    rep = rw.emit1("multiply", [a, a], loc=op.loc)
+                elif is_float and _is(sb, 0.5):
+                    rep = rw.emit1("sqrt", [a], loc=op.loc)
+        elif n == "negative":
+            d = defs.get(id(ins[0]))
+            if d is not None and d.name == "negative":
+                rep = d.operands[0]
+        elif n == "astype":
+            if ins[0].type.dtype == op.attrs["dtype"]:
+                rep = ins[0]
+        elif n in ("reshape", "broadcast_to"):
+            d = defs.get(id(ins[0]))
+            if ins[0].type.shape == tuple(op.attrs["shape"]):
+                rep = ins[0]
+            elif d is not None and d.name == n:
+                rep = rw.emit1(n, [d.operands[0]], dict(op.attrs), loc=op.loc)
+        elif n == "transpose":
+            d = defs.get(id(ins[0]))
+            perm = tuple(op.attrs["perm"])
+            if perm == tuple(range(len(perm))):
+                rep = ins[0]
+            elif d is not None and d.name == "transpose":
+                inner = d.attrs["perm"]
+                composed = tuple(inner[p] for p in perm)
+                rep = d.operands[0] if composed == tuple(range(len(perm))) else \
+                    rw.emit1("transpose", [d.operands[0]], {"perm": composed}, loc=op.loc)
+        if rep is not None and out is not None and rep.type == out:
+            rw.set(op.results[0], rep)
+            changed = True
+            continue
+        rw.keep(op)
+        for r in op.results:
+            defs[id(r)] = rw.ops[-1]
+    return rw.finish(), changed
+
+
+def simplify(fn: Function, max_iters: int = 20) -> Function:
+    for _ in range(max_iters):
+        new, changed = _simplify_once(fn)
+        if not changed:
+            return fn
+        fn = new
+    return fn
