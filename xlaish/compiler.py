@@ -5,14 +5,20 @@ from .runtime.executable import InterpretedExecutable
 
 
 def optimize(fn, options):
-    try:
-        from .passes.pipeline import run_pipeline
-    except ImportError:
-        return fn
+    from .passes.pipeline import run_pipeline
     return run_pipeline(fn, fuse=options.get("fuse", True), passes=options.get("passes"))
 
 
 def compile_traced(fn, options):
     """-> (optimised Function, executable)."""
     opt = optimize(fn, options)
-    return opt, InterpretedExecutable(opt)
+    device = options.get("device", "cpu")
+    if device == "interpreter":
+        return opt, InterpretedExecutable(opt)
+    if device == "cpu":
+        from .runtime.cpu import compile_cpu
+        return opt, compile_cpu(opt)
+    if device == "cuda":
+        from .runtime.cuda import compile_cuda
+        return opt, compile_cuda(opt)
+    raise ValueError(f"unknown device {device!r}")

@@ -89,4 +89,8 @@ def default_dtype(pytype) -> np.dtype:
 
 def result_type(*operands) -> np.dtype:
     """``np.result_type`` over dtypes and weak Python types (``int``/``float``)."""
-    return canonical(np.result_type(*operands))
+    # np.result_type treats the *types* int/float as int64/float64; Python scalar *values*
+    # are what NumPy 2 promotes weakly (NEP 50), so pass a stand-in value for each weak type.
+    weak_value = {int: 0, float: 0.0}
+    return canonical(np.result_type(*(weak_value.get(o, o) if isinstance(o, type) else o
+                                      for o in operands)))

@@ -98,7 +98,8 @@ def analyze(region: Function) -> KernelInfo:
             out_alias[id(op.result)] = out_alias.get(id(op.operands[0]), op.operands[0])
             continue
         if op.opdef.has(SHAPE):
-            if n == "concatenate" and len(region.ops) == 1:
+            if n == "concatenate" and all(id(x) in params or id(x) in views for x in op.operands) \
+                    and op is region.ops[-1] and not computed:
                 return KernelInfo("copy", op.result.type.shape, views=views)
             raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
         if not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)

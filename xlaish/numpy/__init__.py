@@ -27,6 +27,8 @@ globals().update(_UFUNCS)
 from numpy import (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16,  # noqa
                    float32, float64, pi, e, inf, nan, newaxis, dtype)
 
+_GUFUNCS = {"matmul": matmul}   # generalized ufuncs reach __array_ufunc__ too (np.matmul)
+
 _REDUCE = {"add": sum, "multiply": prod, "maximum": max, "minimum": min, "logical_and": all,
            "logical_or": any, "fmax": max, "fmin": min}
 
@@ -39,7 +41,7 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
                 raise _context.with_location(_Unsupported(
                     f"numpy.{name}(..., {k}=...) is not supported on traced arrays"))
     if method == "__call__":
-        fn = _UFUNCS.get(name)
+        fn = _UFUNCS.get(name) or _GUFUNCS.get(name)
         if fn is None:
             raise _context.with_location(_Unsupported(f"numpy.{name} is not supported by xlaish"))
         return fn(*inputs)

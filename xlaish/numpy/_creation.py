@@ -64,9 +64,12 @@ empty_like = zeros_like
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kw):
-    if not isinstance(a, Tracer):
+    if not isinstance(a, Tracer) and not isinstance(fill_value, Tracer):
         return np.full_like(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape, **kw)
-    return _full(shape if shape is not None else a.shape, fill_value, dtype or a.dtype)
+    if not isinstance(a, Tracer):  # a traced fill value: only a's shape and dtype matter
+        a = np.asarray(a)
+    return _full(shape if shape is not None else a.shape, fill_value,
+                 dtype if dtype is not None else a.dtype)
 
 
 def arange(start, stop=None, step=None, dtype=None, **kw):

@@ -30,6 +30,13 @@ def normalize_axes(axis, ndim) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _ufunc_axes(axis, ndim) -> tuple[int, ...]:
+    """Axes of a ufunc-style reduction: like NumPy, a 0-d array also takes the int axis 0 or -1."""
+    if ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return ()
+    return normalize_axes(axis, ndim)
+
+
 @functools.lru_cache(maxsize=None)
 def _result_dtype(fn_name, dt, dtype):
     fn = getattr(np, fn_name)
@@ -56,7 +63,7 @@ def _check_nonempty(x, axes, what):
 
 def _traced_sum(fn_name, op, x, axis, dtype, keepdims):
     x = _strong(x)
-    axes = normalize_axes(axis, x.ndim)
+    axes = _ufunc_axes(axis, x.ndim)
     dt = _result_dtype(fn_name, x.dtype, dtypes.canonical(dtype) if dtype is not None else None)
     return _reduce(op, wrap(cast(x.value, dt)), axes, keepdims)
 
@@ -87,7 +94,7 @@ def _minmax(op, npfn, what):
                         **({"where": where} if where is not None else {}))
         _no_extras(out=out, initial=initial, where=where)
         x = _strong(a)
-        axes = normalize_axes(axis, x.ndim)
+        axes = _ufunc_axes(axis, x.ndim)
         _check_nonempty(x, axes, what)
         return _reduce(op, x, axes, keepdims)
     f.__name__ = op
@@ -106,7 +113,7 @@ def _anyall(op, npfn):
                         **({"where": where} if where is not None else {}))
         _no_extras(out=out, where=where)
         x = _strong(a)
-        axes = normalize_axes(axis, x.ndim)
+        axes = _ufunc_axes(axis, x.ndim)
         return _reduce(op, wrap(cast(x.value, np.bool_)), axes, keepdims)
     f.__name__ = op
     return f
@@ -123,7 +130,10 @@ def _arg(op, npfn):
         _no_extras(out=out)
         from ._shape import reshape
         x = _strong(a)
-        if axis is None:
+        if isinstance(axis, (tuple, list)):
+            raise context.with_location(TypeError(
+                f"'{type(axis).__name__}' object cannot be interpreted as an integer"))
+        if axis is None or _ufunc_axes(axis, x.ndim) == ():
             if x.size == 0:
                 raise context.with_location(ValueError(f"attempt to get {op} of an empty sequence"))
             r = wrap(emit1(op, [reshape(x, (-1,)).value], {"axis": 0, "keepdims": False}))
@@ -174,10 +184,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
     axes = normalize_axes(axis, x.ndim)
     res_dt = _result_dtype("var", x.dtype, dtypes.canonical(dtype) if dtype is not None else None)
     acc = np.dtype(np.float32) if res_dt == np.float16 else res_dt
-    xa = wrap(cast(x.value, acc))
-    m = _mean(xa, axes, None, True)
-    d = _ufuncs.FUNCS["subtract"](xa, m)
-    ss = _reduce("sum", _ufuncs.FUNCS["multiply"](d, d), axes, keepdims)
+    # NumPy's steps: the mean in the accumulation dtype (an integer dtype= truncates it), the
+    # deviations in the promoted dtype of input and mean, their squares summed in acc
+    m = _mean(x, axes, acc, True)
+    d = _ufuncs.FUNCS["subtract"](x, m)
+    ss = _reduce("sum", wrap(cast(_ufuncs.FUNCS["multiply"](d, d).value, acc)), axes, keepdims)
     n = _count(x, axes) - ddof
     n = n if n > 0 else 0
     v = _ufuncs.FUNCS["divide"](ss, wrap(to_value(np.asarray(n, acc))))
@@ -191,7 +202,12 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
                       **({"where": where} if where is not None else {}))
     v = var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, where=where,
             mean=mean, correction=correction)
-    return _ufuncs.FUNCS["sqrt"](v)
+    r = _ufuncs.FUNCS["sqrt"](v)
+    if r.dtype != v.dtype:  # NumPy takes the square root in place, in var's dtype
+        raise context.with_location(TypeError(
+            f"Cannot cast ufunc 'sqrt' output from {r.dtype!r} to {v.dtype!r} with casting rule "
+            f"'same_kind'"))
+    return r
 
 
 

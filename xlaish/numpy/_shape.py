@@ -68,7 +68,9 @@ def transpose(a, axes=None):
     if axes is None:
         perm = tuple(reversed(range(x.ndim)))
     else:
-        perm = tuple(int(p) % x.ndim if x.ndim else 0 for p in axes)
+        if len(axes) != x.ndim:
+            raise context.with_location(ValueError("axes don't match array"))
+        perm = tuple(normalize_axes(p, x.ndim)[0] for p in axes)
         if sorted(perm) != list(range(x.ndim)):
             raise context.with_location(ValueError("axes don't match array"))
     if perm == tuple(range(x.ndim)):
@@ -84,8 +86,12 @@ def moveaxis(a, source, destination):
     if not any_tracer((a,)):
         return np.moveaxis(a, source, destination)
     x = _t(a)
-    src = [s % x.ndim for s in ((source,) if isinstance(source, int) else source)]
-    dst = [d % x.ndim for d in ((destination,) if isinstance(destination, int) else destination)]
+    src = [normalize_axes(s, x.ndim)[0] for s in ((source,) if isinstance(source, int) else source)]
+    dst = [normalize_axes(d, x.ndim)[0] for d in
+           ((destination,) if isinstance(destination, int) else destination)]
+    for what, axes in (("source", src), ("destination", dst)):
+        if len(set(axes)) != len(axes):
+            raise context.with_location(ValueError(f"repeated axis in `{what}` argument"))
     if len(src) != len(dst):
         raise context.with_location(ValueError(
             "`source` and `destination` arguments must have the same number of elements"))

@@ -17,7 +17,7 @@ from ._rewrite import Rewriter
 def _attr_key(attrs):
     out = []
     for k, v in sorted(attrs.items()):
-        if isinstance(v, np.ndarray):
+        if isinstance(v, (np.ndarray, np.generic)):   # dtype matters: f32 3.0 is not f64 3.0
             out.append((k, v.dtype.str, v.shape, v.tobytes()))
         else:
             out.append((k, format_attr(v)))

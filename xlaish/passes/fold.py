@@ -38,10 +38,11 @@ def fold(fn: Function) -> Function:
         arr = np.asarray(arr, dtype=dtype)
         flat = arr.reshape(-1)
         if arr.ndim and arr.size > 1 and _uniform(flat):
-            s = rw.emit1("constant", [], {"value": flat[0].copy().reshape(())}, loc=loc)
-            known[id(s)] = ("dense", flat[0].reshape(()))
+            scalar = flat[:1].reshape(()).copy()   # a 0-d array (flat[0] is a NumPy scalar)
+            s = rw.emit1("constant", [], {"value": scalar}, loc=loc)
+            known[id(s)] = ("dense", scalar)
             r = rw.emit1("broadcast_to", [s], {"shape": shape}, loc=loc)
-            known[id(r)] = ("splat", flat[0].reshape(()))
+            known[id(r)] = ("splat", scalar)
             return r
         r = rw.emit1("constant", [], {"value": np.ascontiguousarray(arr).reshape(shape)}, loc=loc)
         known[id(r)] = ("dense", arr.reshape(shape))

@@ -5,7 +5,8 @@ Every rewrite keeps IEEE semantics (NaN, signed zeros, infinities):
 * ``x + (-0.0) -> x`` and ``x - 0.0 -> x`` for floats (``x + 0.0`` is *not* x
   when x is -0.0); ``x + 0``, ``x - 0`` for integers
 * ``x * 1``, ``x / 1``, ``x ** 1 -> x``; ``x ** 2 -> x * x``; ``x ** 0.5 -> sqrt(x)``
-  (NumPy's ``power`` takes the same sqrt fast path, -0.0 and -inf included)
+  for float32/float64 (NumPy's ``power`` takes the same sqrt fast path there, -0.0 and
+  -inf included; its float16 loop does not, so float16 keeps ``power``)
 * ``--x -> x``; ``x * 0 -> 0`` only for integers and bool
 * ``exp(log(x))`` is *not* simplified (it changes results for negative x)
 * casts to the same dtype removed; reshape/transpose/broadcast_to chains
@@ -97,7 +98,8 @@ def _simplify_once(fn: Function) -> tuple[Function, bool]:
                     rep = a
                 elif _is(sb, 2):
                     rep = rw.emit1("multiply", [a, a], loc=op.loc)
-                elif is_float and _is(sb, 0.5):
+                elif out.dtype.itemsize >= 4 and is_float and _is(sb, 0.5):
+                    # NumPy's float16 power has no sqrt fast path: pow(-0.0, 0.5) is +0.0 there
                     rep = rw.emit1("sqrt", [a], loc=op.loc)
         elif n == "negative":
             d = defs.get(id(ins[0]))

@@ -126,6 +126,10 @@ def elementwise(name: str, *args) -> Tracer:
             wide = np.dtype(np.float64) if np.dtype(np.uint64) in loop else np.dtype(np.int64)
             loop = ew.loop_dtypes(name, tuple(wide if isinstance(d, type) or d.kind in "iub" and
                                               d != np.uint64 else d for d in in_dts))
+        if name == "power" and loop[1].kind in "iu" and not isinstance(args[1], Tracer) \
+                and np.any(np.asarray(args[1]) < 0):
+            # NumPy raises this when it meets the value; a constant exponent is known now
+            raise ValueError("Integers to negative integer powers are not allowed.")
         operands = [to_value(a, loop[i]) for i, a in enumerate(args)]
     out = emit1(name, operands)
     weak = None

@@ -59,7 +59,9 @@ def user_location() -> str | None:
 def with_location(exc: BaseException, loc: str | None = None) -> BaseException:
     """The same exception type with ``(at file:line)`` appended once."""
     loc = loc or user_location()
-    msg = str(exc.args[0]) if exc.args else str(exc)
+    # the message: str(exc), except for single-argument exceptions whose str() adds quotes
+    # (KeyError); multi-argument ones (AxisError(axis, ndim)) format their own message
+    msg = str(exc.args[0]) if len(exc.args) == 1 else str(exc)
     if loc is None or "(at " in msg:
         return exc
     try:

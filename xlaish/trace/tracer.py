@@ -121,7 +121,7 @@ class Tracer:
     __floordiv__, __rfloordiv__, __ifloordiv__ = (_bin("floor_divide"), _bin("floor_divide", True),
                                                   _inplace("floor_divide"))
     __mod__, __rmod__, __imod__ = _bin("remainder"), _bin("remainder", True), _inplace("remainder")
-    __pow__, __rpow__, __ipow__ = _bin("power"), _bin("power", True), _inplace("power")
+    __rpow__, __ipow__ = _bin("power", True), _inplace("power")
     __matmul__, __rmatmul__ = _bin("matmul"), _bin("matmul", True)
     __and__, __rand__, __iand__ = _bin("bitwise_and"), _bin("bitwise_and", True), _inplace("bitwise_and")
     __or__, __ror__, __ior__ = _bin("bitwise_or"), _bin("bitwise_or", True), _inplace("bitwise_or")
@@ -133,6 +133,11 @@ class Tracer:
     __eq__, __ne__ = _bin("equal"), _bin("not_equal")
     __lt__, __le__ = _bin("less"), _bin("less_equal")
     __gt__, __ge__ = _bin("greater"), _bin("greater_equal")
+
+    def __pow__(self, other):
+        if self.dtype == np.bool_ and type(other) is int and other == 2:
+            return _xnp().square(self)  # NumPy's `**` fast path: bool_array ** 2 is square (int8)
+        return _xnp().power(self, other)
 
     def __neg__(self):
         return _xnp().negative(self)

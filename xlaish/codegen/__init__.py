@@ -1,0 +1,1 @@
+"""Backends: fused IR -> native code. ``cpu`` (LLVM via llvmlite) and ``cuda`` (Numba CUDA)."""

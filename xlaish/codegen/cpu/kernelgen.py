@@ -1,0 +1,615 @@
+"""One ``fused`` region -> one LLVM kernel function.
+
+Every kernel has the ABI ``void name(i8** bufs, i64 lo, i64 hi)``: ``bufs``
+holds the region's parameters then its outputs (contiguous C-order buffers),
+and ``[lo, hi)`` is the slice of the kernel's *outer* iterations this call
+runs, so the runtime can split a kernel across threads. The body lives in
+``name.body`` whose buffer arguments are ``noalias`` (the buffer plan never
+lets an input share memory with an output), which lets LLVM vectorise without
+runtime alias checks; the ABI wrapper is inlined into nothing but a call.
+
+Kernel shapes (see :mod:`xlaish.ir.kernel`):
+
+* map: loops over the domain; adjacent dimensions that every access walks
+  contiguously are collapsed, so a pure elementwise chain is one flat loop.
+  Outer iterations = the first (collapsed) dimension.
+* reduce: outer iterations = the kept index space (row by row); per row one
+  inner loop per phase. Float sums and products accumulate with ``reassoc``
+  so LLVM vectorises them with several accumulators; float32 accumulates in
+  float64, float64 in blocks of 1024 combined with Kahan compensation, so
+  results are at least as accurate as NumPy's pairwise summation. max/min
+  propagate NaN through a separate flag so the max itself vectorises.
+* matmul: the output row block is accumulated in a stack tile, ``k`` outer
+  and ``j`` inner (unit stride, vectorised), then the epilogue runs on it.
+* copy: concatenate writes each operand into its slice of the output.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+
+from ...ir.kernel import KernelInfo, analyze
+from ...ir.opdef import CREATION, REDUCTION
+from ...ir.ops.reduction import identity_for
+from . import types as T
+from . import vecmath
+from .elementwise import LOWER, astype
+from .loops import alloca_at_entry, for_range, nest, offset
+
+
+def contiguous_strides(shape):
+    s, out = 1, []
+    for d in reversed(shape):
+        out.append(s)
+        s *= d
+    return tuple(reversed(out))
+
+
+class Access:
+    """How one region value is read from memory: buffer, dtype, per-domain-dim strides."""
+
+    def __init__(self, buf, dtype, shape, strides, base, domain):
+        self.buf, self.dtype, self.base = buf, np.dtype(dtype), base
+        off = len(domain) - len(shape)
+        self.dstrides = [0] * len(domain)
+        for k, (n, s) in enumerate(zip(shape, strides)):
+            if n != 1:
+                self.dstrides[off + k] = s
+
+
+def view_layout(root_shape, chain):
+    """(shape, strides, base) of a chain of view ops over a contiguous buffer."""
+    shape, strides, base = tuple(root_shape), contiguous_strides(root_shape), 0
+    for op in chain:
+        n = op.name
+        if n == "transpose":
+            perm = op.attrs["perm"]
+            shape, strides = tuple(shape[p] for p in perm), tuple(strides[p] for p in perm)
+        elif n == "slice":
+            base += sum(a * s for a, s in zip(op.attrs["start"], strides))
+            strides = tuple(s * st for s, st in zip(strides, op.attrs["step"]))
+            shape = op.result.type.shape
+        elif n == "broadcast_to":
+            new = tuple(op.attrs["shape"])
+            off = len(new) - len(shape)
+            ns = [0] * len(new)
+            for k in range(len(shape)):
+                ns[off + k] = strides[k] if shape[k] == new[off + k] else 0
+            shape, strides = new, tuple(ns)
+        elif n == "reshape":    # only on still-contiguous chains (kernel analysis checks)
+            shape = tuple(op.attrs["shape"])
+            strides = contiguous_strides(shape)
+        else:
+            raise AssertionError(n)
+    return shape, strides, base
+
+
+class Cg:
+    """Per-function codegen helpers handed to the elementwise lowerings."""
+
+    def __init__(self, module: ir.Module, b: ir.IRBuilder):
+        self.module, self.b = module, b
+
+    def _fn(self, name, fnty):
+        f = self.module.globals.get(name)
+        if f is None:
+            f = ir.Function(self.module, fnty, name=name)
+        return f
+
+    def intrinsic(self, name, args):
+        ty = args[0].type
+        suffix = {T.F32: "f32", T.F64: "f64", T.F16: "f16"}.get(ty) or f"i{ty.width}"
+        f = self._fn(f"{name}.{suffix}", ir.FunctionType(ty, [a.type for a in args]))
+        return self.b.call(f, args)
+
+    def call_math(self, name, args):
+        if name in ("floor_divide", "remainder"):
+            return self._divmod(name, *args)
+        f = vecmath.get(self.module, name, args[0].type)
+        return self.b.call(f, args)
+
+    def _divmod(self, name, a, c):
+        """NumPy's npy_divmod for floats (fmod via LLVM frem)."""
+        b = self.b
+        t = a.type
+        zero, one = ir.Constant(t, 0.0), ir.Constant(t, 1.0)
+        mod = b.frem(a, c)
+        c_zero = b.fcmp_ordered("==", c, zero)
+        div = b.fdiv(b.fsub(a, mod), c)
+        mod_nz = b.fcmp_unordered("!=", mod, zero)
+        fix = b.and_(mod_nz, b.icmp_unsigned("!=", b.fcmp_ordered("<", c, zero), b.fcmp_ordered("<", mod, zero)))
+        mod2 = b.select(fix, b.fadd(mod, c), b.select(mod_nz, mod, self.intrinsic("llvm.copysign", [zero, c])))
+        div = b.select(fix, b.fsub(div, one), div)
+        if name == "remainder":
+            return b.select(c_zero, mod, mod2)
+        fl = self.intrinsic("llvm.floor", [div])
+        fl = b.select(b.fcmp_ordered(">", b.fsub(div, fl), ir.Constant(t, 0.5)), b.fadd(fl, one), fl)
+        q = b.fdiv(a, c)
+        fl = b.select(b.fcmp_unordered("!=", div, zero), fl, self.intrinsic("llvm.copysign", [zero, q]))
+        return b.select(c_zero, q, fl)
+
+    def int_power(self, base, exp, dt):
+        """base ** exp for integers by squaring; negative exponents give 0 except for |base| == 1."""
+        b = self.b
+        t = base.type
+        r_slot = alloca_at_entry(b, t)
+        x_slot = alloca_at_entry(b, t)
+        e_slot = alloca_at_entry(b, t)
+        b.store(ir.Constant(t, 1), r_slot)
+        b.store(base, x_slot)
+        b.store(exp, e_slot)
+        head = b.append_basic_block("pow.head")
+        body = b.append_basic_block("pow.body")
+        done = b.append_basic_block("pow.done")
+        b.branch(head)
+        b.position_at_end(head)
+        e = b.load(e_slot)
+        b.cbranch(b.icmp_signed(">" if np.dtype(dt).kind == "i" else "!=", e, ir.Constant(t, 0)), body, done)
+        b.position_at_end(body)
+        e = b.load(e_slot)
+        r, x = b.load(r_slot), b.load(x_slot)
+        odd = b.trunc(e, T.I1)
+        b.store(b.select(odd, b.mul(r, x), r), r_slot)
+        b.store(b.mul(x, x), x_slot)
+        b.store(b.lshr(e, ir.Constant(t, 1)), e_slot)
+        b.branch(head)
+        b.position_at_end(done)
+        r = b.load(r_slot)
+        if np.dtype(dt).kind == "i":
+            neg = b.icmp_signed("<", exp, ir.Constant(t, 0))
+            one, m1 = ir.Constant(t, 1), ir.Constant(t, -1)
+            odd_e = b.trunc(exp, T.I1)
+            special = b.select(b.icmp_signed("==", base, one), one,
+                               b.select(b.icmp_signed("==", base, m1), b.select(odd_e, m1, one),
+                                        ir.Constant(t, 0)))
+            r = b.select(neg, special, r)
+        return r
+
+
+class KernelGen:
+    def __init__(self, module: ir.Module, region, name: str):
+        self.module, self.region, self.name = module, region, name
+        self.info: KernelInfo = analyze(region)
+        nparams = len(region.params)
+        self.nbufs = nparams + len(region.results)
+        self.param_index = {id(p): i for i, p in enumerate(region.params)}
+        self.defs = {id(r): op for op in region.ops for r in op.results}
+
+    # -- function scaffolding -----------------------------------------------------------
+    def build(self) -> tuple[ir.Function, int, int]:
+        """Emit the kernel; returns (ABI function, number of outer iterations, work per outer)."""
+        body_ty = ir.FunctionType(ir.VoidType(), [T.PTR] * self.nbufs + [T.I64, T.I64])
+        body = ir.Function(self.module, body_ty, name=f"{self.name}.body")
+        body.linkage = "internal"
+        for a in body.args[: self.nbufs]:
+            a.add_attribute("noalias")
+        self.fn = body
+        self.bufs = body.args[: self.nbufs]
+        lo, hi = body.args[self.nbufs], body.args[self.nbufs + 1]
+        self.b = ir.IRBuilder(body.append_basic_block("entry"))
+        self.cg = Cg(self.module, self.b)
+        self.typed = {}
+        kind = self.info.kind
+        n_outer, work = getattr(self, f"_{kind}")(lo, hi)
+        self.b.ret_void()
+        # ABI wrapper
+        abi = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [T.PTR.as_pointer(), T.I64, T.I64]),
+                          name=self.name)
+        bb = ir.IRBuilder(abi.append_basic_block("entry"))
+        ptrs = [bb.load(bb.gep(abi.args[0], [ir.Constant(T.I64, i)])) for i in range(self.nbufs)]
+        bb.call(body, ptrs + [abi.args[1], abi.args[2]])
+        bb.ret_void()
+        return abi, n_outer, work
+
+    def ptr(self, buf, dtype):
+        key = (buf, np.dtype(dtype).str)
+        p = self.typed.get(key)
+        if p is None:
+            with self.b.goto_entry_block():
+                p = self.b.bitcast(self.bufs[buf], T.storage(dtype).as_pointer())
+            self.typed[key] = p
+        return p
+
+    def load(self, acc: Access, idx):
+        off = offset(self.b, idx, acc.dstrides, acc.base)
+        return T.load(self.b, self.b.gep(self.ptr(acc.buf, acc.dtype), [off], inbounds=True), acc.dtype)
+
+    def store(self, buf, dtype, strides, idx, value):
+        off = offset(self.b, idx, strides)
+        self.b.store(T.to_storage(self.b, value, dtype),
+                     self.b.gep(self.ptr(buf, dtype), [off], inbounds=True))
+
+    # -- value evaluation -----------------------------------------------------------------
+    def accesses(self, domain):
+        """Access descriptors for every parameter and view value, for a given domain."""
+        acc = {}
+        for p in self.region.params:
+            acc[id(p)] = Access(self.param_index[id(p)], p.type.dtype, p.type.shape,
+                                contiguous_strides(p.type.shape), 0, domain)
+        for vid, (root, chain) in self.info.views.items():
+            shape, strides, base = view_layout(root.type.shape, chain)
+            acc[vid] = Access(self.param_index[id(root)], chain[-1].result.type.dtype, shape, strides,
+                              base, domain)
+        return acc
+
+    def eval(self, v, idx, env, acc, domain):
+        """The value of v at domain index idx (list of i64 values, len(domain))."""
+        key = id(v)
+        if key in env:
+            return env[key]
+        if key in acc:
+            r = self.load(acc[key], idx)
+            env[key] = r
+            return r
+        op = self.defs[key]
+        n = op.name
+        if n == "constant":
+            r = T.const(v.type.dtype, np.asarray(op.attrs["value"]).reshape(()))
+        elif n == "iota":
+            shape = v.type.shape
+            axis = op.attrs["axis"]
+            d = len(domain) - len(shape) + axis
+            i = idx[d] if shape[axis] != 1 and idx[d] is not None else ir.Constant(T.I64, 0)
+            r = astype(self.cg, i, np.int64, v.type.dtype)
+        elif n == "reshape":   # unit-leading reshape keeps right alignment
+            r = self.eval(op.operands[0], idx, env, acc, domain)
+        elif n == "broadcast_to":
+            r = self.eval(op.operands[0], idx, env, acc, domain)
+        elif n == "astype":
+            x = self.eval(op.operands[0], idx, env, acc, domain)
+            r = astype(self.cg, x, op.operands[0].type.dtype, op.attrs["dtype"])
+        elif op.opdef.has(REDUCTION):
+            raise AssertionError(f"reduction {n} evaluated before its loop")
+        else:
+            args = [self.eval(x, idx, env, acc, domain) for x in op.operands]
+            in_dt = op.operands[-1].type.dtype
+            r = LOWER[n](self.cg, args, in_dt, v.type.dtype)
+        env[key] = r
+        return r
+
+    # -- map kernels ------------------------------------------------------------------------
+    def _map(self, lo, hi):
+        domain = self.info.domain
+        acc = self.accesses(domain)
+        outs = [self.info.source(r) for r in self.region.results]
+        out_strides = contiguous_strides(domain)
+        has_iota = any(op.name == "iota" for op in self.region.ops)
+        # collapse dims walked contiguously by every access
+        groups = [[d] for d in range(len(domain))]
+        if not has_iota:
+            merged = []
+            for d in range(len(domain)):
+                if merged and all(a.dstrides[merged[-1][-1]] == a.dstrides[d] * domain[d]
+                                  for a in acc.values()) and \
+                        out_strides[merged[-1][-1]] == out_strides[d] * domain[d]:
+                    merged[-1].append(d)
+                else:
+                    merged.append([d])
+            groups = merged
+        cdom = [math.prod(domain[d] for d in g) for g in groups]
+        last = [g[-1] for g in groups]
+        for a in acc.values():
+            a.dstrides = [a.dstrides[d] for d in last]
+        ostr = [out_strides[d] for d in last]
+
+        def body(idx):
+            env = {}
+            for k, (r, src) in enumerate(zip(self.region.results, outs)):
+                val = self.eval(src, idx, env, acc, cdom) if not has_iota else \
+                    self.eval(src, idx, env, acc, domain)
+                self.store(len(self.region.params) + k, r.type.dtype, ostr, idx, val)
+
+        if not cdom:
+            def once(i):
+                body([])
+            for_range(self.b, lo, hi, once, "one")
+            return 1, 1
+        inner = cdom[1:]
+
+        def outer(i):
+            nest(self.b, inner, lambda rest: body([i] + rest))
+        for_range(self.b, lo, hi, outer, "o")
+        return cdom[0], max(1, math.prod(inner))
+
+    # -- reduce kernels ---------------------------------------------------------------------
+    def _reduce(self, lo, hi):
+        info = self.info
+        domain, axes = info.domain, info.axes
+        kept = [d for d in range(len(domain)) if d not in axes]
+        red = list(axes)
+        acc = self.accesses(domain)
+        b = self.b
+        reductions = [op for op in self.region.ops if op.opdef.has(REDUCTION)]
+        outs = [(k, r, info.source(r)) for k, r in enumerate(self.region.results)]
+        nparams = len(self.region.params)
+        kept_ext = [domain[d] for d in kept]
+        red_ext = [domain[d] for d in red]
+        n_outer = max(1, math.prod(kept_ext))
+        dom_strides = contiguous_strides(domain)
+
+        def row(k):
+            # unravel the outer index into kept coordinates
+            coords = [None] * len(domain)
+            rem = k
+            for d, ext in zip(reversed(kept), reversed(kept_ext)):
+                e = ir.Constant(T.I64, ext)
+                coords[d] = b.urem(rem, e) if ext != 1 else ir.Constant(T.I64, 0)
+                rem = b.udiv(rem, e) if ext != 1 else rem
+            for d in red:
+                coords[d] = ir.Constant(T.I64, 0)
+            env = {}     # reduced (per-row) values
+            for p in range(info.num_phases):
+                mine = [op for op in reductions if info.phase[id(op.result)] == p + 1]
+                vary_outs = [(k_, r, s) for k_, r, s in outs if info.varies.get(id(s)) and info.phase[id(s)] == p]
+                accs = [self._acc_init(op) for op in mine]
+
+                def inner(ridx, mine=mine, accs=accs, vary_outs=vary_outs):
+                    idx = list(coords)
+                    for d, i in zip(red, ridx):
+                        idx[d] = i
+                    loop_env = dict(env)
+                    for op, a in zip(mine, accs):
+                        x = self.eval(op.operands[0], idx, loop_env, acc, domain)
+                        self._acc_update(op, a, x, idx, red)
+                    for k_, r, s in vary_outs:
+                        val = self.eval(s, idx, loop_env, acc, domain)
+                        self.store(nparams + k_, r.type.dtype, dom_strides, idx, val)
+
+                if mine and len(red_ext) >= 1 and any(self._blocked(op) for op in mine):
+                    self._blocked_nest(red_ext, inner, mine, accs)
+                else:
+                    nest(b, red_ext, inner, prefix=f"r{p}_")
+                for op, a in zip(mine, accs):
+                    env[id(op.result)] = self._acc_final(op, a)
+            env_out = dict(env)
+            for k_, r, s in outs:
+                if not info.varies.get(id(s)):
+                    val = self.eval(s, coords, env_out, acc, domain)
+                    self.store(nparams + k_, r.type.dtype, [1], [k], val)
+
+        for_range(b, lo, hi, row, "row")
+        return n_outer, max(1, math.prod(red_ext)) * info.num_phases
+
+    def _acc_type(self, op):
+        dt = op.operands[0].type.dtype
+        if op.name in ("sum", "prod") and dt.kind == "f" and dt.itemsize <= 4:
+            return np.dtype(np.float64)
+        return dt
+
+    def _blocked(self, op):
+        return op.name == "sum" and op.operands[0].type.dtype == np.float64
+
+    def _acc_init(self, op):
+        b = self.b
+        n = op.name
+        dt = op.operands[0].type.dtype
+        slots = {}
+        if n in ("argmax", "argmin"):
+            slots["val"] = alloca_at_entry(b, T.compute(dt))
+            slots["idx"] = alloca_at_entry(b, T.I64)
+            slots["first"] = alloca_at_entry(b, T.I1)
+            b.store(ir.Constant(T.I64, 0), slots["idx"])
+            b.store(ir.Constant(T.I1, 1), slots["first"])
+            b.store(T.const(dt, 0), slots["val"])
+            return slots
+        at = self._acc_type(op)
+        slots["val"] = alloca_at_entry(b, T.compute(at))
+        b.store(T.const(at, identity_for(n, at)), slots["val"])
+        if n in ("max", "min") and dt.kind == "f":
+            slots["nan"] = alloca_at_entry(b, T.I1)
+            b.store(ir.Constant(T.I1, 0), slots["nan"])
+        if self._blocked(op):
+            slots["comp"] = alloca_at_entry(b, T.F64)
+            slots["block"] = alloca_at_entry(b, T.F64)
+            b.store(ir.Constant(T.F64, 0.0), slots["comp"])
+        return slots
+
+    def _acc_update(self, op, slots, x, idx, red):
+        b = self.b
+        n = op.name
+        dt = op.operands[0].type.dtype
+        if n in ("argmax", "argmin"):
+            flat = offset(b, [idx[d] for d in red], contiguous_strides([op.operands[0].type.shape[d] for d in red]))
+            best = b.load(slots["val"])
+            first = b.load(slots["first"])
+            if dt.kind == "f":
+                better = b.fcmp_ordered(">" if n == "argmax" else "<", x, best)
+                isn = b.fcmp_unordered("uno", x, x)
+                best_nan = b.fcmp_unordered("uno", best, best)
+                better = b.and_(b.or_(better, isn), b.not_(best_nan))
+            elif dt.kind == "b":
+                better = b.and_(x, b.not_(best)) if n == "argmax" else b.and_(b.not_(x), best)
+            else:
+                cmp = b.icmp_signed if dt.kind == "i" else b.icmp_unsigned
+                better = cmp(">" if n == "argmax" else "<", x, best)
+            take = b.or_(first, better)
+            b.store(b.select(take, x, best), slots["val"])
+            b.store(b.select(take, flat, b.load(slots["idx"])), slots["idx"])
+            b.store(ir.Constant(T.I1, 0), slots["first"])
+            return
+        target = slots["block"] if "block" in slots else slots["val"]
+        cur = b.load(target)
+        at = self._acc_type(op)
+        if at != dt:
+            x = astype(self.cg, x, dt, at)
+        if n == "sum":
+            if at.kind == "f":
+                r = b.fadd(cur, x)
+                r.flags.extend(["reassoc", "nsz"])
+            elif at.kind == "b":
+                r = b.or_(cur, x)
+            else:
+                r = b.add(cur, x)
+        elif n == "prod":
+            if at.kind == "f":
+                r = b.fmul(cur, x)
+                r.flags.extend(["reassoc", "nsz"])
+            elif at.kind == "b":
+                r = b.and_(cur, x)
+            else:
+                r = b.mul(cur, x)
+        elif n in ("max", "min"):
+            if at.kind == "f":
+                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x])
+                nan = b.load(slots["nan"])
+                b.store(b.or_(nan, b.fcmp_unordered("uno", x, x)), slots["nan"])
+            elif at.kind == "b":
+                r = b.or_(cur, x) if n == "max" else b.and_(cur, x)
+            else:
+                cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
+                r = b.select(cmp(">" if n == "max" else "<", x, cur), x, cur)
+        elif n == "any":
+            r = b.or_(cur, x)
+        elif n == "all":
+            r = b.and_(cur, x)
+        else:
+            raise AssertionError(n)
+        b.store(r, target)
+
+    def _blocked_nest(self, red_ext, inner, mine, accs, block=1024):
+        """Innermost reduced dim in blocks: reassociated sums inside, Kahan across blocks."""
+        b = self.b
+        outer_ext, last = red_ext[:-1], red_ext[-1]
+
+        def over_outer(oidx):
+            nblocks = (last + block - 1) // block
+
+            def blk(bi):
+                for op, a in zip(mine, accs):
+                    if "block" in a:
+                        b.store(ir.Constant(T.F64, 0.0), a["block"])
+                start = b.mul(bi, ir.Constant(T.I64, block))
+                end = b.add(start, ir.Constant(T.I64, block))
+                end = b.select(b.icmp_signed("<", end, ir.Constant(T.I64, last)), end, ir.Constant(T.I64, last))
+                for_range(b, start, end, lambda i: inner(oidx + [i]), "blk")
+                for op, a in zip(mine, accs):
+                    if "block" in a:    # Kahan: val += block with compensation
+                        s, c, y0 = b.load(a["val"]), b.load(a["comp"]), b.load(a["block"])
+                        y = b.fsub(y0, c)
+                        t = b.fadd(s, y)
+                        b.store(b.fsub(b.fsub(t, s), y), a["comp"])
+                        b.store(t, a["val"])
+            for_range(b, 0, nblocks, blk, "blkn")
+        nest(b, outer_ext, over_outer, prefix="ro")
+
+    def _acc_final(self, op, slots):
+        b = self.b
+        n = op.name
+        dt = op.result.type.dtype
+        if n in ("argmax", "argmin"):
+            return b.load(slots["idx"])
+        v = b.load(slots["val"])
+        at = self._acc_type(op)
+        if at != dt:
+            v = astype(self.cg, v, at, dt)
+        if "nan" in slots:
+            v = b.select(b.load(slots["nan"]), ir.Constant(v.type, float("nan")), v)
+        return v
+
+    # -- matmul kernels -------------------------------------------------------------------------
+    def _matmul(self, lo, hi, tile=256):
+        info = self.info
+        region = self.region
+        mm = next(op for op in region.ops if op.name == "matmul")
+        a_v, b_v = mm.operands
+        domain = info.domain                       # (*batch, M, N)
+        M, N = domain[-2], domain[-1]
+        K = a_v.type.shape[-1]
+        batch = domain[:-2]
+        nb = math.prod(batch)
+        dt = mm.result.type.dtype
+        acc = self.accesses(domain)
+        # operand accesses over their own (batch, M, K) / (batch, K, N) index spaces
+        a_acc = self._operand_access(a_v, batch + (M, K))
+        b_acc = self._operand_access(b_v, batch + (K, N))
+        b = self.b
+        ct = T.compute(dt)
+        tile = min(tile, N)
+        row = alloca_at_entry(b, ir.ArrayType(ct, tile))
+        nparams = len(region.params)
+        outs = [(k, r, info.source(r)) for k, r in enumerate(region.results)]
+        out_strides = contiguous_strides(domain)
+        nbatch_dims = len(batch)
+
+        def one_row(g):   # g = flattened (batch, i)
+            bi = b.udiv(g, ir.Constant(T.I64, M))
+            i = b.urem(g, ir.Constant(T.I64, M))
+            bcoords = []
+            rem = bi
+            for ext in reversed(batch):
+                bcoords.insert(0, b.urem(rem, ir.Constant(T.I64, ext)))
+                rem = b.udiv(rem, ir.Constant(T.I64, ext))
+
+            def jblock(jb):
+                j0 = b.mul(jb, ir.Constant(T.I64, tile))
+                jn = b.sub(ir.Constant(T.I64, N), j0)
+                jn = b.select(b.icmp_signed("<", jn, ir.Constant(T.I64, tile)), jn, ir.Constant(T.I64, tile))
+
+                def zero(j):
+                    b.store(T.const(dt, 0), b.gep(row, [ir.Constant(T.I32, 0), j]))
+                for_range(b, 0, jn, zero, "z")
+
+                def kstep(k):
+                    av = self.load(a_acc, bcoords + [i, k])
+
+                    def jstep(j):
+                        p = b.gep(row, [ir.Constant(T.I32, 0), j])
+                        bv = self.load(b_acc, bcoords + [k, b.add(j0, j)])
+                        prod = LOWER["multiply"](self.cg, [av, bv], dt, dt)
+                        b.store(LOWER["add"](self.cg, [b.load(p), prod], dt, dt), p)
+                    for_range(b, 0, jn, jstep, "j")
+                for_range(b, 0, K, kstep, "k")
+
+                def epi(j):
+                    jj = b.add(j0, j)
+                    idx = bcoords + [i, jj]
+                    env = {id(mm.result): b.load(b.gep(row, [ir.Constant(T.I32, 0), j]))}
+                    for k_, r, s in outs:
+                        val = self.eval(s, idx, env, acc, domain)
+                        self.store(nparams + k_, r.type.dtype, out_strides, idx, val)
+                for_range(b, 0, jn, epi, "epi")
+            for_range(b, 0, (N + tile - 1) // tile, jblock, "jb")
+
+        for_range(b, lo, hi, one_row, "mrow")
+        _ = nbatch_dims
+        return nb * M, N * K
+
+    def _operand_access(self, v, space):
+        """Access for a matmul operand over its own index space (batch dims broadcast)."""
+        pid = self.param_index.get(id(v))
+        if pid is not None:
+            shape, strides, base = v.type.shape, contiguous_strides(v.type.shape), 0
+        else:
+            root, chain = self.info.views[id(v)]
+            shape, strides, base = view_layout(root.type.shape, chain)
+            pid = self.param_index[id(root)]
+        return Access(pid, v.type.dtype, shape, strides, base, space)
+
+    # -- copy kernels (concatenate) ---------------------------------------------------------------
+    def _copy(self, lo, hi):
+        (op,) = [o for o in self.region.ops if o.name == "concatenate"]
+        out = op.result
+        axis = op.attrs["axis"]
+        nparams = len(self.region.params)
+        start = 0
+        dom_strides = contiguous_strides(out.type.shape)
+        for v in op.operands:
+            shape = v.type.shape
+            if 0 in shape:
+                continue
+            acc = self._operand_access(v, shape)
+            st = start
+
+            def body(idx, acc=acc, st=st):
+                oidx = list(idx)
+                oidx[axis] = self.b.add(idx[axis], ir.Constant(T.I64, st))
+                self.store(nparams, out.type.dtype, dom_strides, oidx, self.load(acc, idx))
+
+            def outer(i, shape=shape, body=body):
+                nest(self.b, shape[1:], lambda rest: body([i] + rest))
+            for_range(self.b, lo, hi, outer, "c") if axis != 0 else \
+                for_range(self.b, 0, shape[0], outer, "c")
+            start += shape[axis]
+        return (out.type.shape[0] if axis != 0 else 1), max(1, out.type.size)

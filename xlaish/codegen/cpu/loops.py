@@ -1,0 +1,68 @@
+"""Small LLVM IR building blocks: counted loops and strided addresses."""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from . import types as T
+
+
+def for_range(b: ir.IRBuilder, lo, hi, body, name="i"):
+    """Emit ``for i in range(lo, hi): body(i)``; leaves the builder after the loop."""
+    lo = lo if isinstance(lo, ir.Value) else ir.Constant(T.I64, lo)
+    hi = hi if isinstance(hi, ir.Value) else ir.Constant(T.I64, hi)
+    pre = b.block
+    header = b.append_basic_block(f"{name}.head")
+    loop = b.append_basic_block(f"{name}.body")
+    done = b.append_basic_block(f"{name}.done")
+    b.branch(header)
+    b.position_at_end(header)
+    i = b.phi(T.I64, name=name)
+    i.add_incoming(lo, pre)
+    b.cbranch(b.icmp_signed("<", i, hi), loop, done)
+    b.position_at_end(loop)
+    body(i)
+    nxt = b.add(i, ir.Constant(T.I64, 1), name=f"{name}.next")
+    i.add_incoming(nxt, b.block)
+    b.branch(header)
+    b.position_at_end(done)
+
+
+def nest(b, extents, body, prefix="d"):
+    """Nested loops over ``extents`` (outermost first); body(list of index values)."""
+    idx: list = []
+
+    def level(k):
+        if k == len(extents):
+            body(list(idx))
+            return
+
+        def inner(i):
+            idx.append(i)
+            level(k + 1)
+            idx.pop()
+        for_range(b, 0, extents[k], inner, f"{prefix}{k}")
+    level(0)
+
+
+def offset(b, idx, strides, base: int = 0):
+    """base + sum(idx[d] * strides[d]) as an i64 value (constant strides folded)."""
+    acc = ir.Constant(T.I64, base)
+    for i, s in zip(idx, strides):
+        if s == 0 or i is None:
+            continue
+        term = i if s == 1 else b.mul(i, ir.Constant(T.I64, s))
+        acc = term if (isinstance(acc, ir.Constant) and acc.constant == 0) else b.add(acc, term)
+    return acc
+
+
+def alloca_at_entry(b: ir.IRBuilder, ty, name=""):
+    """An alloca in the function's entry block (so mem2reg promotes it)."""
+    fn = b.function
+    entry = fn.entry_basic_block
+    cur = b.block
+    with b.goto_block(entry):
+        if entry.instructions:
+            b.position_before(entry.instructions[0])
+        slot = b.alloca(ty, name=name)
+    b.position_at_end(cur)
+    return slot
