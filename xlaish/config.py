@@ -27,9 +27,22 @@ def cache_dir() -> str | None:
     return os.path.join(base, "xlaish")
 
 
+def _cpu_count() -> int:
+    global _CPUS
+    if _CPUS is None:
+        try:
+            _CPUS = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            _CPUS = os.cpu_count() or 1
+    return _CPUS
+
+
+_CPUS = None
+
+
 def num_threads() -> int:
     v = os.environ.get("XLAISH_NUM_THREADS")
-    n = os.cpu_count() or 1
+    n = _cpu_count()
     if v:
         try:
             return max(1, min(int(v), n))

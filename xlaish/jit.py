@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 
+from .trace import context as _trace_context
 from .trace import pytree
 from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
 
@@ -50,6 +51,20 @@ class Lowered:
             return str(self.optimized)
         raise ValueError(f"unknown stage {stage!r} (traced | optimized)")
 
+    def _artifact(self):
+        art = getattr(self.executable, "artifact", None)
+        if art is None:
+            raise ValueError(f"no native code for device {self.options['device']!r}")
+        return art
+
+    def llvm_ir(self, optimized: bool = True) -> str:
+        """The program's LLVM IR (after LLVM's O3 pipeline unless optimized=False)."""
+        return self._artifact().llvm_ir(optimized)
+
+    def asm(self) -> str:
+        """The program's machine code as assembly text, for the host CPU."""
+        return self._artifact().asm()
+
     def fusion_report(self):
         from .passes.report import fusion_report
         return fusion_report(self.optimized, unfused=self.traced.function)
@@ -71,6 +86,25 @@ def _result(a, weak):
     return a
 
 
+_SCALAR_KEYS = {float: float, int: int, bool: bool}
+for _t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8,
+           np.uint16, np.uint32, np.uint64, np.bool_):
+    _SCALAR_KEYS[_t] = _t
+
+
+def _runner(low):
+    """The per-signature call path: run the executable, rebuild the result pytree."""
+    exe, t = low.executable, low.traced
+    if t.out_tree.kind == "leaf":
+        def run(arrays):
+            return _result(exe(arrays)[0], None)
+    else:
+        def run(arrays):
+            outs = exe(arrays)
+            return pytree.unflatten(t.out_tree, [_result(o, None) for o in outs])
+    return run
+
+
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
                  device="cpu"):
@@ -82,10 +116,16 @@ class JitFunction:
         self.options = {"fuse": bool(fuse), "passes": tuple(passes) if passes is not None else None,
                         "device": device}
         self._cache: dict = {}
+        self._fast: dict = {}
+        sig = self.argspec.sig
+        self._nfast = -1
+        if sig is not None and not self.argspec.static and all(
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in sig.parameters.values()):
+            self._nfast = len(sig.parameters)
 
     def _key(self, args, kwargs):
         dyn, static = self.argspec.split(args, kwargs)
-        leaves, tree = pytree.flatten(dyn)
+        leaves, tree = pytree.flatten(tuple(dyn.values()))
         specs = tuple(leaf_spec(x) for x in leaves)
         return (tree, specs, static), dyn, static, leaves, specs
 
@@ -103,18 +143,31 @@ class JitFunction:
         return low
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and len(args) == self._nfast:
+            try:
+                key = tuple([(a.dtype, a.shape) if type(a) is np.ndarray else _SCALAR_KEYS[type(a)]
+                             for a in args])
+            except KeyError:
+                key = None
+            hit = self._fast.get(key) if key is not None else None
+            if hit is not None and not getattr(_disabled, "on", False) and _trace_context.current() is None:
+                return hit(args)
+        else:
+            key = None
         if jit_disabled():
             return self.fun(*args, **kwargs)
         from .trace import context
         if context.current() is not None:  # jit inside jit: inline
             return self.fun(*args, **kwargs)
+        fkey = key
         key, dyn, static, leaves, specs = self._key(args, kwargs)
         low = self._cache.get(key)
         if low is None:
             low = self._cache[key] = self._compile(dyn, static)
-        outs = low.executable([_to_array(x, s) for x, s in zip(leaves, specs)])
-        t = low.traced
-        return pytree.unflatten(t.out_tree, [_result(o, w) for o, w in zip(outs, t.out_weak)])
+        runner = _runner(low)
+        if fkey is not None and all(s.type.shape == np.shape(a) for s, a in zip(specs, args)):
+            self._fast[fkey] = runner
+        return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 
     def __get__(self, obj, objtype=None):
         if obj is None:

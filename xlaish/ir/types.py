@@ -38,6 +38,9 @@ class TensorType:
     def with_shape(self, shape) -> "TensorType":
         return TensorType(shape, self.dtype)
 
+    def __reduce__(self):
+        return (TensorType, (self.shape, self.dtype.str))
+
     def __eq__(self, other):
         return isinstance(other, TensorType) and self.shape == other.shape and self.dtype == other.dtype
 

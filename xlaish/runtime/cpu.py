@@ -1,26 +1,91 @@
-"""Compile a fused program for the CPU: LLVM module -> JIT engine -> NativeExecutable."""
+"""Compile a fused program for the CPU: LLVM module -> object code -> NativeExecutable.
+
+Compiled object code is cached in memory by the JIT and on disk by
+:mod:`.cache`; a disk hit loads the object into a fresh MCJIT engine without
+running LLVM's optimiser or code generator.
+"""
 from __future__ import annotations
 
+import llvmlite
+import llvmlite.binding as llvm
+
+from .. import __version__ as _unused  # noqa: F401  (package import order)
 from ..codegen.cpu import llvm_target
 from ..codegen.cpu.program import build_module
+from ..ir.printer import print_function
+from . import cache
 from .native import NativeExecutable
+
+STATS = {"llvm_compiles": 0}
+
+
+def _target_id():
+    llvm_target.initialize()
+    tm = llvm_target.target_machine()
+    return f"{tm.triple}|{llvm.get_host_cpu_name()}|{llvm_target._host_features()}"
 
 
 class CpuArtifact:
-    """The LLVM side of one compiled program, kept for inspection (``llvm_ir``, ``asm``)."""
+    """The LLVM side of one compiled program, for inspection (built on demand after a cache hit)."""
 
-    def __init__(self, module_text, engine, module_ref):
-        self.module_text = module_text
-        self.engine = engine
-        self.module_ref = module_ref
+    def __init__(self, fn, module_ref=None):
+        self.fn = fn
+        self._ref = module_ref
+
+    def module_ref(self):
+        if self._ref is None:
+            module, _ = build_module(self.fn)
+            ref = llvm.parse_assembly(str(module))
+            llvm_target.optimize(ref, llvm_target.target_machine())
+            self._ref = ref
+        return self._ref
+
+    def llvm_ir(self, optimized: bool = True) -> str:
+        if not optimized:
+            return str(build_module(self.fn)[0])
+        return str(self.module_ref())
+
+    def asm(self) -> str:
+        return llvm_target.target_machine().emit_assembly(self.module_ref())
+
+
+def _engine_from_object(obj: bytes):
+    llvm_target.initialize()
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm_target.new_target_machine())
+    engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+    engine.finalize_object()
+    return engine
 
 
 def compile_cpu(fn):
+    from .. import __version__
+    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__)
+    hit = cache.load(k)
+    if hit is not None:
+        obj, layout = hit
+        try:
+            engine = _engine_from_object(obj)
+            addr = engine.get_function_address("xl_entry")
+            py_addr = engine.get_function_address("xl_entry_py")
+            if not addr or not py_addr:
+                raise RuntimeError("entry points missing from cached object")
+            exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr)
+            exe.artifact = CpuArtifact(fn)
+            return exe
+        except Exception:
+            cache.STATS["corrupt"] += 1
+            cache.invalidate(k)
     module, layout = build_module(fn)
-    text = str(module)
-    engine, mod = llvm_target.compile_module(text)
-    addr = engine.get_function_address("xl_entry")
-    art = CpuArtifact(text, engine, mod)
-    exe = NativeExecutable(addr, layout, keepalive=art)
-    exe.artifact = art
+    llvm_target.initialize()
+    ref = llvm.parse_assembly(str(module))
+    ref.verify()
+    tm = llvm_target.target_machine()
+    llvm_target.optimize(ref, tm)
+    STATS["llvm_compiles"] += 1
+    obj = tm.emit_object(ref)
+    cache.store(k, obj, layout)
+    engine = _engine_from_object(obj)
+    exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
+                           py_address=engine.get_function_address("xl_entry_py"))
+    exe.artifact = CpuArtifact(fn, ref)
     return exe

@@ -1,9 +1,11 @@
 """``NativeExecutable``: calls a compiled program's single entry point.
 
-Per call: convert arguments to contiguous arrays of the traced dtypes (a
-non-contiguous or read-only input is handled; only a non-contiguous one is
-copied), allocate result arrays and the intermediate slots of the buffer
-plan, and make one native call with the GIL released (ctypes drops it).
+Per call: make each argument a C-contiguous array of the traced dtype (only
+a non-contiguous or wrongly typed input is copied; read-only inputs are read
+in place), allocate the result arrays, and make one native call with the GIL
+released (ctypes drops it). The entry reads the arrays' data pointers itself
+(see :mod:`xlaish.codegen.cpu.program`), so the call costs about a
+microsecond on top of the kernels.
 """
 from __future__ import annotations
 
@@ -14,48 +16,53 @@ import numpy as np
 from .. import config
 
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
+_ndarray = np.ndarray
+
+
+def _data_offset_ok(offset: int) -> bool:
+    a = np.zeros(3)
+    return ctypes.c_void_p.from_address(id(a) + offset).value == a.ctypes.data
 
 
 class NativeExecutable:
     backend = "cpu"
 
-    def __init__(self, address: int, layout, keepalive=None):
-        self.entry = _ENTRY_T(address)
+    def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None):
+        from ..codegen.cpu.program import ARRAY_DATA_OFFSET
         self.layout = layout
         self.keepalive = keepalive          # the JIT engine or loaded library owning the code
         self.nparams = len(layout.param_types)
         self.nres = len(layout.result_types)
-        self.nbufs = self.nparams + self.nres + len(layout.slot_sizes)
-        self.buf_t = ctypes.c_void_p * max(self.nbufs, 1)
         self.in_dtypes = [t.dtype for t in layout.param_types]
         self.out_specs = [(t.shape, t.dtype) for t in layout.result_types]
+        self.obj_t = ctypes.py_object * max(self.nparams + self.nres, 1)
+        self.buf_t = ctypes.c_void_p * max(self.nparams + self.nres, 1)
+        self.entry = _ENTRY_T(address)
+        self.py_entry = _ENTRY_T(py_address) if py_address and _data_offset_ok(ARRAY_DATA_OFFSET) else None
+        self.parallel = layout.parallel
+        self.post = [(j, kind, where) for j, (kind, where) in enumerate(layout.result_sources)
+                     if kind != "buf"]
 
     def __call__(self, arrays):
-        bufs = self.buf_t()
-        keep = []
-        for k, (a, dt) in enumerate(zip(arrays, self.in_dtypes)):
-            if not (isinstance(a, np.ndarray) and a.dtype == dt and a.flags.c_contiguous):
+        ins = []
+        for a, dt in zip(arrays, self.in_dtypes):
+            if not (type(a) is _ndarray and a.dtype == dt and a.flags.c_contiguous):
                 a = np.ascontiguousarray(a, dtype=dt)
-            keep.append(a)
-            bufs[k] = a.ctypes.data
-        outs = []
-        for j, ((shape, dt), (kind, _)) in enumerate(zip(self.out_specs, self.layout.result_sources)):
-            o = np.empty(shape, dt)
-            outs.append(o)
-            bufs[self.nparams + j] = o.ctypes.data
-        base = self.nparams + self.nres
-        for s, size in enumerate(self.layout.slot_sizes):
-            tmp = np.empty(max(size, 1), np.uint8)
-            keep.append(tmp)
-            bufs[base + s] = tmp.ctypes.data
-        rc = self.entry(bufs, config.num_threads())
+            ins.append(a)
+        outs = [np.empty(shape, dt) for shape, dt in self.out_specs]
+        nt = config.num_threads() if self.parallel else 1
+        if self.py_entry is not None:
+            rc = self.py_entry(self.obj_t(*ins, *outs), nt)
+        else:
+            rc = self.entry(self.buf_t(*[x.ctypes.data for x in ins + outs]), nt)
         if rc != 0:
-            raise RuntimeError(f"compiled program failed with code {rc}")
-        for j, (kind, where) in enumerate(self.layout.result_sources):
+            raise MemoryError("xlaish: the compiled program could not allocate its intermediate buffers") \
+                if rc == 2 else RuntimeError(f"xlaish: compiled program failed with code {rc}")
+        for j, kind, where in self.post:
             if kind == "param":
-                np.copyto(outs[j], keep[where])
+                np.copyto(outs[j], ins[where])
             elif kind == "const":
                 np.copyto(outs[j], where)
-            elif kind == "alias":
+            else:
                 np.copyto(outs[j], outs[where])
         return outs

@@ -135,14 +135,14 @@ class Traced:
 
 
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
-    leaves, in_tree = pytree.flatten(dyn)
+    leaves, in_tree = pytree.flatten(tuple(dyn.values()))   # parameter order
     specs = tuple(leaf_spec(x) for x in leaves)
-    names = []  # in the leaves' order: flatten sorts the argument names
-    for key, td in zip(in_tree.meta, in_tree.children):
+    names = []  # in the leaves' order (parameter order)
+    for key, td in zip(dyn, in_tree.children):
         names += pytree.leaf_paths(td, key)
     with context.new_trace(argspec.name) as tr:
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
-        args, kwargs = argspec.rebuild(pytree.unflatten(in_tree, tracers), static)
+        args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
         out_leaves, out_tree = pytree.flatten(out)
         results, weak = [], []

@@ -1,9 +1,14 @@
 """A whole fused program -> one LLVM module with one entry point.
 
 ``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel in program order,
-so a call crosses from Python into native code once. ``bufs`` holds, in
-order: the function's parameters, its results, then the intermediate slots of
-the buffer plan. Dense constants are module globals. Kernels with enough
+so a call crosses from Python into native code once. ``bufs`` holds the
+function's parameters then its results; the intermediate slots of the buffer
+plan are allocated (``malloc``) and freed inside the call, so the code keeps
+no global state and is safe to call from several threads at once. It returns
+0, or 2 when an allocation failed. ``entry_py(PyObject** arrays, i64)`` is the
+same for the Python runtime: it reads each NumPy array's data pointer from
+the array object (``PyArrayObject.data``), which saves the slow
+``ndarray.ctypes`` round trip on every call. Dense constants are module globals. Kernels with enough
 work are split over ``nthreads`` POSIX threads (chunks of outer iterations,
 the calling thread takes the first); small kernels run inline.
 """
@@ -29,6 +34,7 @@ class ProgramLayout:
     slot_sizes: list
     result_sources: list          # per result: ("buf", None) | ("param", k) | ("const", array) | ("alias", j)
     kernels: list = field(default_factory=list)   # names, for inspection
+    parallel: bool = False        # does any kernel split across threads?
 
 
 def _parfor(module: ir.Module) -> ir.Function:
@@ -101,6 +107,35 @@ def _global_const(module, name, arr: np.ndarray):
     return g
 
 
+ARRAY_DATA_OFFSET = 16     # offsetof(PyArrayObject_fields, data) on 64-bit CPython (checked at runtime)
+
+
+def _python_entry(module, entry, nbufs, name):
+    fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=name)
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    objs, nt = fn.args
+    bufs = b.alloca(T.PTR, size=ir.Constant(T.I64, max(nbufs, 1)))
+    for k in range(nbufs):
+        obj = b.load(b.gep(objs, [ir.Constant(T.I64, k)]))
+        field = b.bitcast(b.gep(obj, [ir.Constant(T.I64, ARRAY_DATA_OFFSET)]), T.PTR.as_pointer())
+        b.store(b.load(field), b.gep(bufs, [ir.Constant(T.I64, k)]))
+    b.ret(b.call(entry, [bufs, nt]))
+
+
+def _count_slots(fn):
+    return max((s for op in fn.ops for s in op.attrs.get("buffers", ()) if s >= 0), default=-1) + 1
+
+
+def _slot_bytes(fn):
+    """Bytes per slot, read off the ``buffers`` attrs the buffer planner wrote."""
+    sizes: dict[int, int] = {}
+    for op in fn.ops:
+        for r, s in zip(op.results, op.attrs.get("buffers", ())):
+            if s >= 0:
+                sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
+    return sizes
+
+
 def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module, ProgramLayout]:
     """LLVM module and calling layout for a fused, buffer-planned function."""
     module = ir.Module(name=fn.name)
@@ -115,15 +150,36 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
         else:
             result_index[id(r)] = j
             sources.append(("buf", None))
-    slot_sizes: dict[int, int] = {}
     loc: dict[int, tuple] = {}       # value id -> ("buf", index) | ("global", gv)
     for p in fn.params:
         loc[id(p)] = ("buf", params[id(p)])
     consts: dict[int, np.ndarray] = {}
     kernels = []
+    parallel = False
     entry = ir.Function(module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=entry_name)
     b = ir.IRBuilder(entry.append_basic_block("entry"))
-    bufs, nthreads = entry.args
+    user_bufs, nthreads = entry.args
+    # slot pointers live after the user's buffers in a local table
+    nslots = _count_slots(fn)
+    bufs = b.alloca(T.PTR, size=ir.Constant(T.I64, max(nparams + nresults + nslots, 1)))
+    for k in range(nparams + nresults):
+        b.store(b.load(b.gep(user_bufs, [ir.Constant(T.I64, k)])), b.gep(bufs, [ir.Constant(T.I64, k)]))
+    sizes = _slot_bytes(fn)
+    malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
+    free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
+    slot_ptrs = []
+    for s in range(nslots):
+        p = b.call(malloc, [ir.Constant(T.I64, max(sizes.get(s, 0), 1))])
+        slot_ptrs.append(p)
+        b.store(p, b.gep(bufs, [ir.Constant(T.I64, nparams + nresults + s)]))
+    if slot_ptrs:
+        failed = ir.Constant(T.I1, 0)
+        for p in slot_ptrs:
+            failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
+        with b.if_then(failed, likely=False):
+            for p in slot_ptrs:
+                b.call(free, [p])
+            b.ret(ir.Constant(T.I32, 2))
     for op in fn.ops:
         if op.name == "constant":
             consts[id(op.result)] = np.asarray(op.attrs["value"])
@@ -134,7 +190,6 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
         assign = op.attrs.get("buffers", (-1,) * len(op.results))
         for r, s in zip(op.results, assign):
             if s >= 0:
-                slot_sizes[s] = max(slot_sizes.get(s, 0), r.type.nbytes)
                 loc[id(r)] = ("buf", nparams + nresults + s)
             else:
                 loc[id(r)] = ("buf", nparams + result_index[id(r)])
@@ -154,9 +209,13 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
         kb = b.bitcast(arr, T.PTR.as_pointer())
         if n_outer >= 2 and n_outer * work >= PARALLEL_MIN_WORK:
             b.call(parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
+            parallel = True
         elif n_outer >= 1:
             b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
+    for p in slot_ptrs:
+        b.call(free, [p])
     b.ret(ir.Constant(T.I32, 0))
+    _python_entry(module, entry, nparams + nresults, entry_name + "_py")
     for j, r in enumerate(fn.results):
         if sources[j][0] == "alias":
             continue
@@ -166,6 +225,6 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
             sources[j] = ("const", consts[id(r)])
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
-        slot_sizes=[slot_sizes.get(s, 0) for s in range(max(slot_sizes, default=-1) + 1)],
-        result_sources=sources, kernels=kernels)
+        slot_sizes=[],
+        result_sources=sources, kernels=kernels, parallel=parallel)
     return module, layout
