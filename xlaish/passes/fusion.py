@@ -62,7 +62,10 @@ class _Graph:
         """(root buffer value, [view ops]) if v is a chain of views over a buffer, else None."""
         chain = []
         op = self.def_of(v)
-        while op is not None and op.name in VIEW_OPS and not self.inlinable(op.results[0]):
+        computed = getattr(self, "compute_ids", ())   # a view that is itself a kernel's output
+        while op is not None and op.name in VIEW_OPS and not self.inlinable(op.results[0]) \
+                and id(op) not in computed:            # is read as that buffer, not re-derived
+            # (re-deriving it from its root would read a value its kernel does not export)
             chain.append(op)
             v = op.operands[0]
             op = self.def_of(v)

@@ -1,0 +1,1 @@
+"""Ahead-of-time export: a shared library and a plain C header that run without Python."""
