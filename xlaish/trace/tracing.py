@@ -88,7 +88,7 @@ class ArgSpec:
             bound = self.sig.bind(*args, **kwargs)
         except TypeError as e:
             raise TypeError(f"{self.name}{self.sig}: {e}") from None
-        bound.apply_defaults()
+        # parameters left at their defaults are not traced: the function applies them itself
         dyn, static = {}, []
         for name, val in bound.arguments.items():
             if name in self.static:
