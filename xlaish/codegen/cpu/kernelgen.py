@@ -178,30 +178,48 @@ class KernelGen:
         self.defs = {id(r): op for op in region.ops for r in op.results}
 
     # -- function scaffolding -----------------------------------------------------------
-    def build(self) -> tuple[ir.Function, int, int]:
-        """Emit the kernel; returns (ABI function, number of outer iterations, work per outer)."""
-        body_ty = ir.FunctionType(ir.VoidType(), [T.PTR] * self.nbufs + [T.I64, T.I64])
-        body = ir.Function(self.module, body_ty, name=f"{self.name}.body")
+    def build(self):
+        """Emit the kernel. Returns (launches, scratch bytes): launches are
+        ``(ABI function, number of outer iterations, work per outer iteration)``
+        run in order; a non-zero scratch size asks the caller for a scratch
+        buffer passed after the outputs."""
+        self.scratch_bytes = 0
+        self.launches = []
+        kind = self.info.kind
+        if kind == "reduce" and self._splittable():
+            self._reduce_split()
+        else:
+            lo, hi = self._begin("")
+            n_outer, work = getattr(self, f"_{kind}")(lo, hi)
+            self._end(n_outer, work)
+        return self.launches, self.scratch_bytes
+
+    def _begin(self, suffix):
+        nb = self.nbufs + (1 if self.scratch_bytes else 0)
+        body_ty = ir.FunctionType(ir.VoidType(), [T.PTR] * nb + [T.I64, T.I64])
+        body = ir.Function(self.module, body_ty, name=f"{self.name}{suffix}.body")
         body.linkage = "internal"
-        for a in body.args[: self.nbufs]:
+        for a in body.args[:nb]:
             a.add_attribute("noalias")
         self.fn = body
-        self.bufs = body.args[: self.nbufs]
-        lo, hi = body.args[self.nbufs], body.args[self.nbufs + 1]
+        self.bufs = body.args[:self.nbufs]
+        self.scratch = body.args[self.nbufs] if self.scratch_bytes else None
+        self.suffix = suffix
         self.b = ir.IRBuilder(body.append_basic_block("entry"))
         self.cg = Cg(self.module, self.b)
         self.typed = {}
-        kind = self.info.kind
-        n_outer, work = getattr(self, f"_{kind}")(lo, hi)
+        return body.args[nb], body.args[nb + 1]
+
+    def _end(self, n_outer, work):
         self.b.ret_void()
-        # ABI wrapper
+        nb = self.nbufs + (1 if self.scratch_bytes else 0)
         abi = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [T.PTR.as_pointer(), T.I64, T.I64]),
-                          name=self.name)
+                          name=self.name + self.suffix)
         bb = ir.IRBuilder(abi.append_basic_block("entry"))
-        ptrs = [bb.load(bb.gep(abi.args[0], [ir.Constant(T.I64, i)])) for i in range(self.nbufs)]
-        bb.call(body, ptrs + [abi.args[1], abi.args[2]])
+        ptrs = [bb.load(bb.gep(abi.args[0], [ir.Constant(T.I64, i)])) for i in range(nb)]
+        bb.call(self.fn, ptrs + [abi.args[1], abi.args[2]])
         bb.ret_void()
-        return abi, n_outer, work
+        self.launches.append((abi, n_outer, work))
 
     def ptr(self, buf, dtype):
         key = (buf, np.dtype(dtype).str)
@@ -372,6 +390,156 @@ class KernelGen:
         for_range(b, lo, hi, row, "row")
         return n_outer, max(1, math.prod(red_ext)) * info.num_phases
 
+    SPLIT_OPS = frozenset({"sum", "prod", "max", "min", "any", "all"})
+    SPLIT_MIN_WORK = 1 << 16
+    SPLIT_CHUNKS = 64
+
+    def _splittable(self) -> bool:
+        """A full (or nearly full) single-pass reduction: split the reduced range into fixed chunks."""
+        info = self.info
+        if info.num_phases != 1 or not info.axes:
+            return False
+        kept = [info.domain[d] for d in range(len(info.domain)) if d not in info.axes]
+        if math.prod(kept) != 1 or info.domain[info.axes[0]] < 2:
+            return False
+        if math.prod(info.domain) < self.SPLIT_MIN_WORK:
+            return False
+        reds = [op for op in self.region.ops if op.opdef.has(REDUCTION)]
+        if any(op.name not in self.SPLIT_OPS for op in reds):
+            return False
+        return not any(info.varies.get(id(info.source(r))) for r in self.region.results)
+
+    def _reduce_split(self):
+        """Deterministic two-stage reduction: fixed chunks of the first reduced axis (run on
+        any number of threads), then their partials combined in chunk order."""
+        info = self.info
+        domain, axes = info.domain, info.axes
+        reds = [op for op in self.region.ops if op.opdef.has(REDUCTION)]
+        first = axes[0]
+        ext0 = domain[first]
+        nchunks = min(self.SPLIT_CHUNKS, ext0)
+        rest = [d for d in axes[1:]]
+        rest_ext = [domain[d] for d in rest]
+        nparams = len(self.region.params)
+        self.scratch_bytes = nchunks * len(reds) * 16
+
+        def slot(c, r, what):
+            base = self.b.add(self.b.mul(c, ir.Constant(T.I64, len(reds) * 16)),
+                              ir.Constant(T.I64, r * 16 + (8 if what == "nan" else 0)))
+            return self.b.gep(self.scratch, [base])
+
+        # stage 1: partials per chunk
+        lo, hi = self._begin(".partial")
+        b = self.b
+        acc = self.accesses(domain)
+
+        def chunk(c):
+            start = b.sdiv(b.mul(c, ir.Constant(T.I64, ext0)), ir.Constant(T.I64, nchunks))
+            end = b.sdiv(b.mul(b.add(c, ir.Constant(T.I64, 1)), ir.Constant(T.I64, ext0)),
+                         ir.Constant(T.I64, nchunks))
+            accs = [self._acc_init(op) for op in reds]
+
+            def inner(idx_first, ridx):
+                idx = [ir.Constant(T.I64, 0)] * len(domain)
+                idx[first] = idx_first
+                for d, i in zip(rest, ridx):
+                    idx[d] = i
+                env = {}
+                for op, a in zip(reds, accs):
+                    self._acc_update(op, a, self.eval(op.operands[0], idx, env, acc, domain), idx, axes)
+
+            if any(self._blocked(op) for op in reds) and not rest_ext:
+                self._blocked_range(start, end, lambda i: inner(i, []), reds, accs)
+            else:
+                for_range(b, start, end, lambda i: nest(b, rest_ext, lambda r: inner(i, r), "sr"), "s0")
+                self._flush_blocks(reds, accs)
+            for r, (op, a) in enumerate(zip(reds, accs)):
+                at = self._acc_type(op)
+                b.store(b.load(a["val"]), b.bitcast(slot(c, r, "val"), T.compute(at).as_pointer()))
+                nan = b.load(a["nan"]) if "nan" in a else ir.Constant(T.I1, 0)
+                b.store(b.zext(nan, T.I8), slot(c, r, "nan"))
+        for_range(b, lo, hi, chunk, "chunk")
+        self._end(nchunks, max(1, math.prod(domain) // nchunks))
+
+        # stage 2: combine in chunk order, then the epilogue
+        self._begin(".combine")
+        b = self.b
+        acc = self.accesses(domain)
+        accs = [self._acc_init(op) for op in reds]
+
+        def combine(c):
+            for r, (op, a) in enumerate(zip(reds, accs)):
+                at = self._acc_type(op)
+                part = b.load(b.bitcast(slot(c, r, "val"), T.compute(at).as_pointer()))
+                self._acc_combine(op, a, part)
+                if "nan" in a:
+                    isn = b.icmp_unsigned("!=", b.load(slot(c, r, "nan")), ir.Constant(T.I8, 0))
+                    b.store(b.or_(b.load(a["nan"]), isn), a["nan"])
+        for_range(b, 0, nchunks, combine, "comb")
+        env = {id(op.result): self._acc_final(op, a) for op, a in zip(reds, accs)}
+        coords = [ir.Constant(T.I64, 0)] * len(domain)
+        for k_, r in enumerate(self.region.results):
+            s_ = info.source(r)
+            self.store(nparams + k_, r.type.dtype, [1], [ir.Constant(T.I64, 0)],
+                       self.eval(s_, coords, env, acc, domain))
+        self._end(1, nchunks)
+
+    def _acc_combine(self, op, slots, part):
+        """Fold one chunk's partial accumulator into slots (same algebra as the update)."""
+        b = self.b
+        n = op.name
+        at = self._acc_type(op)
+        if "block" in slots:           # Kahan over chunk sums
+            s_, c = b.load(slots["val"]), b.load(slots["comp"])
+            y = b.fsub(part, c)
+            t = b.fadd(s_, y)
+            b.store(b.fsub(b.fsub(t, s_), y), slots["comp"])
+            b.store(t, slots["val"])
+            return
+        cur = b.load(slots["val"])
+        if n == "sum":
+            r = b.fadd(cur, part) if at.kind == "f" else (b.or_(cur, part) if at.kind == "b" else b.add(cur, part))
+        elif n == "prod":
+            r = b.fmul(cur, part) if at.kind == "f" else (b.and_(cur, part) if at.kind == "b" else b.mul(cur, part))
+        elif n in ("max", "min"):
+            if at.kind == "f":
+                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, part])
+            elif at.kind == "b":
+                r = b.or_(cur, part) if n == "max" else b.and_(cur, part)
+            else:
+                cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
+                r = b.select(cmp(">" if n == "max" else "<", part, cur), part, cur)
+        elif n == "any":
+            r = b.or_(cur, part)
+        else:
+            r = b.and_(cur, part)
+        b.store(r, slots["val"])
+
+    def _flush_blocks(self, reds, accs):
+        """Unblocked loops accumulate into the block slot: fold it into the Kahan sum once."""
+        b = self.b
+        for op, a in zip(reds, accs):
+            if "block" in a:
+                self._acc_combine(op, {"val": a["val"], "comp": a["comp"], "block": None}, b.load(a["block"]))
+                b.store(ir.Constant(T.F64, 0.0), a["block"])
+
+    def _blocked_range(self, start, end, body, reds, accs, block=1024):
+        """for i in [start, end) in blocks: reassociated sums inside, Kahan across blocks."""
+        b = self.b
+        n = b.sub(end, start)
+        nblocks = b.sdiv(b.add(n, ir.Constant(T.I64, block - 1)), ir.Constant(T.I64, block))
+
+        def blk(bi):
+            for op, a in zip(reds, accs):
+                if "block" in a:
+                    b.store(ir.Constant(T.F64, 0.0), a["block"])
+            s0 = b.add(start, b.mul(bi, ir.Constant(T.I64, block)))
+            e0 = b.add(s0, ir.Constant(T.I64, block))
+            e0 = b.select(b.icmp_signed("<", e0, end), e0, end)
+            for_range(b, s0, e0, body, "bl")
+            self._flush_blocks(reds, accs)
+        for_range(b, 0, nblocks, blk, "bln")
+
     def _acc_type(self, op):
         dt = op.operands[0].type.dtype
         if op.name in ("sum", "prod") and dt.kind == "f" and dt.itemsize <= 4:
@@ -404,6 +572,7 @@ class KernelGen:
             slots["comp"] = alloca_at_entry(b, T.F64)
             slots["block"] = alloca_at_entry(b, T.F64)
             b.store(ir.Constant(T.F64, 0.0), slots["comp"])
+            b.store(ir.Constant(T.F64, 0.0), slots["block"])
         return slots
 
     def _acc_update(self, op, slots, x, idx, red):

@@ -194,11 +194,10 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
             else:
                 loc[id(r)] = ("buf", nparams + result_index[id(r)])
         kname = f"{fn.name}.{op.regions[0].name}"
-        kfn, n_outer, work = KernelGen(module, op.regions[0], kname).build()
-        kfn.linkage = "internal"
+        launches, scratch = KernelGen(module, op.regions[0], kname).build()
         kernels.append(kname)
         vals = list(op.operands) + list(op.results)
-        arr = b.alloca(ir.ArrayType(T.PTR, len(vals)))
+        arr = b.alloca(ir.ArrayType(T.PTR, len(vals) + (1 if scratch else 0)))
         for k, v in enumerate(vals):
             kind, where = loc[id(v)]
             if kind == "buf":
@@ -206,12 +205,24 @@ def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module,
             else:
                 p = b.bitcast(where, T.PTR)
             b.store(p, b.gep(arr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, k)]))
+        scratch_ptr = None
+        if scratch:
+            scratch_ptr = b.call(malloc, [ir.Constant(T.I64, scratch)])
+            with b.if_then(b.icmp_unsigned("==", scratch_ptr, ir.Constant(T.PTR, None)), likely=False):
+                for p in slot_ptrs:
+                    b.call(free, [p])
+                b.ret(ir.Constant(T.I32, 2))
+            b.store(scratch_ptr, b.gep(arr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, len(vals))]))
         kb = b.bitcast(arr, T.PTR.as_pointer())
-        if n_outer >= 2 and n_outer * work >= PARALLEL_MIN_WORK:
-            b.call(parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
-            parallel = True
-        elif n_outer >= 1:
-            b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
+        for kfn, n_outer, work in launches:
+            kfn.linkage = "internal"
+            if n_outer >= 2 and n_outer * work >= PARALLEL_MIN_WORK:
+                b.call(parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
+                parallel = True
+            elif n_outer >= 1:
+                b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
+        if scratch_ptr is not None:
+            b.call(free, [scratch_ptr])
     for p in slot_ptrs:
         b.call(free, [p])
     b.ret(ir.Constant(T.I32, 0))
