@@ -7,10 +7,11 @@ from .errors import (XlaishError, TraceError, ConcretizationError, ShapeError, U
                      IRError, CheckError)
 from .jit import jit, make_ir, disable_jit, JitFunction, Lowered
 from .trace.tracing import ShapeDtype
-from . import numpy, special
+from .control import cond, while_loop, fori_loop
+from . import numpy, special, aot
 
 __version__ = "0.1.0"
 
 __all__ = ["jit", "make_ir", "disable_jit", "JitFunction", "Lowered", "ShapeDtype", "numpy",
-           "special", "XlaishError", "TraceError", "ConcretizationError", "ShapeError",
+           "special", "aot", "cond", "while_loop", "fori_loop", "XlaishError", "TraceError", "ConcretizationError", "ShapeError",
            "UnsupportedError", "IRError", "CheckError", "__version__"]

@@ -1,6 +1,6 @@
 """Buffer planning for the intermediates between kernels.
 
-Guarantees: every result of a top-level ``fused`` op gets a ``buffers`` attr
+Guarantees: every result of a top-level ``fused`` (or control-flow) op gets a ``buffers`` attr
 entry: ``-1`` for values the function returns (fresh arrays handed to the
 caller), else a slot number. A slot is reused by a later kernel once every
 reader of its previous value has run; a slot's size is the largest value it
@@ -22,13 +22,15 @@ def plan_buffers(fn: Function) -> Function:
     free: list[int] = []
     new_ops = []
     for i, op in enumerate(fn.ops):
-        if op.name != "fused":
+        if op.name == "constant":
             new_ops.append(op)
             continue
+        if op.name != "fused" and op.regions:     # control flow: plan inside each region too
+            op = op.replace(regions=[plan_buffers(r) for r in op.regions])
         assign = []
         for r in op.results:
-            if id(r) in results or id(r) not in last_use:
-                assign.append(-1)
+            if id(r) in results or (id(r) not in last_use and op.name == "fused"):
+                assign.append(-1)      # a result, or an unused kernel output (DCE drops those)
                 continue
             need = r.type.nbytes
             fit = [s for s in free if slot_size[s] >= need]

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..ir.core import Function, Value
 from ..ir.kernel import VIEW_OPS, NotFusible, analyze
+from ..ir.opdef import REGION
 from ._rewrite import Rewriter
 
 
@@ -209,6 +210,26 @@ def _valid(g, ops) -> bool:
         return False
 
 
+def _emit_control(g, rw, op, enabled, k) -> bool:
+    """Keep a control-flow op at the top level with its regions fused; its operands must be
+    buffers, so inlinable operands (scalar constants, views) get a small kernel of their own."""
+    for v in op.operands:
+        if id(v) in rw.map:
+            continue
+        d = g.def_of(v)
+        if d is None or not (g.inlinable(v) or d.name in VIEW_OPS):
+            return False          # produced by a kernel not emitted yet
+        body, inputs, results = _build_region(g, [d], f"operand{k}_{len(rw.ops)}")
+        if not all(id(x) in rw.map for x in inputs):
+            return False
+        new = rw.emit("fused", [rw[x] for x in inputs], {}, [body], loc=op.loc)
+        for old, nv in zip(results, new):
+            rw.set(old, nv)
+    regions = tuple(fuse(r, enabled) for r in op.regions)
+    rw.keep(op, regions)
+    return True
+
+
 def fuse(fn: Function, enabled: bool = True) -> Function:
     g = _Graph(fn)
     compute = _compute_ops(g)
@@ -219,7 +240,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
         grp = [op]
         groups.append(grp)
         group_of[id(op)] = grp
-        if op.name == "concatenate" or (not enabled and op.name != "reshape"):
+        if op.name == "concatenate" or op.opdef.has(REGION) or (not enabled and op.name != "reshape"):
             continue   # unfused: only free reshapes of a kernel's output join it
         for v in op.operands:
             d = g.def_of(v)
@@ -228,7 +249,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             if d is None or id(d) not in group_of:
                 continue
             cand = group_of[id(d)]
-            if cand is grp or any(o.name == "concatenate" for o in cand):
+            if cand is grp or any(o.name == "concatenate" or o.opdef.has(REGION) for o in cand):
                 continue
             merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
             if _creates_cycle(g, cand, grp) or not _valid(g, merged):
@@ -250,6 +271,12 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     while pending:
         progress = False
         for grp in list(pending):
+            if grp[0].opdef.has(REGION):
+                if _emit_control(g, rw, grp[0], enabled, k):
+                    pending.remove(grp)
+                    progress = True
+                    k += 1
+                continue
             body, inputs, results = _build_region(g, grp, f"kernel{k}")
             if not all(id(v) in rw.map for v in inputs):
                 continue

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import XlaishError
+from ..errors import TraceError, XlaishError
 from ..ir.builder import Builder
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -19,11 +19,33 @@ _state = threading.local()
 
 
 class Trace:
-    """One function being traced: the IR builder plus a cache of scalar constants."""
+    """One function being traced: the IR builder plus a cache of scalar constants.
 
-    def __init__(self, name: str):
+    A trace opened while another is active (the body of ``cond``/``while_loop``)
+    has that one as ``parent``. When the body uses a Tracer of an enclosing
+    trace (a closure), ``capture`` turns it into an extra parameter of the body
+    and records the outer value, which becomes an operand of the region op.
+    """
+
+    def __init__(self, name: str, parent: "Trace | None" = None):
         self.builder = Builder(name)
         self.consts: dict = {}
+        self.parent = parent
+        self.captures: list = []          # (outer Value, inner parameter Value)
+        self._captured: dict = {}
+
+    def capture(self, tracer):
+        key = id(tracer._value)
+        inner = self._captured.get(key)
+        if inner is None:
+            if self.parent is None:
+                raise TraceError("a traced value from another (finished) trace was used; values "
+                                 "cannot escape the function that traced them")
+            outer = tracer._value if tracer.trace is self.parent else self.parent.capture(tracer)
+            inner = self.builder.param(outer.type, hint="closure")
+            self._captured[key] = inner
+            self.captures.append((outer, inner))
+        return inner
 
 
 def current() -> Trace | None:
@@ -32,11 +54,11 @@ def current() -> Trace | None:
 
 
 @contextmanager
-def new_trace(name: str):
+def new_trace(name: str, nested: bool = False):
     stack = getattr(_state, "stack", None)
     if stack is None:
         stack = _state.stack = []
-    tr = Trace(name)
+    tr = Trace(name, parent=stack[-1] if (nested and stack) else None)
     stack.append(tr)
     try:
         yield tr

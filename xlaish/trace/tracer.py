@@ -52,27 +52,35 @@ _CONCRETE_HINT = ("use xlaish.numpy.where(cond, a, b) for an elementwise choice,
 
 
 class Tracer:
-    __slots__ = ("value", "trace", "weak")
+    __slots__ = ("_value", "trace", "weak")
     __array_priority__ = 1000
     __hash__ = None
 
     def __init__(self, value, trace, weak=None):
-        self.value = value
+        self._value = value
         self.trace = trace
         self.weak = weak
 
+    @property
+    def value(self):
+        """The IR value, in the trace being built now (closures are captured into nested traces)."""
+        cur = context.current()
+        if cur is None or cur is self.trace:
+            return self._value
+        return cur.capture(self)
+
     # static facts -------------------------------------------------------------
-    shape = property(lambda self: self.value.type.shape)
-    dtype = property(lambda self: self.value.type.dtype)
-    ndim = property(lambda self: len(self.value.type.shape))
-    size = property(lambda self: self.value.type.size)
-    itemsize = property(lambda self: self.value.type.dtype.itemsize)
-    nbytes = property(lambda self: self.value.type.nbytes)
+    shape = property(lambda self: self._value.type.shape)
+    dtype = property(lambda self: self._value.type.dtype)
+    ndim = property(lambda self: len(self._value.type.shape))
+    size = property(lambda self: self._value.type.size)
+    itemsize = property(lambda self: self._value.type.dtype.itemsize)
+    nbytes = property(lambda self: self._value.type.nbytes)
     T = property(lambda self: _xnp().transpose(self))
     mT = property(lambda self: _xnp().swapaxes(self, -1, -2))
 
     def __repr__(self):
-        return f"Tracer<{self.value.type}{', weak' if self.weak else ''}>"
+        return f"Tracer<{self._value.type}{', weak' if self.weak else ''}>"
 
     def __len__(self):
         if not self.shape:
@@ -87,7 +95,7 @@ class Tracer:
     # no concrete values at trace time --------------------------------------------
     def _concrete(self, what):
         raise context.with_location(ConcretizationError(
-            f"{what} of a traced array {self.value.type} is not known while tracing; {_CONCRETE_HINT}"))
+            f"{what} of a traced array {self._value.type} is not known while tracing; {_CONCRETE_HINT}"))
 
     def __bool__(self):
         self._concrete("the truth value")

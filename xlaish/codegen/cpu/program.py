@@ -136,106 +136,196 @@ def _slot_bytes(fn):
     return sizes
 
 
-def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module, ProgramLayout]:
-    """LLVM module and calling layout for a fused, buffer-planned function."""
-    module = ir.Module(name=fn.name)
-    parfor = _parfor(module)
-    params = {id(p): k for k, p in enumerate(fn.params)}
-    nparams, nresults = len(fn.params), len(fn.results)
-    result_index: dict[int, int] = {}
-    sources = []
-    for j, r in enumerate(fn.results):
-        if id(r) in result_index:
-            sources.append(("alias", result_index[id(r)]))
-        else:
-            result_index[id(r)] = j
-            sources.append(("buf", None))
-    loc: dict[int, tuple] = {}       # value id -> ("buf", index) | ("global", gv)
-    for p in fn.params:
-        loc[id(p)] = ("buf", params[id(p)])
-    consts: dict[int, np.ndarray] = {}
-    kernels = []
-    parallel = False
-    entry = ir.Function(module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=entry_name)
-    b = ir.IRBuilder(entry.append_basic_block("entry"))
-    user_bufs, nthreads = entry.args
-    # slot pointers live after the user's buffers in a local table
-    nslots = _count_slots(fn)
-    bufs = b.alloca(T.PTR, size=ir.Constant(T.I64, max(nparams + nresults + nslots, 1)))
-    for k in range(nparams + nresults):
-        b.store(b.load(b.gep(user_bufs, [ir.Constant(T.I64, k)])), b.gep(bufs, [ir.Constant(T.I64, k)]))
-    sizes = _slot_bytes(fn)
-    malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
-    free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
-    slot_ptrs = []
-    for s in range(nslots):
-        p = b.call(malloc, [ir.Constant(T.I64, max(sizes.get(s, 0), 1))])
-        slot_ptrs.append(p)
-        b.store(p, b.gep(bufs, [ir.Constant(T.I64, nparams + nresults + s)]))
-    if slot_ptrs:
-        failed = ir.Constant(T.I1, 0)
+class _ProgramEmitter:
+    """Emits one LLVM function per program (the top level and each control-flow region)."""
+
+    def __init__(self, module: ir.Module):
+        self.module = module
+        self.parfor = _parfor(module)
+        self.malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
+        self.free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
+        self.memcpy = module.declare_intrinsic("llvm.memcpy", [T.PTR, T.PTR, T.I64])
+        self.kernels: list[str] = []
+        self.parallel = False
+        self.nconst = 0
+        self.names: set[str] = set()
+
+    def _unique(self, name):
+        base, k = name, 1
+        while name in self.names:
+            name, k = f"{base}.{k}", k + 1
+        self.names.add(name)
+        return name
+
+    def copy(self, b, dst, src, nbytes):
+        if nbytes:
+            b.call(self.memcpy, [dst, src, ir.Constant(T.I64, nbytes), ir.Constant(T.I1, 0)])
+
+    def emit(self, fn: Function, name: str, linkage: str = "internal") -> ir.Function:
+        """``i32 name(i8** bufs, i64 nthreads)`` running fn; bufs = params then results."""
+        name = self._unique(name)
+        entry = ir.Function(self.module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=name)
+        entry.linkage = linkage
+        b = ir.IRBuilder(entry.append_basic_block("entry"))
+        user_bufs, nthreads = entry.args
+        nparams, nresults = len(fn.params), len(fn.results)
+        ptr: dict[int, ir.Value] = {}
+        for k, p in enumerate(fn.params):
+            ptr[id(p)] = b.load(b.gep(user_bufs, [ir.Constant(T.I64, k)]))
+        result_ptrs = [b.load(b.gep(user_bufs, [ir.Constant(T.I64, nparams + j)])) for j in range(nresults)]
+        first_result = {}
+        for j, r in enumerate(fn.results):
+            first_result.setdefault(id(r), j)
+        sizes = _slot_bytes(fn)
+        slot_ptrs = [b.call(self.malloc, [ir.Constant(T.I64, max(sizes.get(s, 0), 1))])
+                     for s in range(_count_slots(fn))]
+        cleanup = list(slot_ptrs)
+
+        def fail_if_null(ptrs):
+            if not ptrs:
+                return
+            failed = ir.Constant(T.I1, 0)
+            for p in ptrs:
+                failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
+            with b.if_then(failed, likely=False):
+                for p in cleanup:
+                    b.call(self.free, [p])
+                b.ret(ir.Constant(T.I32, 2))
+        fail_if_null(slot_ptrs)
+
+        def check_rc(rc):
+            with b.if_then(b.icmp_signed("!=", rc, ir.Constant(T.I32, 0)), likely=False):
+                for p in cleanup:
+                    b.call(self.free, [p])
+                b.ret(rc)
+
+        def table(values):
+            arr = b.alloca(ir.ArrayType(T.PTR, max(len(values), 1)))
+            for k, v in enumerate(values):
+                b.store(v, b.gep(arr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, k)]))
+            return b.bitcast(arr, T.PTR.as_pointer())
+
+        for op in fn.ops:
+            if op.name == "constant":
+                self.nconst += 1
+                g = _global_const(self.module, f"{name}.const{self.nconst}", op.attrs["value"])
+                ptr[id(op.result)] = b.bitcast(g, T.PTR)
+                continue
+            assign = op.attrs.get("buffers", (-1,) * len(op.results))
+            for r, s in zip(op.results, assign):
+                ptr[id(r)] = slot_ptrs[s] if s >= 0 else result_ptrs[first_result[id(r)]]
+            ins = [ptr[id(v)] for v in op.operands]
+            outs = [ptr[id(r)] for r in op.results]
+            if op.name == "fused":
+                self._kernel(b, op, f"{name}.{op.regions[0].name}", ins, outs, nthreads, table,
+                             fail_if_null, cleanup)
+            elif op.name == "cond":
+                then_fn = self.emit(op.regions[0], f"{name}.then")
+                else_fn = self.emit(op.regions[1], f"{name}.else")
+                pred = b.icmp_unsigned("!=", b.load(ins[0]), ir.Constant(T.I8, 0))
+                args = table(ins[1:] + outs)
+                with b.if_else(pred) as (then, other):
+                    with then:
+                        rc_t = b.call(then_fn, [args, nthreads])
+                        check_rc(rc_t)
+                    with other:
+                        rc_e = b.call(else_fn, [args, nthreads])
+                        check_rc(rc_e)
+            elif op.name == "while":
+                self._while(b, op, name, ins, outs, nthreads, table, check_rc, cleanup)
+            else:
+                raise AssertionError(f"unexpected top-level op {op.name} after fusion")
+        # results not written by an op of their own: params, constants, repeated values
+        for j, r in enumerate(fn.results):
+            if first_result[id(r)] == j and id(r) in {id(x) for o in fn.ops if o.name != "constant"
+                                                      for x in o.results}:
+                continue
+            self.copy(b, result_ptrs[j], ptr[id(r)], r.type.nbytes)
         for p in slot_ptrs:
-            failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
-        with b.if_then(failed, likely=False):
-            for p in slot_ptrs:
-                b.call(free, [p])
-            b.ret(ir.Constant(T.I32, 2))
-    for op in fn.ops:
-        if op.name == "constant":
-            consts[id(op.result)] = np.asarray(op.attrs["value"])
-            loc[id(op.result)] = ("global", _global_const(module, f"const{len(consts)}", op.attrs["value"]))
-            continue
-        if op.name != "fused":
-            raise AssertionError(f"unexpected top-level op {op.name} after fusion")
-        assign = op.attrs.get("buffers", (-1,) * len(op.results))
-        for r, s in zip(op.results, assign):
-            if s >= 0:
-                loc[id(r)] = ("buf", nparams + nresults + s)
-            else:
-                loc[id(r)] = ("buf", nparams + result_index[id(r)])
-        kname = f"{fn.name}.{op.regions[0].name}"
-        launches, scratch = KernelGen(module, op.regions[0], kname).build()
-        kernels.append(kname)
-        vals = list(op.operands) + list(op.results)
-        arr = b.alloca(ir.ArrayType(T.PTR, len(vals) + (1 if scratch else 0)))
-        for k, v in enumerate(vals):
-            kind, where = loc[id(v)]
-            if kind == "buf":
-                p = b.load(b.gep(bufs, [ir.Constant(T.I64, where)]))
-            else:
-                p = b.bitcast(where, T.PTR)
-            b.store(p, b.gep(arr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, k)]))
+            b.call(self.free, [p])
+        b.ret(ir.Constant(T.I32, 0))
+        return entry
+
+    def _kernel(self, b, op, kname, ins, outs, nthreads, table, fail_if_null, cleanup):
+        launches, scratch = KernelGen(self.module, op.regions[0], kname).build()
+        self.kernels.append(kname)
+        vals = ins + outs
         scratch_ptr = None
         if scratch:
-            scratch_ptr = b.call(malloc, [ir.Constant(T.I64, scratch)])
-            with b.if_then(b.icmp_unsigned("==", scratch_ptr, ir.Constant(T.PTR, None)), likely=False):
-                for p in slot_ptrs:
-                    b.call(free, [p])
-                b.ret(ir.Constant(T.I32, 2))
-            b.store(scratch_ptr, b.gep(arr, [ir.Constant(T.I32, 0), ir.Constant(T.I32, len(vals))]))
-        kb = b.bitcast(arr, T.PTR.as_pointer())
+            scratch_ptr = b.call(self.malloc, [ir.Constant(T.I64, scratch)])
+            fail_if_null([scratch_ptr])
+            vals = vals + [scratch_ptr]
+        kb = table(vals)
         for kfn, n_outer, work in launches:
             kfn.linkage = "internal"
             if n_outer >= 2 and n_outer * work >= PARALLEL_MIN_WORK:
-                b.call(parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
-                parallel = True
+                b.call(self.parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
+                self.parallel = True
             elif n_outer >= 1:
                 b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
         if scratch_ptr is not None:
-            b.call(free, [scratch_ptr])
-    for p in slot_ptrs:
-        b.call(free, [p])
-    b.ret(ir.Constant(T.I32, 0))
-    _python_entry(module, entry, nparams + nresults, entry_name + "_py")
-    for j, r in enumerate(fn.results):
-        if sources[j][0] == "alias":
-            continue
-        if id(r) in params:
-            sources[j] = ("param", params[id(r)])
-        elif id(r) in consts:
-            sources[j] = ("const", consts[id(r)])
+            b.call(self.free, [scratch_ptr])
+
+    def _while(self, b, op, name, ins, outs, nthreads, table, check_rc, cleanup):
+        n = op.attrs["num_carried"]
+        carried_types = [v.type for v in op.operands[:n]]
+        cond_fn = self.emit(op.regions[0], f"{name}.cond")
+        body_fn = self.emit(op.regions[1], f"{name}.body")
+        extras = ins[n:]
+        # two state sets, swapped after each iteration
+        state = [[b.call(self.malloc, [ir.Constant(T.I64, max(t.nbytes, 1))]) for t in carried_types]
+                 for _ in range(2)]
+        for p in state[0] + state[1]:
+            cleanup.append(p)
+        failed = ir.Constant(T.I1, 0)
+        for p in state[0] + state[1]:
+            failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
+        with b.if_then(failed, likely=False):
+            for p in cleanup:
+                b.call(self.free, [p])
+            b.ret(ir.Constant(T.I32, 2))
+        cur = [b.alloca(T.PTR) for _ in range(n)]
+        nxt = [b.alloca(T.PTR) for _ in range(n)]
+        for k, t in enumerate(carried_types):
+            self.copy(b, state[0][k], ins[k], t.nbytes)
+            b.store(state[0][k], cur[k])
+            b.store(state[1][k], nxt[k])
+        pred_buf = b.alloca(T.I8)
+        head = b.append_basic_block(f"{name}.while.head")
+        body = b.append_basic_block(f"{name}.while.body")
+        done = b.append_basic_block(f"{name}.while.done")
+        b.branch(head)
+        b.position_at_end(head)
+        cur_ptrs = [b.load(c) for c in cur]
+        rc = b.call(cond_fn, [table(cur_ptrs + extras + [pred_buf]), nthreads])
+        check_rc(rc)
+        go = b.icmp_unsigned("!=", b.load(pred_buf), ir.Constant(T.I8, 0))
+        b.cbranch(go, body, done)
+        b.position_at_end(body)
+        cur_ptrs = [b.load(c) for c in cur]
+        nxt_ptrs = [b.load(x) for x in nxt]
+        rc = b.call(body_fn, [table(cur_ptrs + extras + nxt_ptrs), nthreads])
+        check_rc(rc)
+        for c, x, cp, xp in zip(cur, nxt, cur_ptrs, nxt_ptrs):
+            b.store(xp, c)
+            b.store(cp, x)
+        b.branch(head)
+        b.position_at_end(done)
+        for k, t in enumerate(carried_types):
+            self.copy(b, outs[k], b.load(cur[k]), t.nbytes)
+        for p in state[0] + state[1]:
+            b.call(self.free, [p])
+            cleanup.remove(p)
+
+
+def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module, ProgramLayout]:
+    """LLVM module and calling layout for a fused, buffer-planned function."""
+    module = ir.Module(name=fn.name)
+    em = _ProgramEmitter(module)
+    entry = em.emit(fn, entry_name, linkage="external")
+    _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
-        slot_sizes=[],
-        result_sources=sources, kernels=kernels, parallel=parallel)
+        slot_sizes=[], result_sources=[("buf", None)] * len(fn.results), kernels=em.kernels,
+        parallel=em.parallel)
     return module, layout

@@ -29,3 +29,58 @@ def _interp(op, args, interpret):
 register(OpDef(name="fused", arity=None, dtype_rule=None, shape_rule=None, reference=_no_reference,
                region_rule=_call_region, traits=frozenset({REGION, PURE}), lower={"interp": _interp},
                doc="a fusion group: the region is compiled as one kernel"))
+
+
+# ---- control flow ---------------------------------------------------------------------------
+# ``cond``: operands (pred: bool[], *args); regions (then, else), each taking args and returning
+# the op's results. ``while``: operands are the initial carried values then loop-invariant extras;
+# regions (cond: carried+extras -> bool[], body: carried+extras -> carried). attrs
+# ``num_carried`` (and ``trip_count`` when fori_loop knows it).
+
+def _cond_rule(in_types, attrs, regions):
+    then, other = regions
+    pred, *args = in_types
+    if pred.shape != () or pred.dtype.kind != "b":
+        raise IRError(f"cond predicate must be bool[], got {pred}")
+    for name, r in (("then", then), ("else", other)):
+        if tuple(args) != r.param_types:
+            raise IRError(f"cond {name} region parameters {tuple(map(str, r.param_types))} do not "
+                          f"match operands {tuple(map(str, args))}")
+    if then.result_types != other.result_types:
+        raise IRError(f"cond branches return {tuple(map(str, then.result_types))} and "
+                      f"{tuple(map(str, other.result_types))}")
+    return then.result_types
+
+
+def _cond_interp(op, args, interpret):
+    pred, *rest = args
+    return interpret(op.regions[0] if bool(pred) else op.regions[1], rest)
+
+
+def _while_rule(in_types, attrs, regions):
+    cond, body = regions
+    n = attrs["num_carried"]
+    if tuple(in_types) != cond.param_types or tuple(in_types) != body.param_types:
+        raise IRError("while regions must take the carried values and extras as parameters")
+    if len(cond.results) != 1 or cond.result_types[0].shape != () or cond.result_types[0].dtype.kind != "b":
+        raise IRError("while cond region must return one bool[]")
+    if body.result_types != tuple(in_types[:n]):
+        raise IRError(f"while body returns {tuple(map(str, body.result_types))}, the carried values "
+                      f"are {tuple(map(str, in_types[:n]))}")
+    return tuple(in_types[:n])
+
+
+def _while_interp(op, args, interpret):
+    n = op.attrs["num_carried"]
+    carried, extras = list(args[:n]), list(args[n:])
+    while bool(interpret(op.regions[0], carried + extras)[0]):
+        carried = list(interpret(op.regions[1], carried + extras))
+    return tuple(carried)
+
+
+register(OpDef(name="cond", arity=None, dtype_rule=None, shape_rule=None, reference=_no_reference,
+               region_rule=_cond_rule, traits=frozenset({REGION, PURE}), lower={"interp": _cond_interp},
+               doc="if pred: then(args) else: else(args)"))
+register(OpDef(name="while", arity=None, dtype_rule=None, shape_rule=None, reference=_no_reference,
+               region_rule=_while_rule, traits=frozenset({REGION, PURE}), lower={"interp": _while_interp},
+               doc="while cond(carried, extras): carried = body(carried, extras)"))
