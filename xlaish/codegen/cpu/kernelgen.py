@@ -98,11 +98,11 @@ class Cg:
             f = ir.Function(self.module, fnty, name=name)
         return f
 
-    def intrinsic(self, name, args):
+    def intrinsic(self, name, args, fastmath=()):
         ty = args[0].type
         suffix = {T.F32: "f32", T.F64: "f64", T.F16: "f16"}.get(ty) or f"i{ty.width}"
         f = self._fn(f"{name}.{suffix}", ir.FunctionType(ty, [a.type for a in args]))
-        return self.b.call(f, args)
+        return self.b.call(f, args, fastmath=fastmath)
 
     def call_math(self, name, args):
         if name in ("floor_divide", "remainder"):
@@ -489,12 +489,16 @@ class KernelGen:
         b = self.b
         n = op.name
         at = self._acc_type(op)
-        if "block" in slots:           # Kahan over chunk sums
+        if "comp" in slots:            # float64: Kahan over block / chunk sums
             s_, c = b.load(slots["val"]), b.load(slots["comp"])
             y = b.fsub(part, c)
             t = b.fadd(s_, y)
             b.store(b.fsub(b.fsub(t, s_), y), slots["comp"])
             b.store(t, slots["val"])
+            return
+        if "block" in slots:           # float32/16 blocks: exact widening into the float64 total
+            b.store(b.fadd(b.load(slots["val"]), b.fpext(part, T.F64) if part.type != T.F64 else part),
+                    slots["val"])
             return
         cur = b.load(slots["val"])
         if n == "sum":
@@ -520,10 +524,10 @@ class KernelGen:
         b = self.b
         for op, a in zip(reds, accs):
             if "block" in a:
-                self._acc_combine(op, {"val": a["val"], "comp": a["comp"], "block": None}, b.load(a["block"]))
-                b.store(ir.Constant(T.F64, 0.0), a["block"])
+                self._acc_combine(op, a, b.load(a["block"]))
+                b.store(ir.Constant(a["block"].type.pointee, 0.0), a["block"])
 
-    def _blocked_range(self, start, end, body, reds, accs, block=1024):
+    def _blocked_range(self, start, end, body, reds, accs, block=512):
         """for i in [start, end) in blocks: reassociated sums inside, Kahan across blocks."""
         b = self.b
         n = b.sub(end, start)
@@ -532,7 +536,7 @@ class KernelGen:
         def blk(bi):
             for op, a in zip(reds, accs):
                 if "block" in a:
-                    b.store(ir.Constant(T.F64, 0.0), a["block"])
+                    b.store(ir.Constant(a["block"].type.pointee, 0.0), a["block"])
             s0 = b.add(start, b.mul(bi, ir.Constant(T.I64, block)))
             e0 = b.add(s0, ir.Constant(T.I64, block))
             e0 = b.select(b.icmp_signed("<", e0, end), e0, end)
@@ -547,7 +551,7 @@ class KernelGen:
         return dt
 
     def _blocked(self, op):
-        return op.name == "sum" and op.operands[0].type.dtype == np.float64
+        return op.name == "sum" and op.operands[0].type.dtype.kind == "f"
 
     def _acc_init(self, op):
         b = self.b
@@ -569,10 +573,14 @@ class KernelGen:
             slots["nan"] = alloca_at_entry(b, T.I1)
             b.store(ir.Constant(T.I1, 0), slots["nan"])
         if self._blocked(op):
-            slots["comp"] = alloca_at_entry(b, T.F64)
-            slots["block"] = alloca_at_entry(b, T.F64)
-            b.store(ir.Constant(T.F64, 0.0), slots["comp"])
-            b.store(ir.Constant(T.F64, 0.0), slots["block"])
+            # sums accumulate blocks in the input's float type (vectorised with reassociation),
+            # and fold each block into a float64 total (with Kahan compensation for float64)
+            bt = T.compute(dt)
+            slots["block"] = alloca_at_entry(b, bt)
+            b.store(ir.Constant(bt, 0.0), slots["block"])
+            if bt == T.F64:
+                slots["comp"] = alloca_at_entry(b, T.F64)
+                b.store(ir.Constant(T.F64, 0.0), slots["comp"])
         return slots
 
     def _acc_update(self, op, slots, x, idx, red):
@@ -600,7 +608,7 @@ class KernelGen:
             return
         target = slots["block"] if "block" in slots else slots["val"]
         cur = b.load(target)
-        at = self._acc_type(op)
+        at = self._acc_type(op) if "block" not in slots else dt
         if at != dt:
             x = astype(self.cg, x, dt, at)
         if n == "sum":
@@ -621,7 +629,10 @@ class KernelGen:
                 r = b.mul(cur, x)
         elif n in ("max", "min"):
             if at.kind == "f":
-                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x])
+                # nnan lets LLVM vectorise the max; NaNs are tracked by the flag below and the
+                # final select returns NaN whenever one was seen, as NumPy does
+                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x],
+                                      fastmath=("nnan", "nsz"))
                 nan = b.load(slots["nan"])
                 b.store(b.or_(nan, b.fcmp_unordered("uno", x, x)), slots["nan"])
             elif at.kind == "b":
@@ -637,30 +648,14 @@ class KernelGen:
             raise AssertionError(n)
         b.store(r, target)
 
-    def _blocked_nest(self, red_ext, inner, mine, accs, block=1024):
-        """Innermost reduced dim in blocks: reassociated sums inside, Kahan across blocks."""
+    def _blocked_nest(self, red_ext, inner, mine, accs, block=512):
+        """Innermost reduced dim in blocks: reassociated sums inside, folded across blocks."""
         b = self.b
         outer_ext, last = red_ext[:-1], red_ext[-1]
 
         def over_outer(oidx):
-            nblocks = (last + block - 1) // block
-
-            def blk(bi):
-                for op, a in zip(mine, accs):
-                    if "block" in a:
-                        b.store(ir.Constant(T.F64, 0.0), a["block"])
-                start = b.mul(bi, ir.Constant(T.I64, block))
-                end = b.add(start, ir.Constant(T.I64, block))
-                end = b.select(b.icmp_signed("<", end, ir.Constant(T.I64, last)), end, ir.Constant(T.I64, last))
-                for_range(b, start, end, lambda i: inner(oidx + [i]), "blk")
-                for op, a in zip(mine, accs):
-                    if "block" in a:    # Kahan: val += block with compensation
-                        s, c, y0 = b.load(a["val"]), b.load(a["comp"]), b.load(a["block"])
-                        y = b.fsub(y0, c)
-                        t = b.fadd(s, y)
-                        b.store(b.fsub(b.fsub(t, s), y), a["comp"])
-                        b.store(t, a["val"])
-            for_range(b, 0, nblocks, blk, "blkn")
+            self._blocked_range(ir.Constant(T.I64, 0), ir.Constant(T.I64, last),
+                                lambda i: inner(oidx + [i]), mine, accs, block)
         nest(b, outer_ext, over_outer, prefix="ro")
 
     def _acc_final(self, op, slots):
