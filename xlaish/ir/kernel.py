@@ -17,7 +17,9 @@ Kernel kinds:
              kernel, three inner loops per row.
 ``matmul``   one matmul of region parameters (or views of them) plus an
              elementwise epilogue on its result.
-``copy``     a standalone data-movement op (concatenate) as its own kernel.
+``copy``     a concatenate as its own kernel: each operand (a parameter, a view, or
+             an elementwise value such as a splat) is evaluated over its own
+             index space and written into its slice of the output.
 
 Inside every region: parameters are contiguous buffers; view ops
 (``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
@@ -91,15 +93,22 @@ def analyze(region: Function) -> KernelInfo:
                 raise NotFusible("reshape of a non-contiguous view is not an affine read")
             views[id(op.result)] = (root, chain)
             continue
-        if n == "reshape" and _unit_leading(op):
-            computed.append(op)
+        if (n == "reshape" and _unit_leading(op)) or n == "broadcast_to":
+            computed.append(op)     # right-aligned: evaluated at the same index as its operand
             continue
         if n == "reshape" and id(op.result) not in used and id(op.operands[0]) not in out_alias:
             out_alias[id(op.result)] = out_alias.get(id(op.operands[0]), op.operands[0])
             continue
+        if n == "broadcast_to":
+            # of a computed value (a splat, an iota: the fusion pass clones them into regions):
+            # the operand broadcasts into the result, so it is read at the same domain index
+            computed.append(op)
+            continue
         if op.opdef.has(SHAPE):
-            if n == "concatenate" and all(id(x) in params or id(x) in views for x in op.operands) \
-                    and op is region.ops[-1] and not computed:
+            if n == "concatenate" and op is region.ops[-1] and len(region.results) == 1 and \
+                    region.results[0] is op.result and all(
+                        o.opdef.has(ELEMENTWISE) or o.opdef.has(CREATION) or o.name == "broadcast_to"
+                        or (o.name == "reshape" and _unit_leading(o)) for o in computed):
                 return KernelInfo("copy", op.result.type.shape, views=views)
             raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
         if not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
@@ -154,18 +163,26 @@ def _matmul(region, computed, matmuls, reductions, params, views, out_alias) -> 
     if len(matmuls) > 1 or reductions:
         raise NotFusible("a matmul kernel holds one matmul and an elementwise epilogue only")
     (mm,) = matmuls
+    defs = {id(r): op for op in computed for r in op.results}
+
+    def index_free(v):       # constants, iota and broadcasts of them: cheap to evaluate anywhere
+        op = defs.get(id(v))
+        return op is not None and (op.opdef.has(CREATION) or (
+            op.name in ("broadcast_to", "reshape", "astype") and index_free(op.operands[0])))
+
     for v in mm.operands:
-        if id(v) not in params and id(v) not in views:
+        if id(v) not in params and id(v) not in views and not index_free(v):
             raise NotFusible("matmul operands must be kernel inputs")
         if len(v.type.shape) < 2:
             raise NotFusible("matmul operands must be at least 2-D inside a kernel")
     domain = mm.result.type.shape
     for op in computed:
-        if op is mm:
+        if op is mm or (computed.index(op) < computed.index(mm) and index_free(op.result)):
             continue
         if not _fits(op.result.type.shape, domain):
             raise NotFusible("matmul epilogue value does not fit the matmul's shape")
-        if computed.index(op) < computed.index(mm) and not op.opdef.has(CREATION):
+        if computed.index(op) < computed.index(mm) and not op.opdef.has(CREATION) and \
+                not index_free(op.result):
             raise NotFusible("matmul prologue ops are not fused")
     _check_outputs(region, domain, {domain}, out_alias)
     return KernelInfo("matmul", domain, views=views)

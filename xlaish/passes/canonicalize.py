@@ -1,6 +1,7 @@
 """Canonical forms the fusion pass and the backends rely on.
 
-Guarantees: every reduction (and argmax/argmin) has ``keepdims=True``; where the
+Guarantees: ``custom_vjp_call`` ops are inlined (their rule only matters to
+autodiff, which runs on traced IR); every reduction (and argmax/argmin) has ``keepdims=True``; where the
 program wanted the dims dropped, a ``reshape`` follows. ``matmul`` operands are
 at least 2-D (1-D operands are reshaped to a row/column and the result
 reshaped back), as NumPy defines them.
@@ -15,6 +16,17 @@ from ._rewrite import Rewriter
 def canonicalize(fn: Function) -> Function:
     rw = Rewriter(fn)
     for op in fn.ops:
+        if op.name == "custom_vjp_call":       # autodiff is done: inline the primal function
+            body = canonicalize(op.regions[0])
+            env = {id(p): rw[v] for p, v in zip(body.params, op.operands)}
+            for inner in body.ops:
+                new = rw.emit(inner.opdef, [env[id(v)] for v in inner.operands], dict(inner.attrs),
+                              inner.regions, loc=inner.loc)
+                for old, nv in zip(inner.results, new):
+                    env[id(old)] = nv
+            for old, r in zip(op.results, body.results):
+                rw.set(old, env[id(r)])
+            continue
         if op.regions:
             rw.keep(op, tuple(canonicalize(r) for r in op.regions))
             continue

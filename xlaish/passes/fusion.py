@@ -74,12 +74,31 @@ class _Graph:
 
 
 def _compute_ops(g: _Graph):
-    """Ops that become (part of) kernels; the rest are cloned into their readers."""
+    """Ops that become (part of) kernels; the rest are cloned into their readers.
+
+    A strided view (transpose, slice, broadcast) that a reshape reads is materialised as
+    its own copy kernel: a reshape is only an affine read of contiguous data.
+    """
     out = []
+    copy_first = set()
     for op in g.fn.ops:
+        if op.name == "reshape":
+            d = g.def_of(op.operands[0])
+            if d is not None and d.name in VIEW_OPS and d.name != "reshape" and \
+                    not g.inlinable(d.results[0]):
+                copy_first.add(id(d))
+    for op in g.fn.ops:
+        if id(op) in copy_first:
+            out.append(op)
+            continue
         is_output = any(id(r) in g.outputs for r in op.results)
         if op.name == "constant" and not (is_output and _is_scalar_const(op)):
             continue   # dense constants are data; scalars are cloned into readers
+        if not is_output and op.name in VIEW_OPS and op.name != "reshape" \
+                and not g.inlinable(op.results[0]) \
+                and any(u.name == "reshape" for u in g.users.get(id(op.results[0]), ())):
+            out.append(op)   # a reshape cannot read through a strided view: materialise it
+            continue
         if not is_output and (g.inlinable(op.results[0]) or op.name in VIEW_OPS):
             continue   # cloned into every region that reads them
         out.append(op)

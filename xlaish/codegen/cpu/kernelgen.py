@@ -685,9 +685,9 @@ class KernelGen:
         nb = math.prod(batch)
         dt = mm.result.type.dtype
         acc = self.accesses(domain)
-        # operand accesses over their own (batch, M, K) / (batch, K, N) index spaces
-        a_acc = self._operand_access(a_v, batch + (M, K))
-        b_acc = self._operand_access(b_v, batch + (K, N))
+        # operands are read (or, for constants, evaluated) over their own index spaces
+        a_space, b_space = batch + (M, K), batch + (K, N)
+        a_acc, b_acc = self.accesses(a_space), self.accesses(b_space)
         b = self.b
         ct = T.compute(dt)
         tile = min(tile, N)
@@ -716,11 +716,11 @@ class KernelGen:
                 for_range(b, 0, jn, zero, "z")
 
                 def kstep(k):
-                    av = self.load(a_acc, bcoords + [i, k])
+                    av = self.eval(a_v, bcoords + [i, k], {}, a_acc, a_space)
 
                     def jstep(j):
                         p = b.gep(row, [ir.Constant(T.I32, 0), j])
-                        bv = self.load(b_acc, bcoords + [k, b.add(j0, j)])
+                        bv = self.eval(b_v, bcoords + [k, b.add(j0, j)], {}, b_acc, b_space)
                         prod = LOWER["multiply"](self.cg, [av, bv], dt, dt)
                         b.store(LOWER["add"](self.cg, [b.load(p), prod], dt, dt), p)
                     for_range(b, 0, jn, jstep, "j")
@@ -763,13 +763,13 @@ class KernelGen:
             shape = v.type.shape
             if 0 in shape:
                 continue
-            acc = self._operand_access(v, shape)
+            acc = self.accesses(shape)
             st = start
 
-            def body(idx, acc=acc, st=st):
+            def body(idx, acc=acc, st=st, v=v, shape=shape):
                 oidx = list(idx)
                 oidx[axis] = self.b.add(idx[axis], ir.Constant(T.I64, st))
-                self.store(nparams, out.type.dtype, dom_strides, oidx, self.load(acc, idx))
+                self.store(nparams, out.type.dtype, dom_strides, oidx, self.eval(v, idx, {}, acc, shape))
 
             def outer(i, shape=shape, body=body):
                 nest(self.b, shape[1:], lambda rest: body([i] + rest))

@@ -84,3 +84,18 @@ register(OpDef(name="cond", arity=None, dtype_rule=None, shape_rule=None, refere
 register(OpDef(name="while", arity=None, dtype_rule=None, shape_rule=None, reference=_no_reference,
                region_rule=_while_rule, traits=frozenset({REGION, PURE}), lower={"interp": _while_interp},
                doc="while cond(carried, extras): carried = body(carried, extras)"))
+
+
+# ``custom_vjp_call``: a call of a function with a hand-written VJP. attrs ``rule`` (the key of
+# the Python-side rule) and ``nargs``. Its region is the primal function; the canonicalize pass
+# inlines it before fusion, so backends never see it.
+def _call_rule(in_types, attrs, regions):
+    (body,) = regions
+    if tuple(in_types) != body.param_types:
+        raise IRError("custom_vjp_call operands do not match its region's parameters")
+    return body.result_types
+
+
+register(OpDef(name="custom_vjp_call", arity=None, dtype_rule=None, shape_rule=None,
+               reference=_no_reference, region_rule=_call_rule, traits=frozenset({REGION, PURE}),
+               lower={"interp": _interp}, doc="call of a function with a custom VJP"))

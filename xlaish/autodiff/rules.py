@@ -1,0 +1,240 @@
+"""Reverse-mode rules: one VJP per differentiable op, written with ``xlaish.numpy``.
+
+``VJP[name](gs, op, ins, outs) -> list`` gets the cotangents of the op's
+results (``gs``, Tracers or None), the op, and its operands and results as
+Tracers in the trace being built; it returns one cotangent (or None) per
+operand. Because the rules are ordinary traced NumPy code, the gradient is
+itself a traceable program: ``jit(grad(f))`` and ``grad(grad(f))`` work.
+
+The table lives here, keyed by op name, rather than in each ``OpDef``: the
+IR package must not import the NumPy layer the rules are written in (that
+layer imports the IR). A registry test checks every float op has a rule or
+is listed in ``NON_DIFFERENTIABLE``.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import numpy as xnp
+
+NON_DIFFERENTIABLE = frozenset({
+    "sign", "floor", "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logical_not",
+    "invert", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "left_shift", "right_shift", "floor_divide", "argmax", "argmin", "any", "all", "constant",
+    "iota",
+})
+
+
+def unbroadcast(g, shape):
+    """Sum g down to ``shape`` (undo NumPy broadcasting)."""
+    if g.shape == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = xnp.sum(g, axis=axes, keepdims=True)
+    return xnp.reshape(g, shape)
+
+
+def _ew(f):
+    """Elementwise rule from per-operand partial-derivative products."""
+    def rule(gs, op, ins, outs):
+        g = gs[0]
+        if g is None:
+            return [None] * len(ins)
+        res = f(g, *ins, outs[0])
+        res = res if isinstance(res, (list, tuple)) else [res]
+        return [None if r is None else unbroadcast(r, x.shape).astype(x.dtype) for r, x in zip(res, ins)]
+    return rule
+
+
+LN2, LN10 = math.log(2.0), math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _ties(a, b, y, first):
+    """maximum/minimum: the winner takes g; ties split it evenly (as JAX does)."""
+    eq = xnp.equal(a, b)
+    mine = xnp.equal(a if first else b, y)
+    return xnp.where(eq, 0.5, xnp.where(mine, 1.0, 0.0))
+
+
+VJP = {
+    "negative": _ew(lambda g, x, y: -g),
+    "positive": _ew(lambda g, x, y: g),
+    "abs": _ew(lambda g, x, y: g * xnp.sign(x)),
+    "exp": _ew(lambda g, x, y: g * y),
+    "exp2": _ew(lambda g, x, y: g * y * LN2),
+    "expm1": _ew(lambda g, x, y: g * (y + 1)),
+    "log": _ew(lambda g, x, y: g / x),
+    "log2": _ew(lambda g, x, y: g / (x * LN2)),
+    "log10": _ew(lambda g, x, y: g / (x * LN10)),
+    "log1p": _ew(lambda g, x, y: g / (x + 1)),
+    "sqrt": _ew(lambda g, x, y: g * 0.5 / y),
+    "cbrt": _ew(lambda g, x, y: g / (3 * y * y)),
+    "square": _ew(lambda g, x, y: g * 2 * x),
+    "reciprocal": _ew(lambda g, x, y: -g * y * y),
+    "sin": _ew(lambda g, x, y: g * xnp.cos(x)),
+    "cos": _ew(lambda g, x, y: -g * xnp.sin(x)),
+    "tan": _ew(lambda g, x, y: g * (1 + y * y)),
+    "arcsin": _ew(lambda g, x, y: g / xnp.sqrt(1 - x * x)),
+    "arccos": _ew(lambda g, x, y: -g / xnp.sqrt(1 - x * x)),
+    "arctan": _ew(lambda g, x, y: g / (1 + x * x)),
+    "sinh": _ew(lambda g, x, y: g * xnp.cosh(x)),
+    "cosh": _ew(lambda g, x, y: g * xnp.sinh(x)),
+    "tanh": _ew(lambda g, x, y: g * (1 - y * y)),
+    "arcsinh": _ew(lambda g, x, y: g / xnp.sqrt(x * x + 1)),
+    "arccosh": _ew(lambda g, x, y: g / xnp.sqrt(x * x - 1)),
+    "arctanh": _ew(lambda g, x, y: g / (1 - x * x)),
+    "erf": _ew(lambda g, x, y: g * TWO_OVER_SQRT_PI * xnp.exp(-x * x)),
+    "erfc": _ew(lambda g, x, y: -g * TWO_OVER_SQRT_PI * xnp.exp(-x * x)),
+    "expit": _ew(lambda g, x, y: g * y * (1 - y)),
+    "add": _ew(lambda g, a, b, y: (g, g)),
+    "subtract": _ew(lambda g, a, b, y: (g, -g)),
+    "multiply": _ew(lambda g, a, b, y: (g * b, g * a)),
+    "divide": _ew(lambda g, a, b, y: (g / b, -g * y / b)),
+    "power": _ew(lambda g, a, b, y: (
+        g * b * xnp.where(b == 0, 0.0, xnp.power(a, xnp.where(b == 0, 1.0, b - 1))),
+        g * y * xnp.log(xnp.where(a > 0, a, 1.0)) * xnp.where(a > 0, 1.0, 0.0))),
+    "maximum": _ew(lambda g, a, b, y: (g * _ties(a, b, y, True), g * _ties(a, b, y, False))),
+    "minimum": _ew(lambda g, a, b, y: (g * _ties(a, b, y, True), g * _ties(a, b, y, False))),
+    "fmax": _ew(lambda g, a, b, y: (g * _ties(a, b, y, True), g * _ties(a, b, y, False))),
+    "fmin": _ew(lambda g, a, b, y: (g * _ties(a, b, y, True), g * _ties(a, b, y, False))),
+    "arctan2": _ew(lambda g, a, b, y: (g * b / (a * a + b * b), -g * a / (a * a + b * b))),
+    "hypot": _ew(lambda g, a, b, y: (g * a / y, g * b / y)),
+    "logaddexp": _ew(lambda g, a, b, y: (g * xnp.exp(a - y), g * xnp.exp(b - y))),
+    "copysign": _ew(lambda g, a, b, y: (g * xnp.sign(a) * xnp.sign(y), None)),
+    "remainder": _ew(lambda g, a, b, y: (g, -g * xnp.floor(a / b))),
+}
+
+
+def _select(gs, op, ins, outs):
+    g = gs[0]
+    c, a, b = ins
+    zero = xnp.zeros_like(g)
+    return [None, unbroadcast(xnp.where(c, g, zero), a.shape), unbroadcast(xnp.where(c, zero, g), b.shape)]
+
+
+def _astype(gs, op, ins, outs):
+    (x,) = ins
+    if gs[0] is None or x.dtype.kind != "f":
+        return [None]
+    return [gs[0].astype(x.dtype)]
+
+
+def _kept(op, x):
+    axes = op.attrs["axes"]
+    return tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+
+
+def _sum(gs, op, ins, outs):
+    (x,) = ins
+    g = xnp.reshape(gs[0], _kept(op, x))
+    return [xnp.broadcast_to(g, x.shape).astype(x.dtype)]
+
+
+def _prod(gs, op, ins, outs):
+    (x,) = ins
+    kept = _kept(op, x)
+    g = xnp.reshape(gs[0], kept)
+    y = xnp.reshape(outs[0], kept)
+    return [(g * y / x).astype(x.dtype)]
+
+
+def _minmax(gs, op, ins, outs):
+    (x,) = ins
+    kept = _kept(op, x)
+    y = xnp.reshape(outs[0], kept)
+    hit = xnp.where(xnp.equal(x, y), 1.0, 0.0).astype(x.dtype)
+    count = xnp.sum(hit, axis=op.attrs["axes"], keepdims=True)
+    return [(xnp.reshape(gs[0], kept) * hit / count).astype(x.dtype)]
+
+
+def _reshape(gs, op, ins, outs):
+    return [xnp.reshape(gs[0], ins[0].shape)]
+
+
+def _transpose(gs, op, ins, outs):
+    perm = op.attrs["perm"]
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return [xnp.transpose(gs[0], inv)]
+
+
+def _broadcast_to(gs, op, ins, outs):
+    return [unbroadcast(gs[0], ins[0].shape)]
+
+
+def _slice(gs, op, ins, outs):
+    """Scatter g back into zeros of the operand's shape: pad each axis (step > 1 interleaves zeros)."""
+    (x,) = ins
+    g = gs[0]
+    for ax, (a, b, s) in enumerate(zip(op.attrs["start"], op.attrs["stop"], op.attrs["step"])):
+        n = x.shape[ax]
+        m = g.shape[ax]
+        if s < 0:                       # reverse, then it is a forward slice from the last element
+            g = _flip(g, ax)
+            a = a + (m - 1) * s
+            s = -s
+        if s > 1 and m > 0:             # interleave s-1 zeros after each element
+            z = xnp.zeros_like(g)
+            parts = [xnp.expand_dims(g, ax + 1)] + [xnp.expand_dims(z, ax + 1)] * (s - 1)
+            g = xnp.concatenate(parts, axis=ax + 1)
+            shape = list(g.shape)
+            g = xnp.reshape(g, tuple(shape[:ax]) + (m * s,) + tuple(shape[ax + 2:]))
+            g = _take(g, ax, 0, (m - 1) * s + 1)
+        before, after = a, n - a - g.shape[ax]
+        pieces = []
+        if before > 0:
+            pieces.append(xnp.zeros(g.shape[:ax] + (before,) + g.shape[ax + 1:], g.dtype))
+        pieces.append(g)
+        if after > 0:
+            pieces.append(xnp.zeros(g.shape[:ax] + (after,) + g.shape[ax + 1:], g.dtype))
+        g = xnp.concatenate(pieces, axis=ax) if len(pieces) > 1 else g
+    return [g]
+
+
+def _take(g, ax, start, stop):
+    idx = [slice(None)] * g.ndim
+    idx[ax] = slice(start, stop)
+    return g[tuple(idx)]
+
+
+def _flip(g, ax):
+    idx = [slice(None)] * g.ndim
+    idx[ax] = slice(None, None, -1)
+    return g[tuple(idx)]
+
+
+def _concatenate(gs, op, ins, outs):
+    ax = op.attrs["axis"]
+    out, start = [], 0
+    for x in ins:
+        out.append(_take(gs[0], ax, start, start + x.shape[ax]))
+        start += x.shape[ax]
+    return out
+
+
+def _matmul(gs, op, ins, outs):
+    a, b = ins
+    g = gs[0]
+    a2 = xnp.reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+    b2 = xnp.reshape(b, b.shape + (1,)) if b.ndim == 1 else b
+    if a.ndim == 1:
+        g = xnp.expand_dims(g, -2)
+    if b.ndim == 1:
+        g = xnp.expand_dims(g, -1)
+    ga = xnp.matmul(g, xnp.swapaxes(b2, -1, -2))
+    gb = xnp.matmul(xnp.swapaxes(a2, -1, -2), g)
+    ga = unbroadcast(ga, a2.shape)
+    gb = unbroadcast(gb, b2.shape)
+    return [xnp.reshape(ga, a.shape), xnp.reshape(gb, b.shape)]
+
+
+VJP.update({
+    "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,
+    "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
+    "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,
+})
