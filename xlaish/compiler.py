@@ -17,7 +17,7 @@ def compile_traced(fn, options):
         return opt, InterpretedExecutable(opt)
     if device == "cpu":
         from .runtime.cpu import compile_cpu
-        return opt, compile_cpu(opt)
+        return opt, compile_cpu(opt, traced=fn)
     if device == "cuda":
         from .runtime.cuda import compile_cuda
         return opt, compile_cuda(opt)

@@ -9,7 +9,6 @@ import numpy as np
 
 from ..errors import IRError
 from .core import Function
-from .opdef import REGION
 
 
 def interpret(fn: Function, args, check_types: bool = True) -> tuple[np.ndarray, ...]:
@@ -19,7 +18,7 @@ def interpret(fn: Function, args, check_types: bool = True) -> tuple[np.ndarray,
     env = {id(p): np.asarray(a) for p, a in zip(fn.params, args)}
     for op in fn.ops:
         ins = [env[id(v)] for v in op.operands]
-        if op.opdef.has(REGION):
+        if "interp" in op.opdef.lower:
             outs = op.opdef.lower["interp"](op, ins, interpret)
         else:
             outs = op.opdef.evaluate(ins, op.attrs)
@@ -30,3 +29,19 @@ def interpret(fn: Function, args, check_types: bool = True) -> tuple[np.ndarray,
                 raise IRError(f"{op.name}: reference gave {o.dtype}{list(o.shape)}, IR says {r.type}")
             env[id(r)] = o
     return tuple(env[id(r)] for r in fn.results)
+
+
+def interpret_steps(fn: Function, args):
+    """Yield (op, any float input had a NaN, outputs) for each top-level op, in order."""
+    env = {id(p): np.asarray(a) for p, a in zip(fn.params, args)}
+    with np.errstate(all="ignore"):
+        for op in fn.ops:
+            ins = [env[id(v)] for v in op.operands]
+            if "interp" in op.opdef.lower:
+                outs = op.opdef.lower["interp"](op, ins, interpret)
+            else:
+                outs = op.opdef.evaluate(ins, op.attrs)
+            for r, o in zip(op.results, outs):
+                env[id(r)] = o
+            nan_in = any(a.dtype.kind == "f" and np.isnan(a).any() for a in ins)
+            yield op, nan_in, outs

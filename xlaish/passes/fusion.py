@@ -24,7 +24,7 @@ import numpy as np
 
 from ..ir.core import Function, Value
 from ..ir.kernel import VIEW_OPS, NotFusible, analyze
-from ..ir.opdef import REGION
+from ..ir.opdef import REGION, SIDE_EFFECT
 from ._rewrite import Rewriter
 
 
@@ -92,6 +92,9 @@ def _compute_ops(g: _Graph):
             out.append(op)
             continue
         is_output = any(id(r) in g.outputs for r in op.results)
+        if _barrier(op):
+            out.append(op)
+            continue
         if op.name == "constant" and not (is_output and _is_scalar_const(op)):
             continue   # dense constants are data; scalars are cloned into readers
         if not is_output and op.name in VIEW_OPS and op.name != "reshape" \
@@ -229,6 +232,11 @@ def _valid(g, ops) -> bool:
         return False
 
 
+def _barrier(op) -> bool:
+    """Ops that stay at the top level between kernels: control flow and side effects."""
+    return op.opdef.has(REGION) or op.opdef.has(SIDE_EFFECT)
+
+
 def _emit_control(g, rw, op, enabled, k) -> bool:
     """Keep a control-flow op at the top level with its regions fused; its operands must be
     buffers, so inlinable operands (scalar constants, views) get a small kernel of their own."""
@@ -259,7 +267,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
         grp = [op]
         groups.append(grp)
         group_of[id(op)] = grp
-        if op.name == "concatenate" or op.opdef.has(REGION) or (not enabled and op.name != "reshape"):
+        if op.name == "concatenate" or _barrier(op) or (not enabled and op.name != "reshape"):
             continue   # unfused: only free reshapes of a kernel's output join it
         for v in op.operands:
             d = g.def_of(v)
@@ -268,7 +276,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             if d is None or id(d) not in group_of:
                 continue
             cand = group_of[id(d)]
-            if cand is grp or any(o.name == "concatenate" or o.opdef.has(REGION) for o in cand):
+            if cand is grp or any(o.name == "concatenate" or _barrier(o) for o in cand):
                 continue
             merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
             if _creates_cycle(g, cand, grp) or not _valid(g, merged):
@@ -290,7 +298,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     while pending:
         progress = False
         for grp in list(pending):
-            if grp[0].opdef.has(REGION):
+            if _barrier(grp[0]):
                 if _emit_control(g, rw, grp[0], enabled, k):
                     pending.remove(grp)
                     progress = True

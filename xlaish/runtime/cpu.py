@@ -57,9 +57,10 @@ def _engine_from_object(obj: bytes):
     return engine
 
 
-def compile_cpu(fn):
-    from .. import __version__
-    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__)
+def compile_cpu(fn, traced=None):
+    from .. import __version__, config
+    nans = config.debug_nans()
+    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__, f"nans={nans}")
     hit = cache.load(k)
     if hit is not None:
         obj, layout = hit
@@ -69,13 +70,15 @@ def compile_cpu(fn):
             py_addr = engine.get_function_address("xl_entry_py")
             if not addr or not py_addr:
                 raise RuntimeError("entry points missing from cached object")
-            exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr)
+            exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr,
+                                   hook_address=engine.get_global_value_address(layout.hook_name),
+                                   program=fn, traced=traced)
             exe.artifact = CpuArtifact(fn)
             return exe
         except Exception:
             cache.STATS["corrupt"] += 1
             cache.invalidate(k)
-    module, layout = build_module(fn)
+    module, layout = build_module(fn, debug_nans=nans)
     llvm_target.initialize()
     ref = llvm.parse_assembly(str(module))
     ref.verify()
@@ -86,6 +89,8 @@ def compile_cpu(fn):
     cache.store(k, obj, layout)
     engine = _engine_from_object(obj)
     exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
-                           py_address=engine.get_function_address("xl_entry_py"))
+                           py_address=engine.get_function_address("xl_entry_py"),
+                           hook_address=engine.get_global_value_address(layout.hook_name),
+                           program=fn, traced=traced)
     exe.artifact = CpuArtifact(fn, ref)
     return exe

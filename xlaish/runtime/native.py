@@ -16,6 +16,15 @@ import numpy as np
 from .. import config
 
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
+_HOOK_T = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p))
+
+
+def _view(ptr, t):
+    """A NumPy copy of the buffer at ptr holding one value of TensorType t."""
+    if t.nbytes == 0:
+        return np.empty(t.shape, t.dtype)
+    raw = (ctypes.c_char * t.nbytes).from_address(ptr)
+    return np.frombuffer(raw, dtype=t.dtype).reshape(t.shape).copy()
 _ndarray = np.ndarray
 
 
@@ -27,7 +36,8 @@ def _data_offset_ok(offset: int) -> bool:
 class NativeExecutable:
     backend = "cpu"
 
-    def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None):
+    def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None,
+                 hook_address: int | None = None, program=None, traced=None):
         from ..codegen.cpu.program import ARRAY_DATA_OFFSET
         self.layout = layout
         self.keepalive = keepalive          # the JIT engine or loaded library owning the code
@@ -40,6 +50,11 @@ class NativeExecutable:
         self.entry = _ENTRY_T(address)
         self.py_entry = _ENTRY_T(py_address) if py_address and _data_offset_ok(ARRAY_DATA_OFFSET) else None
         self.parallel = layout.parallel
+        self.traced = traced
+        self._hook = None
+        if hook_address and getattr(layout, "prints", None):
+            self._hook = _HOOK_T(self._on_print)
+            ctypes.c_void_p.from_address(hook_address).value = ctypes.cast(self._hook, ctypes.c_void_p).value
         self.post = [(j, kind, where) for j, (kind, where) in enumerate(layout.result_sources)
                      if kind != "buf"]
 
@@ -56,8 +71,7 @@ class NativeExecutable:
         else:
             rc = self.entry(self.buf_t(*[x.ctypes.data for x in ins + outs]), nt)
         if rc != 0:
-            raise MemoryError("xlaish: the compiled program could not allocate its intermediate buffers") \
-                if rc == 2 else RuntimeError(f"xlaish: compiled program failed with code {rc}")
+            self._fail(rc, ins)
         for j, kind, where in self.post:
             if kind == "param":
                 np.copyto(outs[j], ins[where])
@@ -66,3 +80,31 @@ class NativeExecutable:
             else:
                 np.copyto(outs[j], outs[where])
         return outs
+
+    def _on_print(self, index, ptrs):
+        fmt, types = self.layout.prints[index]
+        vals = [_view(ptrs[i], t) for i, t in enumerate(types)]
+        print(fmt.format(*[v[()] if v.ndim == 0 else v for v in vals]), flush=True)
+
+    def _fail(self, rc, ins):
+        from ..codegen.cpu.program import CHECK_BASE, NAN_BASE
+        from ..errors import CheckError
+        if rc == 2:
+            raise MemoryError("xlaish: the compiled program could not allocate its intermediate buffers")
+        if CHECK_BASE <= rc < NAN_BASE and rc - CHECK_BASE < len(self.layout.checks):
+            raise CheckError(self.layout.checks[rc - CHECK_BASE])
+        if rc >= NAN_BASE and rc - NAN_BASE < len(self.layout.nan_kernels):
+            raise FloatingPointError(self._describe_nan(rc - NAN_BASE, ins))
+        raise RuntimeError(f"xlaish: compiled program failed with code {rc}")
+
+    def _describe_nan(self, k, ins):
+        """Find the first op that turns NaN-free inputs into a NaN (re-running the traced IR)."""
+        kname, ops = self.layout.nan_kernels[k]
+        if self.traced is not None:
+            from ..ir.interpreter import interpret_steps
+            for op, ok_in, out in interpret_steps(self.traced, ins):
+                if not ok_in and any(o.dtype.kind == "f" and np.isnan(o).any() for o in out):
+                    where = f" at {op.loc}" if op.loc else ""
+                    return f"NaN produced by '{op.name}'{where} (kernel {kname})"
+        desc = ", ".join(f"{n} at {loc}" if loc else n for n, loc in ops)
+        return f"NaN produced in kernel {kname} ({desc})"

@@ -35,6 +35,14 @@ class ProgramLayout:
     result_sources: list          # per result: ("buf", None) | ("param", k) | ("const", array) | ("alias", j)
     kernels: list = field(default_factory=list)   # names, for inspection
     parallel: bool = False        # does any kernel split across threads?
+    prints: list = field(default_factory=list)    # debug_print: (fmt, [TensorType]) by index
+    checks: list = field(default_factory=list)    # debug_check: message by index
+    nan_kernels: list = field(default_factory=list)   # XLAISH_DEBUG_NANS: (kernel, [(op, loc)])
+    hook_name: str = ""           # global holding the debug_print callback (null: no printing)
+
+
+CHECK_BASE = 1000     # entry returns CHECK_BASE + i when debug_check i failed
+NAN_BASE = 2000       # entry returns NAN_BASE + k when kernel k produced a NaN (XLAISH_DEBUG_NANS)
 
 
 def _parfor(module: ir.Module) -> ir.Function:
@@ -139,8 +147,16 @@ def _slot_bytes(fn):
 class _ProgramEmitter:
     """Emits one LLVM function per program (the top level and each control-flow region)."""
 
-    def __init__(self, module: ir.Module):
+    def __init__(self, module: ir.Module, debug_nans: bool = False):
         self.module = module
+        self.debug_nans = debug_nans
+        self.prints: list = []
+        self.checks: list = []
+        self.nan_kernels: list = []
+        import uuid
+        self.hook_name = f"xl_debug_hook_{uuid.uuid4().hex[:12]}"
+        self.hook = ir.GlobalVariable(module, T.PTR, name=self.hook_name)
+        self.hook.initializer = ir.Constant(T.PTR, None)
         self.parfor = _parfor(module)
         self.malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
         self.free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
@@ -219,6 +235,8 @@ class _ProgramEmitter:
             if op.name == "fused":
                 self._kernel(b, op, f"{name}.{op.regions[0].name}", ins, outs, nthreads, table,
                              fail_if_null, cleanup)
+                if self.debug_nans:
+                    self._nan_scan(b, op, outs, cleanup, f"{name}.{op.regions[0].name}")
             elif op.name == "cond":
                 then_fn = self.emit(op.regions[0], f"{name}.then")
                 else_fn = self.emit(op.regions[1], f"{name}.else")
@@ -233,6 +251,21 @@ class _ProgramEmitter:
                         check_rc(rc_e)
             elif op.name == "while":
                 self._while(b, op, name, ins, outs, nthreads, table, check_rc, cleanup)
+            elif op.name == "debug_print":
+                self.prints.append((op.attrs["fmt"], [v.type for v in op.operands]))
+                hook = b.load(self.hook)
+                cb_t = ir.FunctionType(ir.VoidType(), [T.I64, T.PTR.as_pointer()])
+                with b.if_then(b.icmp_unsigned("!=", hook, ir.Constant(T.PTR, None))):
+                    b.call(b.bitcast(hook, cb_t.as_pointer()),
+                           [ir.Constant(T.I64, len(self.prints) - 1), table(ins)])
+            elif op.name == "debug_check":
+                self.checks.append(op.attrs["msg"])
+                bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.icmp_unsigned(
+                    "==", v, ir.Constant(T.I8, 0)), T.I8)
+                with b.if_then(bad, likely=False):
+                    for p in cleanup:
+                        b.call(self.free, [p])
+                    b.ret(ir.Constant(T.I32, CHECK_BASE + len(self.checks) - 1))
             else:
                 raise AssertionError(f"unexpected top-level op {op.name} after fusion")
         # results not written by an op of their own: params, constants, repeated values
@@ -245,6 +278,34 @@ class _ProgramEmitter:
             b.call(self.free, [p])
         b.ret(ir.Constant(T.I32, 0))
         return entry
+
+    def _any_byte(self, b, ptr, n, pred, ty):
+        """Emit: does pred hold for any of the n elements of type ty at ptr?"""
+        flag = b.alloca(T.I1)
+        b.store(ir.Constant(T.I1, 0), flag)
+        p = b.bitcast(ptr, ty.as_pointer())
+        from .loops import for_range
+
+        def body(i):
+            hit = pred(b.load(b.gep(p, [i])))
+            b.store(b.or_(b.load(flag), hit), flag)
+        for_range(b, 0, n, body, "scan")
+        return b.load(flag)
+
+    def _nan_scan(self, b, op, outs, cleanup, kname):
+        """XLAISH_DEBUG_NANS: stop with NAN_BASE + k if kernel k wrote a NaN to a float output."""
+        body = op.regions[0]
+        self.nan_kernels.append((kname, [(o.name, o.loc) for o in body.ops if o.name != "constant"]))
+        k = len(self.nan_kernels) - 1
+        for r, p in zip(op.results, outs):
+            if r.type.dtype.kind != "f" or r.type.size == 0:
+                continue
+            ty = T.storage(r.type.dtype)
+            bad = self._any_byte(b, p, r.type.size, lambda v: b.fcmp_unordered("uno", v, v), ty)
+            with b.if_then(bad, likely=False):
+                for q in cleanup:
+                    b.call(self.free, [q])
+                b.ret(ir.Constant(T.I32, NAN_BASE + k))
 
     def _kernel(self, b, op, kname, ins, outs, nthreads, table, fail_if_null, cleanup):
         launches, scratch = KernelGen(self.module, op.regions[0], kname).build()
@@ -318,14 +379,16 @@ class _ProgramEmitter:
             cleanup.remove(p)
 
 
-def build_module(fn: Function, entry_name: str = "xl_entry") -> tuple[ir.Module, ProgramLayout]:
+def build_module(fn: Function, entry_name: str = "xl_entry",
+                 debug_nans: bool = False) -> tuple[ir.Module, ProgramLayout]:
     """LLVM module and calling layout for a fused, buffer-planned function."""
     module = ir.Module(name=fn.name)
-    em = _ProgramEmitter(module)
+    em = _ProgramEmitter(module, debug_nans)
     entry = em.emit(fn, entry_name, linkage="external")
     _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
         slot_sizes=[], result_sources=[("buf", None)] * len(fn.results), kernels=em.kernels,
-        parallel=em.parallel)
+        parallel=em.parallel, prints=em.prints, checks=em.checks, nan_kernels=em.nan_kernels,
+        hook_name=em.hook_name)
     return module, layout

@@ -7,6 +7,7 @@
 | ``shape``        | reshape, transpose, broadcast_to, slice, concatenate |
 | ``creation``     | constant, iota |
 | ``linalg``       | matmul |
-| ``region``       | fused (and later cond, while) |
+| ``region``       | fused, cond, while, custom_vjp_call |
+| ``debug``        | debug_print, debug_check (side effects) |
 """
-from . import elementwise, reduction, shape, creation, linalg, region  # noqa: F401
+from . import elementwise, reduction, shape, creation, linalg, region, debug  # noqa: F401
