@@ -62,6 +62,10 @@ def _inspect(args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:          # the runner parses its own options (--quick, --only, ...)
+        from benchmarks.runner import main as bench_main
+        return bench_main(argv[1:])
     p = argparse.ArgumentParser(prog="xlaish", description="xlaish: a tracing compiler for NumPy code")
     sub = p.add_subparsers(dest="cmd", required=True)
 

@@ -776,4 +776,5 @@ class KernelGen:
             for_range(self.b, lo, hi, outer, "c") if axis != 0 else \
                 for_range(self.b, 0, shape[0], outer, "c")
             start += shape[axis]
-        return (out.type.shape[0] if axis != 0 else 1), max(1, out.type.size)
+        n_outer = out.type.shape[0] if axis != 0 else 1
+        return n_outer, max(1, out.type.size // max(n_outer, 1))
