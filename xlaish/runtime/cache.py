@@ -2,8 +2,9 @@
 
 An entry is one file ``<key>.xlc``: a magic line, a SHA-256 of the payload,
 then a pickle of ``(object code bytes, program layout)``. The key hashes the
-optimised IR text, the target triple, CPU name and features, and the xlaish
-and llvmlite versions, so a foreign or stale entry never matches. A corrupt
+optimised IR text, the target triple, CPU name and features, the xlaish and
+llvmlite versions and a hash of the code generator's source, so a foreign or
+stale entry never matches. A corrupt
 entry (bad magic, wrong digest, unpicklable, or object code the JIT refuses)
 is ignored and rewritten. Writes go to a temporary file then ``os.replace``,
 so readers never see half an entry. ``XLAISH_CACHE_DIR=off`` disables it.

@@ -19,6 +19,26 @@ from .native import NativeExecutable
 STATS = {"llvm_compiles": 0}
 
 
+_FINGERPRINT = None
+
+
+def _codegen_fingerprint() -> str:
+    """Hash of the CPU backend's own source, so a changed code generator never reuses old objects."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import glob
+        import hashlib
+        import os
+        from ..codegen import cpu as cpu_pkg
+        h = hashlib.sha256()
+        here = os.path.dirname(cpu_pkg.__file__)
+        for path in sorted(glob.glob(os.path.join(here, "*.py")) + [__file__]):
+            with open(path, "rb") as f:
+                h.update(f.read())
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
 def _target_id():
     llvm_target.initialize()
     tm = llvm_target.target_machine()
@@ -60,7 +80,8 @@ def _engine_from_object(obj: bytes):
 def compile_cpu(fn, traced=None):
     from .. import __version__, config
     nans = config.debug_nans()
-    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__, f"nans={nans}")
+    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__, f"nans={nans}",
+                  _codegen_fingerprint())
     hit = cache.load(k)
     if hit is not None:
         obj, layout = hit

@@ -1,0 +1,442 @@
+"""Compile and run a fused program on an NVIDIA GPU (or Numba's CUDA simulator).
+
+``compile_cuda(fn)``: generate the module source (:mod:`xlaish.codegen.cuda`),
+load it with numba (kernels compile eagerly, one signature each), and wrap
+it in a ``CudaExecutable``. numba is imported here only, so the CPU path never
+loads it.
+
+Caches. In memory: one loaded module per key, shared by every executable
+with the same IR. On disk: the generated source, ``<cache_dir>/cuda/<kk>/<key>.py``,
+whose first line carries a SHA-256 of the rest; the key hashes the optimised
+IR text, "cuda", the target (compute capability, or "sim"), and the xlaish,
+numba, numba-cuda and generator versions. A hit imports the file instead of
+generating it, and the kernels are compiled with ``cache=True`` so numba keeps
+their machine code beside it (``__pycache__``). A corrupt entry (bad header,
+wrong digest, a file that does not import) is ignored and rewritten.
+
+Calling convention, as the CPU executable: ``exe(list of arrays) -> list of
+outputs``. An input is a NumPy array (copied to the device) or anything with
+``__cuda_array_interface__`` (used in place; copied on the device only when
+it is not C-contiguous). Outputs are fresh Numba device arrays (they expose
+``__cuda_array_interface__``; ``np.asarray(out)`` copies to the host), left
+on the device. Intermediates live in the slots of the buffer plan (the
+``buffers`` attrs), allocated once per executable and reused by every call;
+calls are serialised by a lock and run on the default stream, in order.
+``cond`` predicates and ``while`` conditions are read back to the host.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import types
+import warnings
+
+import numpy as np
+
+from .. import config
+from ..errors import XlaishError
+
+NO_GPU = ("device='cuda' needs an NVIDIA GPU (none found) or NUMBA_ENABLE_CUDASIM=1 "
+          "(Numba's CUDA simulator, set before numba is imported)")
+NO_NUMBA = ("device='cuda' needs numba and numba-cuda: pip install numba 'numba-cuda[cu13]' "
+            "(or the 'cuda' extra of xlaish)")
+MAGIC = "# xlaish-cuda-cache 1 sha256="
+STATS = {"generated": 0, "disk_hits": 0, "memory_hits": 0, "corrupt": 0, "writes": 0, "loads": 0}
+_MODULES: dict[str, types.ModuleType] = {}
+_MODULES_LOCK = threading.Lock()
+
+
+# ---- the device ----------------------------------------------------------------------------------
+def _cuda():
+    try:
+        from numba import cuda
+    except ImportError as e:
+        raise XlaishError(NO_NUMBA) from e
+    return cuda
+
+
+def simulating() -> bool:
+    import numba
+    return bool(getattr(numba.config, "ENABLE_CUDASIM", 0))
+
+
+class DeviceInfo:
+    def __init__(self, sim: bool, cc: str, nsm: int, name: str):
+        self.sim, self.cc, self.nsm, self.name = sim, cc, nsm, name
+
+
+def device() -> DeviceInfo:
+    """The device kernels will run on; raises XlaishError when there is none."""
+    cuda = _cuda()
+    if simulating():
+        return DeviceInfo(True, "sim", 1, "Numba CUDA simulator")
+    try:
+        ok = cuda.is_available()
+    except Exception:   # a broken driver install reads as "no GPU"
+        ok = False
+    if not ok:
+        raise XlaishError(NO_GPU)
+    dev = cuda.get_current_device()
+    cc = "sm_%d%d" % tuple(dev.compute_capability)
+    name = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
+    return DeviceInfo(False, cc, int(dev.MULTIPROCESSOR_COUNT), name)
+
+
+# ---- keys and the disk cache ---------------------------------------------------------------------
+_GEN_HASH = None
+
+
+def _generator_hash() -> str:
+    """Hash of the generator's own source: a changed generator never reuses old entries."""
+    global _GEN_HASH
+    if _GEN_HASH is None:
+        from ..codegen import cuda as gen
+        h = hashlib.sha256()
+        d = os.path.dirname(gen.__file__)
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".py"):
+                with open(os.path.join(d, f), "rb") as fh:
+                    h.update(fh.read())
+        _GEN_HASH = h.hexdigest()[:16]
+    return _GEN_HASH
+
+
+def cache_key(ir_text: str, target, cc: str) -> str:
+    import numba
+    from .. import __version__
+    from .cache import key
+    try:
+        from importlib.metadata import version
+        ncuda = version("numba-cuda")
+    except Exception:
+        ncuda = "?"
+    return key(ir_text, "cuda", cc, repr(target), __version__, numba.__version__, ncuda, _generator_hash())
+
+
+def _path(k: str) -> str | None:
+    d = config.cache_dir()
+    return None if d is None else os.path.join(d, "cuda", k[:2], f"xl_{k[:40]}.py")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_source(k: str) -> str | None:
+    """The cached module text for key k, or None (missing or corrupt)."""
+    path = _path(k)
+    if path is None or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline()
+            text = f.read()
+        if not first.startswith(MAGIC) or first[len(MAGIC):].strip() != _digest(text):
+            raise ValueError("bad header or digest")
+        compile(text, path, "exec")
+    except Exception:
+        STATS["corrupt"] += 1
+        return None
+    return text
+
+
+def store_source(k: str, text: str) -> str | None:
+    path = _path(k)
+    if path is None:
+        return None
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(MAGIC + _digest(text) + "\n" + text)
+        os.replace(tmp, path)
+        STATS["writes"] += 1
+        return path
+    except OSError:
+        return None
+
+
+# ---- loading -------------------------------------------------------------------------------------
+def _bindings(sim: bool, file_backed: bool):
+    cuda = _cuda()
+    if sim or not file_backed:
+        return {"kernel": lambda sig: cuda.jit(sig), "device": cuda.jit(device=True)}
+    return {"kernel": lambda sig: cuda.jit(sig, cache=True), "device": cuda.jit(device=True, cache=True)}
+
+
+def _load_module(k: str, text: str, path: str | None, sim: bool) -> types.ModuleType:
+    name = f"xlaish_cuda_{k[:24]}"
+    STATS["loads"] += 1
+    if path is not None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        module.__dict__.update(_bindings(sim, True))
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
+    module = types.ModuleType(name)
+    module.__dict__.update(_bindings(sim, False))
+    exec(compile(text, f"<xlaish-cuda {k[:12]}>", "exec"), module.__dict__)
+    return module
+
+
+def _module_for(fn, target, dev: DeviceInfo):
+    from ..codegen.cuda import generate
+    from ..ir.printer import print_function
+    k = cache_key(print_function(fn), target, dev.cc)
+    with _MODULES_LOCK:
+        hit = _MODULES.get(k)
+        if hit is not None:
+            STATS["memory_hits"] += 1
+            return hit
+        text = load_source(k)
+        module = None
+        if text is not None:
+            try:
+                module = _load_module(k, text, _path(k), dev.sim)
+                STATS["disk_hits"] += 1
+            except Exception:
+                STATS["corrupt"] += 1
+                module = None
+        if module is None:
+            text = generate(fn, target).text       # names unsupported ops (UnsupportedError)
+            STATS["generated"] += 1
+            path = store_source(k, text)
+            module = _load_module(k, text, path, dev.sim)
+        module.XLAISH_SOURCE = text
+        module.XLAISH_KEY = k
+        _MODULES[k] = module
+        return module
+
+
+def compile_cuda(fn, target=None):
+    """A CudaExecutable for an optimised (fused, buffer-planned) function."""
+    from ..codegen.cuda import GPU, SIM
+    dev = device()
+    if target is None:
+        target = SIM if dev.sim else GPU
+    module = _module_for(fn, target, dev)
+    return CudaExecutable(fn, module, dev)
+
+
+# ---- running -------------------------------------------------------------------------------------
+def _is_device_array(a) -> bool:
+    return type(a) is not np.ndarray and (hasattr(a, "__cuda_array_interface__")
+                                          or bool(getattr(a, "__cuda_ndarray__", False)))
+
+
+_GATHER: dict[int, object] = {}
+
+
+def _gather_kernel(nd: int):
+    """A kernel copying an nd-dimensional strided device array into a flat contiguous one."""
+    k = _GATHER.get(nd)
+    if k is None:
+        cuda = _cuda()
+        idx = ", ".join(f"i{d}" for d in range(nd)) or "()"
+        lines = ["def gather(src, dst):",
+                 "    for t in range(cuda.grid(1), dst.size, cuda.gridsize(1)):",
+                 "        rem = t"]
+        for d in reversed(range(nd)):
+            lines.append(f"        i{d} = rem % src.shape[{d}]")
+            lines.append(f"        rem = rem // src.shape[{d}]")
+        lines.append(f"        dst[t] = src[{idx}]")
+        ns = {"cuda": cuda}
+        exec("\n".join(lines), ns)
+        k = _GATHER[nd] = cuda.jit(ns["gather"])
+    return k
+
+
+class _Step:
+    __slots__ = ("run",)
+
+    def __init__(self, run):
+        self.run = run
+
+
+class _Program:
+    """The kernels of one function (the top level or a control-flow region) over a buffer table.
+
+    Table: the function's params, its results, then buffers it owns for good
+    (slot views, constants, scratch). ``run(ins, outs)`` launches in order.
+    """
+
+    def __init__(self, exe: "CudaExecutable", fn, plan_iter):
+        cuda = exe.cuda
+        self.exe = exe
+        np_, nr = len(fn.params), len(fn.results)
+        self.fixed: list = []
+        base = np_ + nr
+        index: dict[int, int] = {}
+        for k, p in enumerate(fn.params):
+            index[id(p)] = k
+        first_result: dict[int, int] = {}
+        for j, r in enumerate(fn.results):
+            first_result.setdefault(id(r), j)
+
+        def own(buf) -> int:
+            self.fixed.append(buf)
+            return base + len(self.fixed) - 1
+
+        sizes: dict[int, int] = {}
+        for op in fn.ops:
+            for r, s in zip(op.results, op.attrs.get("buffers", ())):
+                if s >= 0:
+                    sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
+        slots = {s: cuda.device_array(max(n, 1), np.uint8) for s, n in sizes.items()}
+        steps: list = []
+        produced: set[int] = set()
+        for op in fn.ops:
+            if op.name == "constant":
+                val = np.ascontiguousarray(np.asarray(op.attrs["value"])).reshape(-1)
+                index[id(op.result)] = own(cuda.to_device(val) if val.size else
+                                           cuda.device_array(0, val.dtype))
+                continue
+            assign = op.attrs.get("buffers", (-1,) * len(op.results))
+            for r, s in zip(op.results, assign):
+                if s >= 0:
+                    n = r.type.nbytes
+                    index[id(r)] = own(slots[s][:n].view(r.type.dtype) if n else
+                                       cuda.device_array(0, r.type.dtype))
+                elif id(r) in first_result:
+                    index[id(r)] = np_ + first_result[id(r)]
+                    produced.add(np_ + first_result[id(r)])
+                else:   # an output nobody reads (DCE normally drops these)
+                    index[id(r)] = own(cuda.device_array(max(r.type.size, 1), r.type.dtype))
+            ins = [index[id(v)] for v in op.operands]
+            outs = [index[id(r)] for r in op.results]
+            if op.name == "fused":
+                steps += self._fused(next(plan_iter), ins, outs, own)
+            elif op.name == "cond":
+                then = _Program(exe, op.regions[0], plan_iter)
+                other = _Program(exe, op.regions[1], plan_iter)
+                steps.append(self._cond(ins, outs, then, other))
+            elif op.name == "while":
+                cond = _Program(exe, op.regions[0], plan_iter)
+                body = _Program(exe, op.regions[1], plan_iter)
+                steps.append(self._while(op, ins, outs, cond, body))
+            else:
+                raise AssertionError(op.name)
+        for j, r in enumerate(fn.results):
+            dst = np_ + j
+            if dst in produced and first_result[id(r)] == j:
+                continue
+            src = index[id(r)]
+            if r.type.size:
+                steps.append(_Step(lambda tab, d=dst, s=src: tab[d].copy_to_device(tab[s])))
+        self.steps = [s.run for s in steps]
+
+    def _fused(self, entry, ins, outs, own):
+        cuda = self.exe.cuda
+        scratch = [own(cuda.device_array(n, np.dtype(dt))) for dt, n in entry["scratch"]]
+        args = tuple(ins + outs + scratch)
+        steps = []
+        for kname, grid, block in entry["launches"]:
+            launcher = getattr(self.exe.module, kname)[self.exe.grid(grid), tuple(block)]
+
+            def run(tab, L=launcher, a=args):
+                L(*[tab[i] for i in a])
+            steps.append(_Step(run))
+        return steps
+
+    def _cond(self, ins, outs, then, other):
+        p, args = ins[0], ins[1:]
+
+        def run(tab):
+            pred = bool(np.asarray(tab[p])[0])
+            (then if pred else other).run([tab[i] for i in args], [tab[i] for i in outs])
+        return _Step(run)
+
+    def _while(self, op, ins, outs, cond, body):
+        cuda = self.exe.cuda
+        n = op.attrs["num_carried"]
+        types_ = [v.type for v in op.operands[:n]]
+        state = [[cuda.device_array(max(t.size, 1), t.dtype)[:t.size] for t in types_] for _ in range(2)]
+        pred = cuda.device_array(1, np.bool_)
+
+        def copy(dst, src):
+            if dst.size:
+                dst.copy_to_device(src)
+
+        def run(tab):
+            cur, nxt = state
+            for k in range(n):
+                copy(cur[k], tab[ins[k]])
+            extras = [tab[i] for i in ins[n:]]
+            while True:
+                cond.run(cur + extras, [pred])
+                if not bool(np.asarray(pred)[0]):
+                    break
+                body.run(cur + extras, nxt)
+                cur, nxt = nxt, cur
+            for k in range(n):
+                copy(tab[outs[k]], cur[k])
+        return _Step(run)
+
+    def run(self, ins, outs):
+        tab = ins + outs + self.fixed
+        for step in self.steps:
+            step(tab)
+
+
+class CudaExecutable:
+    backend = "cuda"
+
+    def __init__(self, fn, module, dev: DeviceInfo):
+        from ..codegen.cuda import fused_ops
+        self.cuda = _cuda()
+        self.fn, self.module, self.device = fn, module, dev
+        self.source = module.XLAISH_SOURCE
+        self.key = module.XLAISH_KEY
+        self.plan = module.PLAN
+        if len(self.plan) != len(fused_ops(fn)):
+            raise XlaishError("cached CUDA module does not match the program (stale cache entry)")
+        self.in_types = [p.type for p in fn.params]
+        self.out_types = [r.type for r in fn.results]
+        self._lock = threading.Lock()
+        self.main = _Program(self, fn, iter(self.plan))
+
+    def grid(self, g):
+        if isinstance(g, tuple) and g and g[0] == "cap":
+            _, items, per_block, per_sm = g
+            return max(1, min(-(-items // per_block), self.device.nsm * per_sm))
+        return tuple(int(x) for x in g)
+
+    def _input(self, a, t):
+        cuda = self.cuda
+        if _is_device_array(a):
+            d = a if self.device.sim else cuda.as_cuda_array(a)
+            if np.dtype(d.dtype) != t.dtype or tuple(d.shape) != tuple(t.shape):
+                raise TypeError(f"device array of {np.dtype(d.dtype)}{list(d.shape)} passed where the "
+                                f"program was traced for {t}")
+            if not d.is_c_contiguous():
+                flat = cuda.device_array(t.size, t.dtype)
+                if t.size:
+                    k = _gather_kernel(len(t.shape))
+                    k[self.grid(("cap", t.size, 128, 8)), 128](d, flat)
+                return flat
+            return d.reshape(t.size)
+        h = np.ascontiguousarray(a, dtype=t.dtype).reshape(-1)
+        return cuda.to_device(h) if h.size else cuda.device_array(0, t.dtype)
+
+    def __call__(self, arrays):
+        cuda = self.cuda
+        with self._lock, warnings.catch_warnings():
+            if self.device.sim:   # kernels run as Python on NumPy scalars: wraparound warns there
+                warnings.simplefilter("ignore", RuntimeWarning)
+            ins = [self._input(a, t) for a, t in zip(arrays, self.in_types)]
+            outs = [cuda.device_array(t.shape, t.dtype) for t in self.out_types]
+            self.main.run(ins, [o.reshape(o.size) if o.ndim != 1 else o for o in outs])
+        return outs
+
+    def kernels(self) -> list[str]:
+        return [name for entry in self.plan for name, _, _ in entry["launches"]]
+
