@@ -99,11 +99,6 @@ def analyze(region: Function) -> KernelInfo:
         if n == "reshape" and id(op.result) not in used and id(op.operands[0]) not in out_alias:
             out_alias[id(op.result)] = out_alias.get(id(op.operands[0]), op.operands[0])
             continue
-        if n == "broadcast_to":
-            # of a computed value (a splat, an iota: the fusion pass clones them into regions):
-            # the operand broadcasts into the result, so it is read at the same domain index
-            computed.append(op)
-            continue
         if op.opdef.has(SHAPE):
             if n == "concatenate" and op is region.ops[-1] and len(region.results) == 1 and \
                     region.results[0] is op.result and all(
@@ -136,8 +131,12 @@ def _unit_leading(op) -> bool:
 
 
 def _domain_of(shapes):
+    from ..errors import ShapeError
     from .ops._rules import broadcast_shapes
-    return broadcast_shapes(*shapes) if shapes else ()
+    try:
+        return broadcast_shapes(*shapes) if shapes else ()
+    except ShapeError as e:     # values of unrelated shapes: not one loop nest
+        raise NotFusible(f"no common loop domain: {e}") from None
 
 
 def _check_outputs(region, domain, allowed, out_alias):

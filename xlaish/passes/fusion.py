@@ -97,11 +97,6 @@ def _compute_ops(g: _Graph):
             continue
         if op.name == "constant" and not (is_output and _is_scalar_const(op)):
             continue   # dense constants are data; scalars are cloned into readers
-        if not is_output and op.name in VIEW_OPS and op.name != "reshape" \
-                and not g.inlinable(op.results[0]) \
-                and any(u.name == "reshape" for u in g.users.get(id(op.results[0]), ())):
-            out.append(op)   # a reshape cannot read through a strided view: materialise it
-            continue
         if not is_output and (g.inlinable(op.results[0]) or op.name in VIEW_OPS):
             continue   # cloned into every region that reads them
         out.append(op)

@@ -1,0 +1,169 @@
+"""fuse: what the top level and the regions look like after fusion (the guarantees in the
+pass's docstring), plus regressions found by the property tests."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xlaish import numpy as xnp
+from xlaish.ir.kernel import analyze
+from xlaish.passes.canonicalize import canonicalize
+from xlaish.passes.dce import dce
+from xlaish.passes.fusion import fuse
+from xlaish.passes.pipeline import run_pipeline
+
+from ._plan import check_plan
+from ._util import assert_equals_numpy, run, trace
+
+
+def _fused(f, *args, enabled=True):
+    return run(fuse, canonicalize(trace(f, *args)), enabled=enabled)
+
+
+def _kernels(fn):
+    return [op for op in fn.ops if op.name == "fused"]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_top_level_is_kernels_and_data_and_regions_are_kernels(enabled):
+    x = np.linspace(-1, 1, 12).reshape(3, 4)
+    table = np.arange(12.0).reshape(3, 4) ** 2
+
+    def f(x):
+        return (np.tanh(x.T) + xnp.arange(3.0)).sum(axis=0) * table.sum(), x.T
+
+    out = _fused(f, x, enabled=enabled)
+    assert {op.name for op in out.ops} <= {"fused", "constant"}
+    for op in _kernels(out):
+        analyze(op.regions[0])
+    consts = [op for op in out.ops if op.name == "constant"]
+    assert all(np.asarray(op.attrs["value"]).ndim > 0 for op in consts)    # scalars are cloned
+    assert_equals_numpy(out, f, x, bitwise=False)
+
+
+def test_scalars_splats_and_iota_are_cloned_never_buffers():
+    x = np.linspace(-1, 1, 8, dtype=np.float32)
+    f = lambda x: (x * 2 + xnp.arange(8, dtype=np.float32) + xnp.full(8, 3, np.float32),
+                   np.sin(x) - xnp.arange(8, dtype=np.float32))
+    for enabled in (True, False):
+        out = _fused(f, x, enabled=enabled)
+        params = {id(p) for p in out.params}
+        kernel_results = {id(r) for op in _kernels(out) for r in op.results}
+        for op in _kernels(out):   # kernels read parameters and other kernels' results only
+            assert all(id(v) in params | kernel_results for v in op.operands)
+            analyze(op.regions[0])
+        assert_equals_numpy(out, lambda x: (x * 2 + np.arange(8, dtype=np.float32) + np.float32(3),
+                                            np.sin(x) - np.arange(8, dtype=np.float32)), x)
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.maximum(x, xnp.zeros_like(x)),
+    lambda x: x * xnp.full(x.shape, 2.0, np.float32) + xnp.ones(x.shape, np.float32),
+    lambda x: x + xnp.arange(x.shape[0], dtype=np.float32),
+], ids=["relu-zeros_like", "full-ones", "iota"])
+def test_splats_fuse_into_one_kernel(f):
+    # regression: kernel analysis rejected ``broadcast_to`` of a cloned scalar constant, so any
+    # splat (zeros_like, full, ones and every uniform value fold makes) blocked fusion and the
+    # regions holding one were not valid kernels
+    x = np.array([-2.0, -0.0, 0.0, 0.5, np.inf, -np.inf, np.nan, 3.0], np.float32)
+    for passes in (None, []):
+        out = run_pipeline(trace(f, x), passes=passes, check=True)
+        (k,) = _kernels(out)
+        assert analyze(k.regions[0]).kind == "map"
+        data = {id(op.result) for op in out.ops if op.name == "constant"}   # fold's dense arange
+        assert k.operands[0] is out.params[0] and all(id(v) in data for v in k.operands[1:])
+        assert_equals_numpy(out, f, x)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("f", [
+    lambda a: a[:, 0] * 2,
+    lambda a: a.T.reshape(-1) + 1,
+    lambda a: np.broadcast_to(a[:, :1], (3, 4)).reshape(12).sum(),
+    lambda a: (a * 2).T.reshape(12),
+    lambda a: (a[1:, ::2].reshape(4), a.reshape(4, 3)[::2].T),
+], ids=["column", "transpose-reshape", "broadcast-reshape", "computed-transpose-reshape", "mixed"])
+def test_reshape_of_a_strided_view_is_materialised_first(f, enabled):
+    # regression: a reshape cannot read through a transpose/slice/broadcast (no strides express
+    # it); fusion cloned such chains into regions that kernel analysis rejects
+    a = np.arange(12.0).reshape(3, 4) - 5.5
+    out = run_pipeline(trace(f, a), fuse=enabled, check=True)
+    for op in _kernels(out):
+        analyze(op.regions[0])
+    check_plan(out)
+    assert_equals_numpy(out, f, a, bitwise=False)
+
+
+def test_views_of_inputs_are_read_not_materialised():
+    a = np.arange(12.0).reshape(3, 4)
+    f = lambda a: np.exp(a.T[1:, :]) + a[:, 1:2].T + np.broadcast_to(a[0:1, :3], (3, 3)).T
+    out = _fused(f, a)
+    (k,) = _kernels(out)
+    assert k.operands == (out.params[0],)
+    assert analyze(k.regions[0]).kind == "map"
+    assert_equals_numpy(out, f, a)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_view_that_is_also_an_output_feeds_other_kernels(enabled):
+    # regression: the reshape dropping a reduction's dims was both an output and the input of
+    # another kernel; that kernel re-derived it from the reduction's (unexported) keepdims value
+    # and fusion failed with "fusion produced a cyclic kernel graph"
+    x = np.array([0.82177013], np.float32)
+    f = lambda x0: (np.abs(np.max(x0)), np.max(x0))
+    out = run_pipeline(trace(f, x), fuse=enabled, check=True)
+    check_plan(out)
+    assert_equals_numpy(out, f, x)
+    y = np.linspace(-2, 2, 12).reshape(3, 4)
+    g = lambda y: (y.sum(axis=1), np.exp(y.sum(axis=1)) * 2, y.T, np.sin(y.T))
+    out = run_pipeline(trace(g, y), fuse=enabled, check=True)
+    check_plan(out)
+    assert_equals_numpy(out, g, y, bitwise=False)
+
+
+def test_fused_kernel_after_dce_is_still_a_kernel():
+    x = np.linspace(-1, 1, 6).reshape(2, 3)
+
+    def f(x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True), e.sum(axis=1)
+
+    out = _fused(f, x)
+    (k,) = _kernels(out)
+    assert len(k.results) == 2
+    only_first = run(dce, out.replace(results=[out.results[0]]))
+    (k1,) = _kernels(only_first)
+    assert len(k1.results) == 1
+    analyze(k1.regions[0])
+    assert_equals_numpy(only_first, lambda x: f(x)[0], x, bitwise=False)
+
+
+SHAPE_OUTPUTS = [
+    lambda x: np.reshape(x, (4, 6)),
+    lambda x: x.reshape(-1),
+    lambda x: np.transpose(x, (1, 0, 2)),
+    lambda x: np.moveaxis(x, 0, -1),
+    lambda x: np.broadcast_to(x, (5, 2, 3, 4)),
+    lambda x: np.broadcast_to(x[:, :1, :], (2, 7, 4)),
+    lambda x: np.expand_dims(x, (0, 4)),
+    lambda x: np.squeeze(x[:1, :, :1]),
+    lambda x: np.concatenate([x, x[:1]], axis=0),
+    lambda x: np.concatenate([x, x[0]], axis=None),
+    lambda x: np.stack([x[0], x[1]], axis=-1),
+    lambda x: x[:, ::2].T,
+    lambda x: x.reshape(-1, 4),     # with the next one: a (6,4) and a (4,3) output in one merge
+    lambda x: np.transpose(x.reshape(6, 4)[::2], (1, 0)).reshape(-1)[1:-1],
+]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_many_data_movement_outputs(enabled):
+    # regression: kernel analysis raised ShapeError (not NotFusible) for values of unrelated
+    # shapes, which escaped the fusion pass's "is this merge a valid kernel" check
+    x = np.arange(24.0).reshape(2, 3, 4) - 11.5
+    f = lambda x: tuple(g(x) for g in SHAPE_OUTPUTS)
+    out = run_pipeline(trace(f, x), fuse=enabled, check=True)
+    for op in _kernels(out):
+        analyze(op.regions[0])
+    check_plan(out)
+    assert_equals_numpy(out, f, x)
