@@ -22,7 +22,7 @@ NON_DIFFERENTIABLE = frozenset({
     "invert", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
     "left_shift", "right_shift", "floor_divide", "argmax", "argmin", "any", "all", "constant",
-    "iota",
+    "iota", "debug_print", "debug_check",
 })
 
 
