@@ -145,6 +145,8 @@ class Tracer:
     def __pow__(self, other):
         if self.dtype == np.bool_ and type(other) is int and other == 2:
             return _xnp().square(self)  # NumPy's `**` fast path: bool_array ** 2 is square (int8)
+        if type(other) in (float, int) and other == 0.5 and self.dtype.kind == "f":
+            return _xnp().sqrt(self)    # ... and float_array ** 0.5 is sqrt (differs at -0.0, -inf)
         return _xnp().power(self, other)
 
     def __neg__(self):
