@@ -1,57 +1,63 @@
 """Vectorisable transcendental functions, emitted as LLVM IR.
 
-Every function is defined (on first use, once per module) as an ``internal``
-``alwaysinline`` scalar LLVM function ``xl.<name>.<f32|f64>``.  The bodies are
-*straight-line*: no branches, no loops, no calls except to LLVM intrinsics that
-have native vector forms (``llvm.fma``, ``llvm.fabs``, ``llvm.floor``,
-``llvm.rint``, ``llvm.sqrt``, ``llvm.copysign``).  Special cases (NaN, ±inf,
-±0, overflow, underflow, domain errors) are handled by computing every path
-and merging with ``select``.  Once inlined into a loop, LLVM's loop vectoriser
-turns them into AVX2 / AVX-512 code like any other arithmetic.
+``get(module, name, ty)`` defines (on first use, once per module) an
+``internal``, ``alwaysinline`` scalar function ``xl.<name>.<f32|f64>``.  The
+bodies are straight-line code: no branches, no loops, no libm calls -- only
+arithmetic, integer bit manipulation, ``select`` and LLVM intrinsics with
+native vector forms (``llvm.fma``, ``llvm.fabs``, ``llvm.floor``,
+``llvm.rint``, ``llvm.sqrt``, ``llvm.copysign``).  Every path is computed and
+special cases (NaN, +-inf, +-0, overflow, underflow, domain errors) are merged
+with ``select``.  Once inlined into a loop, LLVM's loop vectoriser widens them
+like any other arithmetic (``<16 x float>`` / ``<8 x double>`` on AVX-512).
+The only memory access is the Payne-Hanek table of sin/cos/tan (a constant
+global, read with vector gathers).
 
-Method (in the style of fdlibm / Cephes / SLEEF / XLA):
+Method (fdlibm / Cephes / SLEEF / XLA style):
 
-* **Range reduction** to a small interval, exactly or in extra precision:
-  Cody-Waite with FMA for exp-like functions (``x = n ln2 + r``) and for
-  sin/cos/tan (``x = q pi/2 + r``, three-part pi/2; accurate for
-  ``|x| < 2**28`` in float64 and for every float32 input, see below);
-  exponent / mantissa split by bit manipulation for the logarithms
-  (mantissa normalised to ``[sqrt(1/2), sqrt(2))``, ``s = f/(2+f)``),
-  ``|x| -> (1-|x|)/2`` for arcsin / arccos, tan-addition formulas
-  (offsets atan(1/2), pi/4, atan(3/2), pi/2) for arctan / arctan2,
-  a Moebius map ``q = (a-3)/(a+3)`` for the erfc tail.
-* **Minimax polynomials** (weighted Remez, relative error, fitted with
-  mpmath and rounded coefficient-by-coefficient to the working precision,
-  refitting the remaining coefficients after each rounding) evaluated with
-  FMA Horner schemes.  Approximation errors are below 2**-58 (float64 sets)
-  and 2**-28 (float32 sets), i.e. well below half an ulp.
-* **Reconstruction** in extra precision where cancellation would hurt:
-  double-word (hi + lo) arithmetic built on FMA (``two_prod``,
-  ``fast_two_sum``) for log2 / log10, tan, arcsin / arccos, hypot, the
-  ``exp(-x*x)`` factor of erfc, and the whole of float64 ``power``
-  (log in ~2**-66 relative precision, product ``y*log|x|`` and exp
-  of a double-word argument).  Scaling by ``2**n`` is done by building the
-  exponent bits; results that can be subnormal are scaled in two steps so
-  they are rounded only once.
+* Range reduction, exact or in extra precision.  exp family: Cody-Waite
+  ``x = n ln2 + r`` with FMA (first step exact), ``2**n`` built from exponent
+  bits, scaling split in two so subnormal results are rounded once.
+  Logarithms: exponent / mantissa split on the bits (subnormals normalised
+  with integer ops, no slow subnormal arithmetic), mantissa in
+  ``[sqrt(1/2), sqrt(2))``.  sin/cos/tan: three-part Cody-Waite on pi/2 (FMA,
+  double-word remainder) below ``2**32``, table-driven Payne-Hanek above (see
+  ``TRIG_FULL_RANGE``).  arcsin/arccos: ``|x| > 1/2 -> sqrt((1-|x|)/2)``.
+  arctan/arctan2: tan-addition formulas around 0, 1/2, 1, 3/2, inf.
+  erfc: ``exp(-a*a) g(q) / (1+2a)`` with ``q = (a-3)/(a+3)`` (Juffa), the
+  ``exp(-a*a)`` evaluated on the exact double-word ``a*a``.
+* Minimax polynomials (weighted Remez exchange in mpmath, relative error,
+  coefficients rounded to the working precision one at a time from the
+  highest degree down, refitting the lower ones after each rounding) in FMA
+  Horner form.  Approximation errors are ~2**-56 .. 2**-66 (float64 sets) and
+  ~2**-29 .. 2**-32 (float32 sets) -- well below half an ulp; the table below
+  lists them.
+* Reconstruction in double-word (hi + lo) arithmetic (``two_prod`` via FMA,
+  ``fast_two_sum``) wherever cancellation or a final rounding would cost
+  accuracy: ``1 + expm1(r)``, log2 / log10, tan (quotient of double-word sin
+  and cos), arcsin / arccos, expit, erfc, hypot, and the whole of float64
+  ``power`` (log|x| to ~2**-64 relative, ``y*log|x|`` and exp of a
+  double-word argument).
 
-float32: the functions on the hot path (exp, expm1, log, log1p, tanh, expit,
-erf, erfc, sinh, cosh, ...) are computed natively in float32 with float32
-polynomials (~2x the vector width of float64).  The others (power, hypot,
-sin/cos/tan, ...) are evaluated with the float64 algorithm and rounded once
-to float32, which makes them essentially correctly rounded (``_F32_NATIVE``
-lists the native ones).
+float32: the hot functions (``_F32_NATIVE``: exp, exp2, expm1, log, log2,
+log10, log1p, tanh, expit, erf, erfc, sinh, cosh, arcsin, arccos, arctan,
+cbrt) are computed in float32 with float32 polynomials (twice the vector
+width of float64).  The others (sin, cos, tan, power, hypot, arctan2, arcsinh,
+arccosh, arctanh, logaddexp) run the float64 algorithm ("lite" variant,
+without the extra-precision steps a float32 result does not need) and round
+once, which makes them essentially correctly rounded.
 
-Accuracy (measured by ``tests/codegen/test_vecmath.py`` over a few hundred
-thousand log-uniform random arguments of both signs, against NumPy / math):
-at most 4 ulp against NumPy for every function and dtype, typically 1-2; the
-table ``MAX_ULP`` in that test holds the measured values.  Special values
-(±0, ±inf, NaN, subnormals, overflow / underflow edges, domain errors) give
-the same results as NumPy (NaN where NumPy gives NaN, same signs of zeros and
-infinities).  Arguments to sin/cos/tan beyond the Cody-Waite range go
-through a table-free Payne-Hanek style reduction, see ``_trig_reduce``.
+Accuracy, measured against the true value (mpmath / wider precision): at most
+~1.75 ulp everywhere, <= 1 ulp for most functions and <= 0.5 ulp for the
+float32 functions evaluated in float64.  Against NumPy (whose own float32
+SIMD kernels are up to ~3 ulp off) the difference is <= 3 ulp;
+``tests/codegen/test_vecmath.py`` holds the measured table.  Special values
+match NumPy: NaN where NumPy gives NaN, the same signs of zeros and
+infinities, overflow / underflow at the same thresholds, subnormal results
+rounded correctly.
 """
 from __future__ import annotations
 
+import functools
 import struct
 from fractions import Fraction
 
@@ -85,6 +91,15 @@ _DEC = {
 }
 
 
+_TWO_OVER_PI_HEX = (
+    "a2f9836e4e441529fc2757d1f534ddc0db6295993c439041fe5163abdebbc561"
+    "b7246e3a424dd2e006492eea09d1921cfe1deb1cb129a73ee88235f52ebb4484"
+    "e99c7026b45f7e413991d639835339f49c845f8bbdf9283b1ff897ffde05980f"
+    "ef2f118b5a0a6d1f6d367ecf27cb09b74f463f669e5fea2d7527bac7ebe5f17b"
+    "3d0739f78a5292ea6bfb5fb11f8d5d0856033046fc7b6babf0cfbc209af4361d"
+)  # floor(2/pi * 2**1280)
+
+
 def _r32(v: float) -> float:
     """Round a Python float to the nearest float32 value."""
     return struct.unpack("<f", struct.pack("<f", v))[0]
@@ -115,11 +130,36 @@ def _split(name_or_frac, tag: str, keep: int = 0, parts: int = 2):
 
 
 # ---------------------------------------------------------------------------
-# polynomial coefficients (generated offline with a weighted Remez exchange in
-# mpmath; see module docstring).  Lowest degree first.
+# Polynomial coefficients, lowest degree first (generated offline: weighted
+# Remez exchange in mpmath, relative error, coefficients rounded one at a time
+# from the highest degree down with the rest refitted).  max relative error of
+# the rounded polynomial in brackets.
+#
+#   expm1   Q(r) = (expm1(r) - r) / r**2, r in [-0.347, 0.347]
+#           f32 deg 5 [2**-28.2], f64 deg 10 [2**-60.0]; used by all of the
+#           exp family as expm1(r) = r + r*r*Q(r)
+#   log     f64: P(z) = (2 atanh(s) - 2 s) / (s z), z = s*s in [0, 0.02946]
+#           deg 6 [2**-59.5]
+#   logpoly f32: P(f) = (log1p(f) - f + f*f/2) / f**3, f in [-0.2931, 0.4149]
+#           deg 8 [2**-29.0]
+#   powlog  f64: as ``log``, deg 7, c0 as a hi/lo pair [2**-66.7]
+#   sin     f64: (sin r - r) / r**3 in z = r*r in [0, (1.0005 pi/4)**2], deg 6 [2**-63.2]
+#   cos     f64: (cos r - 1 + z/2) / z**2, same z, deg 5 [2**-63.9]
+#   asin    (asin x - x) / x**3 in z = x*x in [0, 1/4]; f32 deg 5 [2**-31.7],
+#           f64 deg 12 [2**-59.9]
+#   atan    (atan u - u) / u**3 in z in [0, (1.001 * 7/16)**2]; f32 deg 4
+#           [2**-29.5], f64 deg 11 [2**-62.3]
+#   sinh    (sinh x - x) / x**3 in z in [0, 1]; f32 deg 3 [2**-31.6], f64 deg 6 [2**-61.8]
+#   tanh    (tanh x - x) / x**3 in z in [0, 0.5625**2]; f32 deg 4 [2**-29.4],
+#           f64 deg 10 [2**-59.8]
+#   erf     (erf x - x) / x in z in [0, 1]; f32 deg 6 [2**-29.4], f64 deg 12 [2**-56.3]
+#   erfc    g(q) = (1 + 2a) exp(a*a) erfc(a), q = (a-3)/(a+3), a in [0.5, 10.06]
+#           (f32, deg 10 [2**-29.2]) / [0.5, 27.33] (f64, deg 22 [2**-56.5]);
+#           c0 as a hi/lo pair
+#   cbrt    cbrt(m), m in [1, 2): f32 deg 3 [2**-13.7] + one Halley step,
+#           f64 deg 5 [2**-19.6] + two Halley steps
 # ---------------------------------------------------------------------------
 
-# <<COEFFS
 _COEF: dict = {
     ('asin', 'f32'): (
         0.16666659712791443,
@@ -165,10 +205,19 @@ _COEF: dict = {
         -0.03189204853436294,
         0.01366993520621754,
     ),
-    ('cos', 'f32'): (
-        0.04166664555668831,
-        -0.0013887309469282627,
-        2.4432327336398885e-05,
+    ('cbrt', 'f32'): (
+        0.5528234243392944,
+        0.5871142745018005,
+        -0.16296961903572083,
+        0.023104937747120857,
+    ),
+    ('cbrt', 'f64'): (
+        0.4733306545888212,
+        0.8381601022292816,
+        -0.46922879035059867,
+        0.20277726124022555,
+        -0.050386544285814,
+        0.005348547555539067,
     ),
     ('cos', 'f64'): (
         0.041666666666666595,
@@ -186,6 +235,61 @@ _COEF: dict = {
         0.005187162198126316,
         -0.0007997853099368513,
         7.806903158780187e-05,
+    ),
+    ('erf', 'f64'): (
+        0.1283791670955126,
+        -0.376126389031841,
+        0.11283791670971098,
+        -0.026866170648031124,
+        0.005223977652692174,
+        -0.0008548328535765236,
+        0.000120553861917822,
+        -1.4926881418318653e-05,
+        1.6481058054332437e-06,
+        -1.6557120531504045e-07,
+        1.601316835764087e-08,
+        -1.6464525714794391e-09,
+        1.4343234562923778e-10,
+    ),
+    ('erfc', 'f32'): (
+        1.2530080596313575,
+        4.6037152386764674e-18,
+        -0.1356211006641388,
+        -0.0475623793900013,
+        0.12964503467082977,
+        -0.11927159875631332,
+        0.0683104395866394,
+        -0.023788774386048317,
+        0.0025080961640924215,
+        0.0019548863638192415,
+        -0.0006957710138522089,
+        -0.00018833902140613645,
+    ),
+    ('erfc', 'f64'): (
+        1.2530080582697296,
+        4.302825999180869e-17,
+        -0.1356211061245812,
+        -0.047562294353450704,
+        0.12964515870276386,
+        -0.11927366341531145,
+        0.06830802734387179,
+        -0.02377051491853351,
+        0.0025293918176799673,
+        0.0018886903561420834,
+        -0.0007798322852369557,
+        -0.0001051597557725881,
+        0.00012509941228127974,
+        4.949135969738784e-06,
+        -2.0100704224956714e-05,
+        -7.298871754222574e-07,
+        3.4724217945067706e-06,
+        3.5221403541955556e-07,
+        -6.158495597172965e-07,
+        -1.3350830821011892e-07,
+        9.980342274069394e-08,
+        3.347256446281556e-08,
+        -1.1034193779487281e-08,
+        -4.025447152604345e-09,
     ),
     ('expm1', 'f32'): (
         0.5,
@@ -208,11 +312,6 @@ _COEF: dict = {
         2.5109089964381168e-08,
         2.087532540919923e-09,
     ),
-    ('log', 'f32'): (
-        0.6666677594184875,
-        0.39977526664733887,
-        0.2987228333950043,
-    ),
     ('log', 'f64'): (
         0.6666666666666735,
         0.39999999999412805,
@@ -222,21 +321,27 @@ _COEF: dict = {
         0.15313951779517954,
         0.1479703135417931,
     ),
+    ('logpoly', 'f32'): (
+        0.3333331346511841,
+        -0.25000011920928955,
+        0.2000213861465454,
+        -0.16667981445789337,
+        0.14219093322753906,
+        -0.12405512481927872,
+        0.11891789734363556,
+        -0.11677997559309006,
+        0.06741075962781906,
+    ),
     ('powlog', 'f64'): (
         0.6666666666666666,
-        0.4000000000000493,
-        0.28571428569406626,
-        0.22222222607875705,
-        0.1818177826843479,
-        0.15386993151986805,
-        0.13252041989927346,
-        0.13235810584878932,
-    ),
-    ('sin', 'f32'): (
-        -0.1666666716337204,
-        0.008333379402756691,
-        -0.00019853064441122115,
-        2.8325100629444933e-06,
+        -2.0096997117119766e-17,
+        0.4000000000000627,
+        0.28571428569077695,
+        0.22222222648141549,
+        0.18181775550703935,
+        0.15387096041216877,
+        0.13249993873998028,
+        0.13252499874960566,
     ),
     ('sin', 'f64'): (
         -0.16666666666666666,
@@ -283,7 +388,6 @@ _COEF: dict = {
         -1.8861076860252278e-05,
     ),
 }
-# COEFFS>>
 
 
 # ---------------------------------------------------------------------------
@@ -304,10 +408,12 @@ class _E:
         self.ity = ir.IntType(self.nbits)
         self.mbits = 52 if self.is64 else 23
         self.bias = 1023 if self.is64 else 127
-        self.emax = 2 * self.bias + 1  # all-ones exponent field
         self.min_normal = 2.0 ** (1 - self.bias)
         self.inf = float("inf")
         self.nan = float("nan")
+        # True when emitting float64 code whose result is rounded to float32:
+        # some extra-precision steps can then be skipped.
+        self.lite = False
 
     # -- constants ---------------------------------------------------------
     def k(self, v) -> ir.Constant:
@@ -496,14 +602,22 @@ class _E:
         bb = self.sub(s, a)
         return s, self.add(self.sub(a, self.sub(s, bb)), self.sub(b, bb))
 
+    def normalize_subnormal(self, x):
+        """(xs, adj) with x = xs * 2**adj and xs normal, for x >= 0.
+
+        Integer based (a subnormal's bits are its mantissa: convert that
+        integer to floating point), so no arithmetic on subnormal operands,
+        which is very slow on x86."""
+        ib = self.bits(x)
+        sub = self.icmp("<", ib, 1 << self.mbits)
+        xs = self.sel(sub, self.tofp(ib), x)
+        return xs, self.isel(sub, 1 - self.bias - self.mbits, 0)
+
     def frexp_sqrt2(self, x):
         """For finite x > 0: (k, m) with x = m * 2**k, m in [sqrt(1/2), sqrt(2)).
 
         Subnormals are handled.  k is returned as a float."""
-        sub = self.lt(x, self.min_normal)
-        sc = 2 if self.is64 else 1  # scale subnormals by 2**54 / 2**25
-        shift = self.mbits + sc
-        xs = self.sel(sub, self.mul(x, 2.0 ** shift), x)
+        xs, adj = self.normalize_subnormal(x)
         one = (self.bias) << self.mbits
         if self.is64:
             sqh = 0x3FE6A09E667F3BCD  # bits of sqrt(1/2)
@@ -511,7 +625,7 @@ class _E:
             sqh = 0x3F3504F3
         ix = self.iadd(self.bits(xs), one - sqh)
         k = self.isub(self.ashr(ix, self.mbits), self.bias)
-        k = self.isub(k, self.isel(sub, shift, 0))
+        k = self.iadd(k, adj)
         mbits = self.iadd(self.iand(ix, (1 << self.mbits) - 1), sqh)
         return self.tofp(k), self.fbits(mbits)
 
@@ -535,18 +649,26 @@ def _exp_reduce(E: _E, xh, xl=None):
     return n, rh, rl
 
 
-def _expm1_poly(E: _E, r):
-    """expm1(r) for |r| <= ln2/2 (about 1 ulp)."""
-    return E.fma(E.mul(r, r), E.poly(r, E.coef("expm1")), r)
+def _expm1_poly_dw(E: _E, r):
+    """expm1(r) = ph + pl for |r| <= ln2/2 (pl holds the rounding error of r + t)."""
+    t = E.mul(E.mul(r, r), E.poly(r, E.coef("expm1")))
+    return E.fast_two_sum(r, t)
+
+
+def _exp_mant_dw(E: _E, xh, xl=None):
+    """exp(xh + xl) = (uh + ul) * 2**n; returns (uh, ul, n_int).  xh clamped by caller."""
+    n, rh, rl = _exp_reduce(E, xh, xl)
+    ph, pl = _expm1_poly_dw(E, rh)
+    if rl is not None:
+        pl = E.add(pl, E.fma(ph, rl, rl))
+    uh, ul = E.fast_two_sum(E.k(1.0), ph)
+    return uh, E.add(ul, pl), E.toint(n)
 
 
 def _exp_mant(E: _E, xh, xl=None):
     """exp(xh + xl) = u * 2**n; returns (u, n_int).  xh clamped by caller."""
-    n, rh, rl = _exp_reduce(E, xh, xl)
-    p = _expm1_poly(E, rh)
-    if rl is not None:
-        p = E.add(p, E.fma(p, rl, rl))
-    return E.add(p, 1.0), E.toint(n)
+    uh, ul, n = _exp_mant_dw(E, xh, xl)
+    return E.add(uh, ul), n
 
 
 def _exp_lim(E: _E):
@@ -574,24 +696,30 @@ def f_exp2(E: _E, x):
     ln2_hi, ln2_lo = E.split("LN2")
     rh, rl = E.two_prod(t, ln2_hi)
     rl = E.fma(t, ln2_lo, rl)
-    p = _expm1_poly(E, rh)
-    p = E.add(p, E.fma(p, rl, rl))
-    r = E.ldexp2k(E.add(p, 1.0), E.toint(n))
+    ph, pl = _expm1_poly_dw(E, rh)
+    pl = E.add(pl, E.fma(ph, rl, rl))
+    uh, ul = E.fast_two_sum(E.k(1.0), ph)
+    r = E.ldexp2k(E.add(uh, E.add(ul, pl)), E.toint(n))
     return E.sel(E.isnan(x), x, r)
 
 
-def _expm1_core(E: _E, x):
-    """expm1(x) for non-NaN x (returns x's sign of zero only via caller)."""
+def _expm1_core(E: _E, x, hi=None):
+    """expm1(x) for non-NaN x (returns x's sign of zero only via caller).
+
+    With ``hi`` given the caller guarantees x <= hi < (bias - 1) ln2 and the
+    overflow path is left out."""
     lo = -60.0 if E.is64 else -30.0
-    hi = _exp_lim(E)[1]
-    xc = E.clamp(x, lo, hi)
+    xc = E.clamp(x, lo, _exp_lim(E)[1] if hi is None else hi)
     n, r, _ = _exp_reduce(E, xc)
-    p = _expm1_poly(E, r)
+    ph, pl = _expm1_poly_dw(E, r)
     ni = E.toint(n)
+    if hi is not None:
+        t = E.pow2i(ni)
+        return E.fma(t, pl, E.fma(t, ph, E.sub(t, 1.0)))
     big = E.icmp(">", ni, E.mbits + 3)
     t = E.pow2i(E.isel(big, 0, ni))
-    small = E.fma(t, p, E.sub(t, 1.0))
-    large = E.ldexp2k(E.add(p, 1.0), ni)
+    small = E.fma(t, pl, E.fma(t, ph, E.sub(t, 1.0)))
+    large = E.ldexp2k(E.add(E.add(ph, 1.0), pl), ni)
     return E.sel(big, large, small)
 
 
@@ -601,10 +729,13 @@ def f_expm1(E: _E, x):
 
 
 def f_expit(E: _E, x):
-    lo, _ = _exp_lim(E)
     e = _exp_core(E, E.neg(E.abs(x)))
     num = E.sel(E.ge(x, 0.0), 1.0, e)
-    r = E.div(num, E.add(e, 1.0))
+    s, sl = E.fast_two_sum(E.k(1.0), e)  # 1 + e = s + sl
+    rs = E.div(1.0, s)
+    q = E.mul(num, rs)
+    res = E.sub(E.fma(E.neg(q), s, num), E.mul(q, sl))  # num - q (s + sl)
+    r = E.fma(rs, res, q)
     return E.sel(E.isnan(x), x, r)
 
 
@@ -637,9 +768,9 @@ def f_tanh(E: _E, x):
     ax = E.abs(x)
     z = E.mul(ax, ax)
     small = E.fma(E.mul(ax, z), E.poly(z, E.coef("tanh")), ax)
-    lim = 22.0 if E.is64 else 10.0
+    lim = 22.0 if E.is64 else 10.0  # tanh rounds to 1 beyond
     a2 = E.mul(E.sel(E.lt(ax, lim), ax, lim), 2.0)
-    e = _expm1_core(E, a2)
+    e = _expm1_core(E, a2, hi=2 * lim)
     big = E.div(e, E.add(e, 2.0))
     r = E.copysign(E.sel(E.lt(ax, 0.5625), small, big), x)
     return E.sel(E.isnan(x), x, r)
@@ -650,15 +781,22 @@ def f_tanh(E: _E, x):
 # ---------------------------------------------------------------------------
 
 def _log_parts(E: _E, x):
-    """x > 0 finite: returns (k, f, s, hfsq, R) with log x = k ln2 + log1p(f),
-    log1p(f) = f - hfsq + s*(hfsq + R)."""
+    """x > 0 finite: returns (k, f, hfsq, T) with log x = k ln2 + log1p(f),
+    log1p(f) = f - hfsq + T,  hfsq = f*f/2,  f in [sqrt(1/2)-1, sqrt(2)-1].
+
+    float64: T = s (hfsq + R(s*s)), s = f / (2 + f) (fdlibm);
+    float32: T = f**3 P(f), division free."""
     k, m = E.frexp_sqrt2(x)
     f = E.sub(m, 1.0)
-    s = E.div(f, E.add(f, 2.0))
-    z = E.mul(s, s)
-    R = E.mul(z, E.poly(z, E.coef("log")))
     hfsq = E.mul(E.mul(f, f), 0.5)
-    return k, f, s, hfsq, R
+    if E.is64:
+        s = E.div(f, E.add(f, 2.0))
+        z = E.mul(s, s)
+        R = E.mul(z, E.poly(z, E.coef("log")))
+        T = E.mul(s, E.add(hfsq, R))
+    else:
+        T = E.mul(E.mul(E.mul(f, f), f), E.poly(f, E.coef("logpoly")))
+    return k, f, hfsq, T
 
 
 def _log_specials(E: _E, x, r, *, zero=-float("inf")):
@@ -669,23 +807,23 @@ def _log_specials(E: _E, x, r, *, zero=-float("inf")):
 
 
 def f_log(E: _E, x):
-    k, f, s, hfsq, R = _log_parts(E, x)
+    k, f, hfsq, T = _log_parts(E, x)
     ln2_hi, ln2_lo = E.split("LN2")
-    t = E.sub(hfsq, E.fma(s, E.add(hfsq, R), E.mul(k, ln2_lo)))
+    t = E.sub(hfsq, E.fma(k, ln2_lo, T))
     r = E.fma(k, ln2_hi, E.sub(f, t))
     return _log_specials(E, x, r)
 
 
-def _log_hilo(E: _E, f, s, hfsq, R):
+def _log_hilo(E: _E, f, hfsq, T):
     """log1p(f) = hi + lo (hi = f - hfsq)."""
     hi = E.sub(f, hfsq)
-    lo = E.fma(s, E.add(hfsq, R), E.sub(E.sub(f, hi), hfsq))
+    lo = E.add(T, E.sub(E.sub(f, hi), hfsq))
     return hi, lo
 
 
 def f_log2(E: _E, x):
-    k, f, s, hfsq, R = _log_parts(E, x)
-    hi, lo = _log_hilo(E, f, s, hfsq, R)
+    k, f, hfsq, T = _log_parts(E, x)
+    hi, lo = _log_hilo(E, f, hfsq, T)
     c_hi, c_lo = E.split("LOG2E")
     p, pe = E.two_prod(hi, c_hi)
     q = E.add(pe, E.fma(lo, c_hi, E.mul(E.add(hi, lo), c_lo)))
@@ -695,8 +833,8 @@ def f_log2(E: _E, x):
 
 
 def f_log10(E: _E, x):
-    k, f, s, hfsq, R = _log_parts(E, x)
-    hi, lo = _log_hilo(E, f, s, hfsq, R)
+    k, f, hfsq, T = _log_parts(E, x)
+    hi, lo = _log_hilo(E, f, hfsq, T)
     c_hi, c_lo = E.split("INVLN10")
     l2_hi, l2_lo = E.split("LOG10_2", keep=E.mbits + 1 - 12)
     y = E.mul(k, l2_hi)  # exact
@@ -711,9 +849,9 @@ def _log1p_core(E: _E, x):
     """log1p(x) for x > -1 finite; garbage otherwise."""
     u = E.add(x, 1.0)
     c = E.div(E.sub(x, E.sub(u, 1.0)), u)
-    k, f, s, hfsq, R = _log_parts(E, u)
+    k, f, hfsq, T = _log_parts(E, u)
     ln2_hi, ln2_lo = E.split("LN2")
-    t = E.sub(hfsq, E.fma(s, E.add(hfsq, R), E.fma(k, ln2_lo, c)))
+    t = E.sub(hfsq, E.add(T, E.fma(k, ln2_lo, c)))
     return E.fma(k, ln2_hi, E.sub(f, t))
 
 
@@ -771,31 +909,165 @@ def f_arctanh(E: _E, x):
 # trigonometric
 # ---------------------------------------------------------------------------
 
-def _trig_reduce(E: _E, x):
-    """x = q pi/2 + r with |r| <~ pi/4.  Returns (q_int, r).
+# Payne-Hanek table: for x = M * 2**E (M a 53-bit integer), row E holds
+# (2**E * 2/pi) mod 4 as an unevaluated sum of 4 doubles.
+_RP_EMIN = -20
+_RP_EMAX = 972
 
-    Three-part Cody-Waite with FMA (first step exact).  Accurate while
-    |x| < 2**28 (float64).  Used in float64 arithmetic for float32 inputs too.
+
+@functools.lru_cache(maxsize=None)
+def _rempi_rows() -> tuple:
+    big = int(_TWO_OVER_PI_HEX, 16)
+    fb = 4 * len(_TWO_OVER_PI_HEX)
+    vals = []
+    for e in range(_RP_EMIN, _RP_EMAX + 1):
+        if e >= 0:
+            t = Fraction((big << e) % (4 << fb), 1 << fb)
+        else:
+            t = Fraction(big, 1 << (fb - e))
+        for _ in range(4):
+            c = float(t)
+            vals.append(c)
+            t -= Fraction(c)
+    return tuple(vals)
+
+
+def _rempi_table(E: _E):
+    name = "xl.rempi.f64"
+    g = E.m.globals.get(name)
+    if g is None:
+        vals = _rempi_rows()
+        aty = ir.ArrayType(ir.DoubleType(), len(vals))
+        g = ir.GlobalVariable(E.m, aty, name)
+        g.linkage = "internal"
+        g.global_constant = True
+        g.unnamed_addr = True
+        g.align = 64
+        g.initializer = ir.Constant(aty, list(vals))
+    return g
+
+
+def _rempi(E: _E, x):
+    """Payne-Hanek style reduction of |x| >= 2**32 (float64 only, table of
+    2/pi bits, 4 gathers): returns (q_int, rh, rl) with x = q pi/2 + rh + rl.
+    Garbage (but no poison) for smaller or non-finite x."""
+    assert E.is64
+    ax = E.abs(x)
+    ib = E.bits(ax)
+    e = E.isub(E.lshr(ib, E.mbits), E.bias + E.mbits)
+    idx = E.isub(e, _RP_EMIN)
+    nrows = _RP_EMAX - _RP_EMIN + 1
+    idx = E.isel(E.icmp("<", idx, 0), 0, idx)
+    idx = E.isel(E.icmp(">", idx, nrows - 1), nrows - 1, idx)
+    base = E.shl(idx, 2)
+    M = E.fbits(E.ior(E.iand(ib, (1 << E.mbits) - 1), (E.bias + E.mbits) << E.mbits))
+    tab = _rempi_table(E)
+    zero = ir.Constant(ir.IntType(64), 0)
+    # float32 inputs (lite mode) have 24-bit M and need ~2**-60 absolute
+    # accuracy: two table entries suffice.
+    nt = 2 if E.lite else 4
+    t = [E.b.load(E.b.gep(tab, [zero, E.iadd(base, j)], inbounds=True)) for j in range(nt)]
+    a0h, a0l = E.two_prod(M, t[0])
+    a1h, a1l = E.two_prod(M, t[1])
+
+    n0 = E.rint(a0h)
+    s = E.sub(a0h, n0)  # exact; |s| <= 1/2, 0 or >= ulp(a0h) > 2 |a0l|
+    s, err = E.fast_two_sum(s, a0l)
+    n1 = E.rint(s)
+    s = E.sub(s, n1)
+    s, e2 = E.two_sum(s, a1h)
+    n2 = E.rint(s)
+    s = E.sub(s, n2)
+    if nt == 4:
+        a2h, a2l = E.two_prod(M, t[2])
+        a3 = E.mul(M, t[3])
+        lo = E.add(E.add(E.add(E.add(a3, a2l), a2h), a1l), E.add(err, e2))
+    else:
+        lo = E.add(a1l, E.add(err, e2))
+    s, lo = E.two_sum(s, lo)
+    n0 = E.sub(n0, E.mul(E.floor(E.mul(n0, 0.25)), 4.0))  # n0 mod 4, exact
+    qf = E.add(E.add(n0, n1), n2)
+    pio2_hi, pio2_lo = _split(Fraction(_DEC["PI"]) / 2, E.tag)
+    rh, rl = E.two_prod(s, pio2_hi)
+    rl = E.fma(s, pio2_lo, E.fma(lo, pio2_hi, rl))
+    rh, rl = E.fast_two_sum(rh, rl)
+    q = E.toint(qf)
+    neg = E.signbit(x)
+    q = E.isel(neg, E.isub(0, q), q)
+    return q, E.sel(neg, E.neg(rh), rh), E.sel(neg, E.neg(rl), rl)
+
+
+# Use the Payne-Hanek reduction for |x| >= 2**32 (float64 arithmetic, i.e.
+# float64 inputs and the float32 functions evaluated in float64).  It costs
+# about 1.5-2 ns per element (4 or 2 gathers plus ~40 flops, paid by every
+# element since the code is branch free): sin/cos become ~2.5x slower.  With
+# False the Cody-Waite reduction alone is used: accurate for |x| < 2**41
+# (~2.2e12), NaN beyond.  Read when a function is first defined in a module.
+TRIG_FULL_RANGE = True
+
+
+def _trig_reduce(E: _E, x):
+    """x = q pi/2 + rh + rl with |rh| <~ pi/4.  Returns (q_int, rh, rl).
+
+    Three-part Cody-Waite with FMA (first step exact), the rest in
+    double-word arithmetic (rl is None in lite mode); Payne-Hanek for
+    huge arguments (see ``_rempi``).
     """
+    q, rh, rl = _trig_reduce_cw(E, x)
+    if not E.is64:
+        return q, rh, rl
+    if not TRIG_FULL_RANGE:
+        return q, E.sel(E.lt(E.abs(x), 2.0**41), rh, E.nan), rl
+    qp, rhp, rlp = _rempi(E, x)
+    big = E.ge(E.abs(x), 2.0**32)
+    q = E.isel(big, qp, q)
+    if rl is None:
+        return q, E.sel(big, E.add(rhp, rlp), rh), None
+    return q, E.sel(big, rhp, rh), E.sel(big, rlp, rl)
+
+
+def _trig_reduce_cw(E: _E, x):
     p1, p2, p3 = _split(Fraction(_DEC["PI"]) / 2, E.tag, parts=3)
     lim = 2.0**52 if E.is64 else 2.0**23
     qf = E.rint(E.mul(x, E.split("TWO_OVER_PI")[0]))
     qf = E.clamp(qf, -lim, lim)
     nq = E.neg(qf)
-    r = E.fma(nq, p1, x)
-    r = E.fma(nq, p2, r)
-    r = E.fma(nq, p3, r)
-    return E.toint(qf), r
+    r = E.fma(nq, p1, x)  # exact
+    if E.lite:
+        r = E.fma(nq, p2, r)
+        r = E.fma(nq, p3, r)
+        return E.toint(qf), r, None
+    th, tl = E.two_prod(nq, p2)
+    rh, e = E.two_sum(r, th)
+    rl = E.add(e, E.fma(nq, p3, tl))
+    rh, rl = E.fast_two_sum(rh, rl)
+    return E.toint(qf), rh, rl
 
 
-def _sincos_poly(E: _E, r):
+def _sin_dw(E: _E, r, rl):
+    """sin(r + rl) = sh + sl (|r| <= pi/4)."""
     z = E.mul(r, r)
-    s = E.fma(E.mul(r, z), E.poly(z, E.coef("sin")), r)
+    t = E.mul(E.mul(r, z), E.poly(z, E.coef("sin")))
+    if rl is not None:
+        t = E.add(t, E.fma(E.mul(z, -0.5), rl, rl))
+    return E.fast_two_sum(r, t)
+
+
+def _cos_dw(E: _E, r, rl):
+    """cos(r + rl) = ch + cl (|r| <= pi/4)."""
+    z = E.mul(r, r)
     hz = E.mul(z, 0.5)
     w = E.sub(1.0, hz)
     corr = E.fma(E.mul(z, z), E.poly(z, E.coef("cos")), E.sub(E.sub(1.0, w), hz))
-    c = E.add(w, corr)
-    return s, c
+    if rl is not None:
+        corr = E.fma(E.neg(r), rl, corr)
+    return E.fast_two_sum(w, corr)
+
+
+def _sincos_poly(E: _E, r, rl):
+    sh, sl = _sin_dw(E, r, rl)
+    ch, cl = _cos_dw(E, r, rl)
+    return E.add(sh, sl), E.add(ch, cl)
 
 
 def _trig_finish(E: _E, x, r):
@@ -804,8 +1076,8 @@ def _trig_finish(E: _E, x, r):
 
 
 def f_sin(E: _E, x):
-    q, r = _trig_reduce(E, x)
-    s, c = _sincos_poly(E, r)
+    q, r, rl = _trig_reduce(E, x)
+    s, c = _sincos_poly(E, r, rl)
     odd = E.icmp("!=", E.iand(q, 1), 0)
     neg = E.icmp("!=", E.iand(q, 2), 0)
     v = E.sel(odd, c, s)
@@ -814,8 +1086,8 @@ def f_sin(E: _E, x):
 
 
 def f_cos(E: _E, x):
-    q, r = _trig_reduce(E, x)
-    s, c = _sincos_poly(E, r)
+    q, r, rl = _trig_reduce(E, x)
+    s, c = _sincos_poly(E, r, rl)
     odd = E.icmp("!=", E.iand(q, 1), 0)
     neg = E.icmp("!=", E.iand(E.iadd(q, 1), 2), 0)
     v = E.sel(odd, s, c)
@@ -825,16 +1097,9 @@ def f_cos(E: _E, x):
 
 
 def f_tan(E: _E, x):
-    q, r = _trig_reduce(E, x)
-    z = E.mul(r, r)
-    # sin(r) = sh + sl
-    t = E.mul(E.mul(r, z), E.poly(z, E.coef("sin")))
-    sh, sl = E.fast_two_sum(r, t)
-    # cos(r) = ch + cl
-    hz = E.mul(z, 0.5)
-    w = E.sub(1.0, hz)
-    corr = E.fma(E.mul(z, z), E.poly(z, E.coef("cos")), E.sub(E.sub(1.0, w), hz))
-    ch, cl = E.fast_two_sum(w, corr)
+    q, r, rl = _trig_reduce(E, x)
+    sh, sl = _sin_dw(E, r, rl)
+    ch, cl = _cos_dw(E, r, rl)
     odd = E.icmp("!=", E.iand(q, 1), 0)
     nh = E.sel(odd, ch, sh)
     nl = E.sel(odd, cl, sl)
@@ -894,9 +1159,9 @@ def _atan_core(E: _E, ay, ax):
     c15 = E.gt(ay, E.mul(ax, 19.0 / 16.0))
     c10 = E.gt(ay, E.mul(ax, 11.0 / 16.0))
     c05 = E.gt(ay, E.mul(ax, 7.0 / 16.0))
-    c = E.sel(c15, 1.5, E.sel(c10, 1.0, E.sel(c05, 0.5, 0.0)))
-    num = E.sel(big, E.neg(ax), E.fma(E.neg(c), ax, ay))
-    den = E.sel(big, ay, E.fma(c, ay, ax))
+    c = E.sel(c15, 1.5, E.sel(c10, 1.0, 0.5))
+    num = E.sel(big, E.neg(ax), E.sel(c05, E.fma(E.neg(c), ax, ay), ay))
+    den = E.sel(big, ay, E.sel(c05, E.fma(c, ay, ax), ax))
     u = E.div(num, den)
     pio2 = _split(Fraction(_DEC["PI"]) / 2, E.tag)
     pio4 = _split(Fraction(_DEC["PI"]) / 4, E.tag)
@@ -917,8 +1182,19 @@ def f_arctan(E: _E, x):
     return E.copysign(a, x)
 
 
+def _scale_pair(E: _E, a, b):
+    """Scale a, b >= 0 by the same power of two so that max(a, b) is in [1, 2)
+    (as far as the normal range allows); also returns the exponent."""
+    m = E.sel(E.gt(a, b), a, b)
+    e = E.isub(E.lshr(E.bits(m), E.mbits), E.bias)
+    e = E.isel(E.icmp("<", e, 2 - E.bias), 2 - E.bias, e)
+    e = E.isel(E.icmp(">", e, E.bias - 1), E.bias - 1, e)
+    down = E.pow2i(E.isub(0, e))
+    return E.mul(a, down), E.mul(b, down), e
+
+
 def f_arctan2(E: _E, y, x):
-    ay, ax = E.abs(y), E.abs(x)
+    ay, ax, _ = _scale_pair(E, E.abs(y), E.abs(x))
     a = _atan_core(E, ay, ax)
     a = E.sel(E.eq(ay, 0.0), 0.0, a)
     a = E.sel(E.and_(E.isinf(ay), E.isinf(ax)), _split(Fraction(_DEC["PI"]) / 4, E.tag)[0], a)
@@ -934,11 +1210,9 @@ def f_arctan2(E: _E, y, x):
 
 def f_cbrt(E: _E, x):
     ax = E.abs(x)
-    sub = E.lt(ax, E.min_normal)
-    sh = 54 if E.is64 else 24  # multiple of 3, > mbits
-    axs = E.sel(sub, E.mul(ax, 2.0**sh), ax)
+    axs, adj = E.normalize_subnormal(ax)
     ib = E.bits(axs)
-    e = E.isub(E.lshr(ib, E.mbits), E.bias)
+    e = E.iadd(E.isub(E.lshr(ib, E.mbits), E.bias), adj)
     m = E.fbits(E.ior(E.iand(ib, (1 << E.mbits) - 1), E.bias << E.mbits))  # [1, 2)
     ef = E.tofp(e)
     kf = E.floor(E.div(ef, 3.0))
@@ -953,7 +1227,6 @@ def f_cbrt(E: _E, x):
         d = E.fma(E.mul(y, y), y, E.neg(a))
         y = E.sub(y, E.div(E.mul(y, d), E.fma(d, 2.0, a3)))
     k = E.toint(kf)
-    k = E.isub(k, E.isel(sub, sh // 3, 0))
     r = E.copysign(E.mul(y, E.pow2i(k)), x)
     ok = E.and_(E.isfinite(x), E.une(x, 0.0))
     return E.sel(ok, r, E.add(x, x))
@@ -963,12 +1236,7 @@ def f_hypot(E: _E, x, y):
     ax, ay = E.abs(x), E.abs(y)
     a = E.sel(E.gt(ax, ay), ax, ay)
     b = E.sel(E.gt(ax, ay), ay, ax)
-    e = E.isub(E.lshr(E.bits(a), E.mbits), E.bias)
-    e = E.isel(E.icmp("<", e, 2 - E.bias), 2 - E.bias, e)
-    e = E.isel(E.icmp(">", e, E.bias - 1), E.bias - 1, e)
-    down = E.pow2i(E.isub(0, e))
-    a_s = E.mul(a, down)
-    b_s = E.mul(b, down)
+    a_s, b_s, e = _scale_pair(E, a, b)
     sh, sl = E.two_prod(a_s, a_s)
     th, tl = E.two_prod(b_s, b_s)
     S, Se = E.fast_two_sum(sh, th)
@@ -996,14 +1264,25 @@ _ERFC_C = 3.0
 
 
 def _erfc_tail(E: _E, ax):
-    """erfc(a) for a in [0.5, amax] (a = ax clamped here)."""
+    """erfc(a) for a in [0.5, amax] (a = ax clamped here).
+
+    erfc(a) = exp(-a*a) * g(q) / (1 + 2a) with q = (a-3)/(a+3) and g a
+    polynomial (Juffa's formulation: g = (1+2a) erfcx(a) is smooth and
+    varies little, 1.13..1.26, on [0.5, inf))."""
     amax = 27.33 if E.is64 else 10.06
     a = E.clamp(ax, 0.5, amax)
     q = E.div(E.sub(a, _ERFC_C), E.add(a, _ERFC_C))
-    g = E.poly(q, E.coef("erfc"))
+    cs = E.coef("erfc")  # c0 as a hi/lo pair, then c1..cn
+    gh, gl = E.fast_two_sum(E.k(cs[0]), E.fma(q, E.poly(q, cs[2:]), cs[1]))
     hi, lo = E.two_prod(a, a)
-    u, n = _exp_mant(E, E.neg(hi), E.neg(lo))
-    return E.ldexp2k(E.mul(u, g), n)
+    uh, ul, n = _exp_mant_dw(E, E.neg(hi), E.neg(lo))
+    vh, vl = E.two_prod(uh, gh)  # (uh + ul) (gh + gl)
+    vl = E.fma(uh, gl, E.fma(ul, gh, vl))
+    dh, dl = E.fast_two_sum(E.add(a, a), E.k(1.0))  # 1 + 2a
+    r = E.div(1.0, dh)
+    qv = E.mul(vh, r)
+    res = E.add(E.fma(E.neg(qv), dh, vh), E.fma(E.neg(qv), dl, vl))
+    return E.ldexp2k(E.fma(r, res, qv), n)
 
 
 def _erf_small(E: _E, ax):
@@ -1075,6 +1354,16 @@ def f_power(E: _E, x, y, dw=True):
         pl = E.sel(E.eq(phc, ph), pl, 0.0)
     u, n = _exp_mant(E, phc, pl)
     mag = E.ldexp2k(u, n)
+    fy = E.floor(y)
+    yint = E.eq(fy, y)
+    # x = +-2**k, y integer: exact (also gets halfway-subnormal results right)
+    ib = E.bits(ax)
+    p2 = E.and_(E.icmp("==", E.iand(ib, (1 << E.mbits) - 1), 0),
+                E.and_(E.ge(ax, E.min_normal), E.lt(ax, E.inf)))
+    kx = E.tofp(E.isub(E.lshr(ib, E.mbits), E.bias))
+    lim = 2.0 * E.bias - 2
+    ny = E.toint(E.clamp(E.mul(kx, y), -lim, lim))
+    mag = E.sel(E.and_(p2, E.and_(yint, E.isfinite(y))), E.ldexp2k(E.k(1.0), ny), mag)
     # zero / infinite x
     x0 = E.eq(ax, 0.0)
     xinf = E.eq(ax, E.inf)
@@ -1085,8 +1374,6 @@ def f_power(E: _E, x, y, dw=True):
     mag = E.sel(yinf, E.sel(E.eq(ax, 1.0), 1.0,
                             E.sel(E.b.icmp_unsigned("==", E.lt(ax, 1.0), ylt0), E.inf, 0.0)), mag)
     # sign for negative x and odd integer y
-    fy = E.floor(y)
-    yint = E.eq(fy, y)
     hy = E.mul(y, 0.5)
     yodd = E.and_(yint, E.une(E.floor(hy), hy))
     r = E.sel(E.and_(E.signbit(x), yodd), E.neg(mag), mag)
@@ -1094,6 +1381,23 @@ def f_power(E: _E, x, y, dw=True):
     r = E.sel(E.and_(E.and_(E.lt(x, 0.0), E.gt(x, -E.inf)), E.not_(yint)), E.nan, r)
     r = E.sel(E.or_(E.isnan(x), E.isnan(y)), E.add(x, y), r)
     return E.sel(E.or_(E.eq(y, 0.0), E.eq(x, 1.0)), 1.0, r)
+
+
+def f_logaddexp_f32(E: _E, x, y):
+    """float32 logaddexp evaluated in float64 (E) the way NumPy does in float32:
+    x + log1p(exp(-|x - y|)) with each intermediate rounded to float32."""
+    f32 = ir.FloatType()
+
+    def r32(v):
+        return E.b.fpext(E.b.fptrunc(v, f32), E.ty)
+
+    mx = E.sel(E.gt(x, y), x, y)
+    d = r32(E.neg(E.abs(E.sub(x, y))))
+    t = r32(f_exp(E, d))
+    l1 = r32(_log1p_specials(E, t, _log1p_core(E, t)))
+    r = E.add(mx, l1)
+    r = E.sel(E.isnan(d), d, r)
+    return E.sel(E.eq(x, y), E.add(x, r32(E.k(float(Fraction(_DEC["LN2"]))))), r)
 
 
 def f_logaddexp(E: _E, x, y):
@@ -1125,13 +1429,14 @@ _IMPL = {
 _F32_NATIVE = frozenset({
     "exp", "expm1", "log", "log1p", "tanh", "expit", "erf", "erfc",
     "sinh", "cosh", "arctan", "arcsin", "arccos", "cbrt",
-    "exp2", "log2", "log10", "arcsinh", "arccosh", "arctanh", "logaddexp", "arctan2",
+    "exp2", "log2", "log10",
 })
 
 # float32 versions evaluated in float64 with a cheaper algorithm variant
 _F32_WIDE_IMPL = {
     "power": lambda E, x, y: f_power(E, x, y, dw=False),
     "hypot": f_hypot_wide,
+    "logaddexp": f_logaddexp_f32,
 }
 
 SUPPORTED: frozenset = frozenset(_IMPL)
@@ -1141,7 +1446,7 @@ def _nargs(name: str) -> int:
     return 2 if name in BINARY else 1
 
 
-def _define(module: ir.Module, name: str, ty, native_f32=None) -> ir.Function:
+def _define(module: ir.Module, name: str, ty) -> ir.Function:
     is64 = isinstance(ty, ir.DoubleType)
     fname = "xl.%s.%s" % (name, "f64" if is64 else "f32")
     fnty = ir.FunctionType(ty, [ty] * _nargs(name))
@@ -1150,15 +1455,15 @@ def _define(module: ir.Module, name: str, ty, native_f32=None) -> ir.Function:
     fn.attributes.add("alwaysinline")
     fn.attributes.add("nounwind")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    if native_f32 is None:
-        native_f32 = name in _F32_NATIVE
-    if is64 or native_f32:
+    if is64 or name in _F32_NATIVE:
         res = _IMPL[name](_E(b, ty), *fn.args)
     else:
         d = ir.DoubleType()
         args = [b.fpext(a, d) for a in fn.args]
         impl = _F32_WIDE_IMPL.get(name, _IMPL[name])
-        res = b.fptrunc(impl(_E(b, d), *args), ty)
+        E = _E(b, d)
+        E.lite = True
+        res = b.fptrunc(impl(E, *args), ty)
     b.ret(res)
     return fn
 
