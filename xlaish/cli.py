@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import re
 import sys
 
@@ -31,7 +32,6 @@ def load_function(target: str):
         raise SystemExit(f"xlaish: expected MODULE:FUNCTION, got {target!r}")
     mod_name, fn_name = target.rsplit(":", 1)
     if mod_name.endswith(".py"):
-        import importlib.util
         spec = importlib.util.spec_from_file_location("_xlaish_target", mod_name)
         if spec is None:
             raise SystemExit(f"xlaish: cannot load {mod_name}")

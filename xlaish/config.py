@@ -5,6 +5,7 @@
 ``XLAISH_CACHE_DIR``    directory of the on-disk compile cache; ``off`` disables it.
 ``XLAISH_NUM_THREADS``  cap on worker threads of the CPU backend.
 ``XLAISH_DEBUG_NANS``   ``1``: raise on the first NaN produced by a kernel.
+``CC``                  the C compiler that links AOT libraries (default: cc, gcc or clang).
 Values are read at each call of the accessor so tests can change them.
 """
 from __future__ import annotations
@@ -53,3 +54,8 @@ def num_threads() -> int:
 
 def debug_nans() -> bool:
     return os.environ.get("XLAISH_DEBUG_NANS", "") not in ("", "0")
+
+
+def c_compiler() -> str | None:
+    """``$CC`` if set (the AOT linker then uses exactly it), else None (search cc, gcc, clang)."""
+    return os.environ.get("CC") or None

@@ -1,1 +1,15 @@
-"""Ahead-of-time export: a shared library and a plain C header that run without Python."""
+"""Ahead-of-time export: a shared library and a plain C header that run without Python.
+
+``export(fun, args, out_dir=..., name=...)`` traces and compiles ``fun`` for
+the given shapes/dtypes and writes ``lib<name>.so``, ``<name>.h`` and
+``<name>.json`` (plus ``<name>.o``); ``load(path)`` returns a Python callable
+for an exported library that needs only ctypes, NumPy and json (no tracing,
+no LLVM). Importing this package does not import llvmlite.
+"""
+from .errors import CpuFeatureError, LinkError
+from .exporter import ExportPaths, export
+from .loader import AotFunction, load
+from .targets import DEFAULT_TARGET
+
+__all__ = ["export", "load", "AotFunction", "ExportPaths", "LinkError", "CpuFeatureError",
+           "DEFAULT_TARGET"]

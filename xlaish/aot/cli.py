@@ -1,9 +1,92 @@
-"""``xlaish export`` (filled in by the AOT work)."""
+"""``xlaish export MODULE:FUNCTION --arg f32[1000] [--arg ...] --name NAME -o DIR``.
+
+Same files as :func:`xlaish.aot.export` (byte-identical header and manifest):
+``DIR/lib<NAME>.so``, ``DIR/<NAME>.h``, ``DIR/<NAME>.json``, ``DIR/<NAME>.o``.
+``--arg`` takes one spec per (array) argument in order: ``f32[1000]``,
+``float64[3,4]``, ``i64[]``; dtypes f16/f32/f64, i8-i64, u8-u64, bool or
+their NumPy names. ``--static NAME=VALUE`` passes a static argument (a
+Python literal). Exit status: 0, 1 when linking failed (object and header
+are still written), 2 for bad arguments or a function that does not compile.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+
+from .targets import DEFAULT_TARGET
+
+
+def _static(text: str):
+    import argparse
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"bad --static {text!r}: expected NAME=VALUE")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value          # a bare word: a string
 
 
 def configure(parser):
-    parser.add_argument("target")
+    from ..cli import parse_arg_spec
+    parser.add_argument("function", metavar="MODULE:FUNCTION",
+                        help="package.module:function or path/file.py:function")
+    parser.add_argument("--arg", action="append", type=parse_arg_spec, default=[], metavar="SPEC",
+                        help="one per array argument, in order: DTYPE[DIMS], e.g. f32[1000], "
+                             "float64[3,4], i64[]")
+    parser.add_argument("--static", action="append", type=_static, default=[], metavar="NAME=VALUE",
+                        help="a static (compile-time) argument, as a Python literal")
+    parser.add_argument("--name", default=None, help="library / symbol name (default: the function's)")
+    parser.add_argument("-o", "--out-dir", default=".", help="output directory (default: .)")
+    parser.add_argument("--target", dest="cpu_target", default=DEFAULT_TARGET,
+                        help=f"x86-64 | x86-64-v2 | x86-64-v3 | x86-64-v4 | host "
+                             f"(default {DEFAULT_TARGET}: AVX2/FMA)")
+    parser.add_argument("--features", default=None,
+                        help="extra LLVM CPU features, e.g. +avx512f (checked at call time)")
+    parser.add_argument("--no-fuse", action="store_true", help="one kernel per op")
+    parser.add_argument("--no-link", action="store_true",
+                        help="write the object file, header and manifest only")
+
+
+def _load_function(target: str):
+    """``xlaish.cli.load_function``, except that ``package.module:function`` is imported here:
+    ``load_function``'s module branch hits an UnboundLocalError (its inner
+    ``import importlib.util`` makes ``importlib`` local); path/file.py targets go to it."""
+    from ..cli import load_function
+    mod_name, sep, fn_name = target.rpartition(":")
+    if not sep or mod_name.endswith(".py"):
+        return load_function(target)
+    import importlib
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        mod = importlib.import_module(mod_name)
+    except ImportError as e:
+        raise SystemExit(f"xlaish: cannot import {mod_name}: {e}") from None
+    fn = getattr(mod, fn_name, None)
+    if fn is None:
+        raise SystemExit(f"xlaish: {mod_name} has no attribute {fn_name!r}")
+    return fn          # a JitFunction keeps its static_argnums / fuse options
 
 
 def run(args) -> int:
-    raise SystemExit("xlaish export: not implemented yet")
+    from ..errors import XlaishError
+    from .errors import LinkError
+    from .exporter import export
+    fn = _load_function(args.function)
+    static = dict(args.static)
+    try:
+        paths = export(fn, tuple(args.arg), static, out_dir=args.out_dir, name=args.name,
+                       target=args.cpu_target, features=args.features,
+                       static_argnames=tuple(static), fuse=not args.no_fuse,
+                       link=not args.no_link)
+    except LinkError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except (XlaishError, ValueError, TypeError) as e:
+        print(f"xlaish export: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    for p in (paths.library, paths.header, paths.manifest, paths.object):
+        if p:
+            print(p)
+    return 0

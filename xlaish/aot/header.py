@@ -5,6 +5,8 @@ header is generated from the manifest alone, so it is deterministic.
 """
 from __future__ import annotations
 
+import json
+
 
 def _comment_lines(text: str, width: int = 96) -> list[str]:
     words, lines, cur = text.split(), [], ""
@@ -20,7 +22,7 @@ def _comment_lines(text: str, width: int = 96) -> list[str]:
 
 
 def _clean(s: str) -> str:
-    return s.replace("*/", "* /")
+    return s.replace("*/", "* /").replace("??", "? ?")   # no comment end, no trigraphs
 
 
 def prototype(m: dict) -> str:
@@ -52,19 +54,24 @@ def render(m: dict) -> str:
     if m.get("static_args"):
         L += [f" * Static arguments baked in: "
               f"{_clean(', '.join(f'{k}={v}' for k, v in m['static_args'].items()))}"]
-    L += [" *", f" * Target: {t['triple']}, CPU {t['cpu']} -- {_clean(t['description'])}."]
+    L += [" *", f" * Target: {t['triple']}, LLVM CPU {t['cpu']}: {_clean(t['description'])}."]
     if t["features_required"]:
-        L += [" * Every call first checks (cpuid/xgetbv, a few hundred nanoseconds) that the CPU and",
-              f" * OS support these features, else returns {up}_ERR_CPU without computing anything:"]
+        L += [" * The first call checks (cpuid/xgetbv) that the CPU and OS support these features:"]
         L += [" *   " + x for x in _comment_lines(", ".join(t["features_required"]), 88)]
+        L += [f" * If one is missing, every call returns {up}_ERR_CPU without computing anything (no",
+              " * SIGILL). The verdict is memoised in one static byte (atomic store; every thread",
+              " * computes the same value): cpuid traps to the hypervisor in virtual machines, where",
+              " * checking on each call would cost tens of microseconds."]
     else:
         L += [" * The CPU is not checked at run time on this target."]
     if t.get("features_unchecked"):
         L += [" * Host features enabled but not checked at run time:"]
         L += [" *   " + x for x in _comment_lines(", ".join(t["features_unchecked"]), 88)]
-    L += [" *", " * Threads: " + m["threads"]["policy"]]
-    L += [" * The library keeps no global state between calls and is safe to call from several",
-          " * threads at once. It needs only libc, libm and pthreads."]
+    L += [" *"] + [" * " + x for x in _comment_lines("Threads: " + m["threads"]["policy"], 90)]
+    L += [" * " + ("Apart from that byte the library" if t["features_required"] else "The library")
+          + " keeps no state between calls (intermediate buffers",
+          " * are malloc'd and freed within each call); it is safe to call from several threads at",
+          " * once. It needs only libc, libm and pthreads."]
     if has_f16:
         L += [" * float16 values are passed as uint16_t holding the IEEE 754 binary16 bits."]
     L += [f" * {name}_manifest() returns the JSON manifest (also in {m['manifest']});",
@@ -83,7 +90,11 @@ def render(m: dict) -> str:
         L.append(f"#define {p}_SIZE {size}  /* elements */")
     L += ["", "/* return codes */", f"#define {up}_OK 0",
           f"#define {up}_ERR_CPU 1    /* the CPU lacks a feature the code was built for */",
-          f"#define {up}_ERR_ALLOC 2  /* an intermediate buffer could not be allocated */", "",
+          f"#define {up}_ERR_ALLOC 2  /* an intermediate buffer could not be allocated */"]
+    if m.get("checks"):
+        L += [f"#define {up}_ERR_CHECK 1000 /* + i: xl.debug.check number i failed: */"]
+        L += [f"/*   {1000 + i}: {_clean(json.dumps(msg))} */" for i, msg in enumerate(m["checks"])]
+    L += ["",
           "/* inputs in order, then outputs in order; returns 0 on success */",
           f"{prototype(m)};", "",
           f"/* the JSON manifest (static storage, NUL-terminated; also in {m['manifest']}) */",

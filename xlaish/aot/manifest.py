@@ -28,6 +28,7 @@ C_TYPES = {
     "float32": "float", "float64": "double",
 }
 
+CHECK_BASE = 1000      # the program returns CHECK_BASE + i when xl.debug.check number i fails
 RETURN_CODES = {
     "0": "success",
     "1": "the CPU lacks a feature the code was built for (see target.features_required); "

@@ -1,0 +1,264 @@
+"""``export``: trace, optimise and compile a function ahead of time.
+
+Writes, into ``out_dir``:
+
+* ``lib<name>.so`` -- the shared library (needs only libc, libm, pthreads),
+* ``<name>.h`` -- its C99 header (see :mod:`.header`),
+* ``<name>.json`` -- the manifest (see :mod:`.manifest`), also embedded in the library,
+* ``<name>.o`` -- the position-independent object code the library is linked from
+  (kept: it can be linked statically into a program, or by hand when no C
+  compiler was found).
+
+Linking runs the system C compiler: ``cc=`` if given, else ``$CC``, else the
+first of ``cc``, ``gcc``, ``clang`` on the ``PATH``. Without one,
+:class:`~xlaish.aot.errors.LinkError` says so (and how to link) after the
+object, header and manifest were written.
+
+llvmlite is imported only when ``export`` runs, never by ``import xlaish``.
+"""
+from __future__ import annotations
+
+from .. import config
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from . import header as _header
+from . import manifest as _manifest
+from . import targets as _targets
+from .errors import LinkError
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_C_RESERVED = set("""auto break case char const continue default do double else enum extern float for
+goto if inline int long register restrict return short signed sizeof static struct switch typedef
+union unsigned void volatile while _Bool _Complex _Imaginary bool true false class new delete this
+template typename namespace operator private public protected virtual friend try catch throw
+main malloc free memcpy sysconf pthread_create pthread_join""".split())
+
+
+@dataclass(frozen=True)
+class ExportPaths:
+    """Where :func:`export` wrote its files (``library`` is None when ``link=False``)."""
+    library: str | None
+    header: str
+    manifest: str
+    object: str
+    name: str
+
+    def __iter__(self):
+        return iter((self.library, self.header, self.manifest))
+
+
+def _library_filename(name: str) -> str:
+    return f"lib{name}.dylib" if sys.platform == "darwin" else f"lib{name}.so"
+
+
+def find_cc(cc: str | None = None) -> tuple[list | None, str]:
+    """-> (compiler command or None, what was looked for)."""
+    if cc is None:
+        cc = config.c_compiler()
+    if cc:
+        cmd = shlex.split(cc)
+        return (cmd if cmd and shutil.which(cmd[0]) else None), f"{cc!r} (from cc= / $CC)"
+    for cand in ("cc", "gcc", "clang"):
+        if shutil.which(cand):
+            return [cand], "cc, gcc, clang"
+    return None, "cc, gcc, clang on the PATH ($CC unset)"
+
+
+def link_command(cc: list, lib: str, obj: str) -> list:
+    if sys.platform == "darwin":
+        return cc + ["-dynamiclib", "-o", lib, obj, "-lm", "-lpthread"]
+    return cc + ["-shared", "-o", lib, obj, "-lm", "-lpthread",
+                 f"-Wl,-soname,{os.path.basename(lib)}", "-Wl,-z,noexecstack"]
+
+
+def _type_text(tree: dict, types: list) -> str:
+    it = iter(types)
+
+    def go(t):
+        k = t["kind"]
+        if k == "leaf":
+            return str(next(it))
+        if k == "none":
+            return "None"
+        kids = [go(c) for c in t["children"]]
+        if k == "dict":
+            return "{" + ", ".join(f"{key!r}: {v}" for key, v in zip(t["keys"], kids)) + "}"
+        if k == "list":
+            return "[" + ", ".join(kids) + "]"
+        return "(" + ", ".join(kids) + ("," if len(kids) == 1 else "") + ")"
+
+    return go(tree)
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _IDENT.match(name) or name in _C_RESERVED:
+        raise ValueError(f"export name {name!r} must be a C identifier that is not a keyword or a "
+                         f"libc function (pass name=...)")
+    return name
+
+
+def _prepare(fun, args, kwargs, static_argnums, static_argnames, fuse):
+    """-> (argspec, dynamic args, static args, Traced, optimised Function)."""
+    from ..compiler import optimize
+    from ..jit import JitFunction
+    from ..trace.tracing import ArgSpec, trace
+    if isinstance(fun, JitFunction):
+        argspec, options = fun.argspec, dict(fun.options)
+    else:
+        argspec = ArgSpec(fun, static_argnums, static_argnames)
+        options = {"fuse": bool(fuse), "passes": None}
+    dyn, static = argspec.split(tuple(args), dict(kwargs or {}))
+    traced = trace(argspec, dyn, static)
+    return argspec, dyn, static, traced, optimize(traced.function, options)
+
+
+def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets.DEFAULT_TARGET,
+           features=None, static_argnums=(), static_argnames=(), fuse=True, cc=None,
+           link=True) -> ExportPaths:
+    """Compile ``fun`` for the argument shapes/dtypes in ``args`` into a shared library and header.
+
+    ``args`` (and ``kwargs``) are example arrays or :class:`xlaish.ShapeDtype`
+    leaves in any pytree; static arguments take their real values.
+    ``target``: ``"x86-64-v3"`` (default: AVX2/FMA, any x86-64 CPU since 2013),
+    ``"x86-64-v2"``, ``"x86-64-v4"``, ``"x86-64"`` or ``"host"`` (every feature
+    of this CPU); ``features`` adds LLVM features (``"+avx512f"``), which the
+    library then also checks at call time. Returns :class:`ExportPaths`.
+    """
+    import numpy as np
+
+    from .. import __version__
+    from ..ir.printer import print_function
+    from ..trace.tracing import ShapeDtype
+    if isinstance(args, (ShapeDtype, np.ndarray)):
+        args = (args,)
+    if name is not None:
+        _check_name(name)
+    argspec, dyn, static, traced, opt = _prepare(fun, args, kwargs, static_argnums,
+                                                 static_argnames, fuse)
+    if name is None:
+        name = _check_name(argspec.name)
+    from . import llvmgen
+    import llvmlite.binding as llvm
+    triple = llvmgen.default_triple()
+    host_cpu, host_feats = llvmgen.host_cpu() if target == "host" else (None, None)
+    tgt = _targets.resolve(target, features, triple=triple, host_cpu=host_cpu,
+                           host_features=host_feats)
+
+    in_tree = _manifest.tree_to_json(traced.in_tree)
+    out_tree = _manifest.tree_to_json(traced.out_tree)
+    arg_names = list(dyn)
+    paths = []
+    for key, child in zip(arg_names, in_tree.get("children", [])):
+        paths += _manifest.leaf_paths(child, key)
+    res_paths = _manifest.leaf_paths(out_tree, "result")
+    if len(paths) != len(opt.params) or len(res_paths) != len(opt.results):
+        raise AssertionError("pytree leaves do not match the program's parameters/results")
+    arg_entries = [_manifest.leaf_entry(f"arg{k}", p, v.type, s.weak)
+                   for k, (p, v, s) in enumerate(zip(paths, opt.params, traced.in_specs))]
+    res_entries = [_manifest.leaf_entry(f"out{k}", p, v.type)
+                   for k, (p, v) in enumerate(zip(res_paths, opt.results))]
+    ir_text = print_function(opt)
+    ptypes, parts, k = [v.type for v in opt.params], [], 0
+    for n, child in zip(arg_names, in_tree.get("children", [])):
+        nl = _manifest.num_leaves(child)
+        parts.append(f"{n}: {_type_text(child, ptypes[k:k + nl])}")
+        k += nl
+    sig = f"{name}({', '.join(parts)}) -> {_type_text(out_tree, [v.type for v in opt.results])}"
+
+    def make_manifest(layout) -> str:
+        checks = [str(c) for c in getattr(layout, "checks", [])]
+        sc = llvmgen.sysconf_nprocessors(triple)
+        if layout.parallel and sc is not None:
+            from ..codegen.cpu.program import PARALLEL_MIN_WORK
+            policy = (f"kernels with at least {PARALLEL_MIN_WORK} elements of work are split over "
+                      "sysconf(_SC_NPROCESSORS_ONLN) POSIX threads (read on every call, at most 64; "
+                      "the calling thread takes a share); smaller ones run on the calling thread.")
+        else:
+            policy = "every kernel runs on the calling thread (no threads are started)."
+        m = {
+            "format": _manifest.FORMAT,
+            "name": name,
+            "symbol": name,
+            "manifest_symbol": f"{name}_manifest",
+            "library": _library_filename(name),
+            "header": f"{name}.h",
+            "manifest": f"{name}.json",
+            "xlaish_version": __version__,
+            "llvm_version": ".".join(map(str, llvm.llvm_version_info)),
+            "python_function": getattr(argspec.fun, "__qualname__", argspec.name),
+            "python_signature": sig,
+            "arg_names": arg_names,
+            "static_args": {k: repr(v) for k, v in static},
+            "target": {
+                "name": tgt.name,
+                "description": tgt.description,
+                "triple": triple,
+                "cpu": tgt.cpu,
+                "llvm_features": tgt.llvm_features,
+                "features_required": tgt.required,
+                "features_unchecked": tgt.unchecked,
+                "os_state_xcr0": tgt.os_state_mask(),
+                "cpu_check": ("first call, memoised in one static byte; then every call returns 1 "
+                              "if a feature is missing") if tgt.x86 and tgt.required else "none",
+            },
+            "threads": {"parallel": bool(layout.parallel), "policy": policy},
+            "return_codes": dict(_manifest.RETURN_CODES, **(
+                {f"{_manifest.CHECK_BASE}+i": "xl.debug.check number i failed (message: checks[i]); "
+                                              "outputs are incomplete"} if checks else {})),
+            "checks": checks,
+            "args": arg_entries,
+            "results": res_entries,
+            "in_tree": in_tree,
+            "out_tree": out_tree,
+            "kernels": len(layout.kernels),
+            "ir_sha256": hashlib.sha256(ir_text.encode()).hexdigest(),
+        }
+        return _manifest.to_json(m)
+
+    texts = {}
+
+    def manifest_hook(layout):          # the manifest needs the layout; the module embeds it
+        texts["manifest"] = make_manifest(layout)
+        return texts["manifest"]
+
+    module, _ = llvmgen.build_library_module(opt, name, tgt, triple, manifest_hook)
+    obj = llvmgen.compile_object(module, tgt, triple)
+    mdict = json.loads(texts["manifest"])
+    os.makedirs(out_dir, exist_ok=True)
+    p_obj = os.path.join(out_dir, f"{name}.o")
+    p_h = os.path.join(out_dir, f"{name}.h")
+    p_json = os.path.join(out_dir, f"{name}.json")
+    p_lib = os.path.join(out_dir, mdict["library"])
+    with open(p_obj, "wb") as f:
+        f.write(obj)
+    with open(p_h, "w") as f:
+        f.write(_header.render(mdict))
+    with open(p_json, "w") as f:
+        f.write(texts["manifest"])
+    if not link:
+        return ExportPaths(None, p_h, p_json, p_obj, name)
+    ccmd, looked = find_cc(cc)
+    if ccmd is None:
+        hint = " ".join(link_command(["cc"], p_lib, p_obj))
+        raise LinkError(f"xlaish export: no C compiler found to link {p_lib} (looked for {looked}). "
+                        f"The object file {p_obj}, header {p_h} and manifest {p_json} were written; "
+                        f"link them with: {hint}", p_obj, p_h, hint)
+    cmd = link_command(ccmd, p_lib, p_obj)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        raise LinkError(f"xlaish export: could not run the C compiler {ccmd[0]!r}: {e}. "
+                        f"{p_obj} and {p_h} were written.", p_obj, p_h, " ".join(cmd)) from None
+    if proc.returncode != 0:
+        raise LinkError(f"xlaish export: linking failed ({' '.join(cmd)}):\n{proc.stderr.strip()}\n"
+                        f"{p_obj} and {p_h} were written.", p_obj, p_h, " ".join(cmd))
+    return ExportPaths(p_lib, p_h, p_json, p_obj, name)

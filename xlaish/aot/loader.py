@@ -1,0 +1,161 @@
+"""``load``: call an exported library from Python with ctypes, NumPy and json only.
+
+No tracing and no LLVM: the loader reads the manifest embedded in the library
+(``<name>_manifest()``), checks each argument against it, makes inputs
+C-contiguous (copying only when needed), allocates the outputs, makes one
+native call (ctypes releases the GIL, and the library is thread-safe) and
+rebuilds the result pytree. 0-d results come back as NumPy scalars, as from
+``xl.jit``.
+
+Argument rules: NumPy arrays and scalars must have exactly the exported
+dtype (``TypeError`` otherwise); Python ``bool``/``int``/``float`` scalars are
+accepted for arguments of a matching kind (bool; integer or float; float);
+other array-likes are converted when NumPy's ``same_kind`` casting allows.
+Every shape must match exactly (``ValueError``). Error messages name the
+argument by its Python path (``x``, ``params['w']``, ``batch[1]``).
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+
+import numpy as np
+
+from . import manifest as _manifest
+from .errors import CpuFeatureError
+
+
+def _guess_name(path: str) -> str:
+    base = os.path.basename(path).split(".")[0]
+    return base[3:] if base.startswith("lib") else base
+
+
+class AotFunction:
+    """A callable for one exported library (see :func:`load`)."""
+
+    def __init__(self, path: str, name: str | None = None):
+        self.path = os.path.abspath(path)
+        try:
+            self._lib = ctypes.CDLL(self.path)
+        except OSError as e:
+            raise OSError(f"xlaish.aot.load: cannot load {path}: {e}") from None
+        name = name or _guess_name(path)
+        try:
+            mf = getattr(self._lib, f"{name}_manifest")
+        except AttributeError:
+            raise ValueError(f"xlaish.aot.load: {path} has no symbol {name}_manifest; is it an "
+                             f"xlaish export? (pass name= if the file was renamed)") from None
+        mf.restype = ctypes.c_char_p
+        mf.argtypes = []
+        self.manifest = m = json.loads(mf().decode())
+        if m.get("format") != _manifest.FORMAT:
+            raise ValueError(f"xlaish.aot.load: {path} has manifest format {m.get('format')!r}, "
+                             f"this xlaish reads {_manifest.FORMAT!r}")
+        self.__name__ = self.name = m["name"]
+        self.arg_names = list(m["arg_names"])
+        self._trees = list(m["in_tree"].get("children", []))
+        self._args = [(e["path"], tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["args"]]
+        self._outs = [(tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["results"]]
+        self._fn = getattr(self._lib, m["symbol"])
+        self._fn.restype = ctypes.c_int
+        self._fn.argtypes = [ctypes.c_void_p] * (len(self._args) + len(self._outs))
+
+    @property
+    def signature(self) -> str:
+        return self.manifest["python_signature"]
+
+    def __repr__(self):
+        return f"<xlaish.aot function {self.signature} from {self.path}>"
+
+    # ---------------------------------------------------------------- arguments
+    def _bind(self, args, kwargs) -> list:
+        names = self.arg_names
+        if len(args) > len(names):
+            raise TypeError(f"{self.name}() takes {len(names)} argument{'s' * (len(names) != 1)} "
+                            f"({', '.join(names)}) but {len(args)} were given")
+        values = list(args)
+        kwargs = dict(kwargs)
+        for n in names[:len(args)]:
+            if n in kwargs:
+                raise TypeError(f"{self.name}() got multiple values for argument {n!r}")
+        missing = []
+        for n in names[len(args):]:
+            if n in kwargs:
+                values.append(kwargs.pop(n))
+            else:
+                missing.append(n)
+        if missing:
+            raise TypeError(f"{self.name}() missing {len(missing)} required argument"
+                            f"{'s' * (len(missing) != 1)}: {', '.join(map(repr, missing))} "
+                            f"(takes {', '.join(names)})")
+        if kwargs:
+            raise TypeError(f"{self.name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        leaves = []
+        for n, tree, v in zip(names, self._trees, values):
+            leaves += _manifest.flatten_as(tree, v, n)
+        return leaves
+
+    def _convert(self, path, shape, dt, x) -> np.ndarray:
+        where = f"{self.name}(): argument {path}"
+        if isinstance(x, (np.ndarray, np.generic)):
+            if x.dtype != dt:
+                raise TypeError(f"{where} must have dtype {dt}, got {x.dtype} (convert it with "
+                                f".astype(np.{dt.name}))")
+            a = np.asarray(x)
+        elif isinstance(x, (bool, int, float)):
+            ok = {"b": (bool,), "i": (int,), "u": (int,), "f": (int, float)}[dt.kind]
+            if not isinstance(x, ok) or (dt.kind != "b" and isinstance(x, bool)):
+                raise TypeError(f"{where} must be {dt}, got a Python {type(x).__name__}")
+            try:
+                a = np.asarray(x, dtype=dt)
+            except OverflowError:
+                raise ValueError(f"{where}: {x} does not fit in {dt}") from None
+        else:
+            try:
+                a = np.asarray(x)
+            except Exception as e:
+                raise TypeError(f"{where} is not array-like ({type(x).__name__}): {e}") from None
+            if a.dtype != dt:
+                if a.dtype.kind not in "biuf" or not np.can_cast(a.dtype, dt, "same_kind"):
+                    raise TypeError(f"{where} must have dtype {dt}, got {type(x).__name__} of "
+                                    f"{a.dtype}")
+                a = a.astype(dt)
+        if a.shape != shape:
+            raise ValueError(f"{where} must have shape {shape}, got {a.shape}")
+        return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+    # -------------------------------------------------------------------- call
+    def __call__(self, *args, **kwargs):
+        leaves = self._bind(args, kwargs)
+        ins = [self._convert(p, s, d, x) for (p, s, d), (_, x) in zip(self._args, leaves)]
+        outs = [np.empty(s, d) for s, d in self._outs]
+        rc = self._fn(*[a.ctypes.data for a in ins], *[o.ctypes.data for o in outs])
+        if rc != 0:
+            self._raise(rc)
+        res = [o[()] if o.ndim == 0 else o for o in outs]
+        return _manifest.unflatten(self.manifest["out_tree"], res)
+
+    def _raise(self, rc):
+        t = self.manifest["target"]
+        if rc == 1:
+            raise CpuFeatureError(
+                f"{self.name}: this CPU lacks a feature {os.path.basename(self.path)} was built for "
+                f"(target {t['name']}: {t['description']}; requires "
+                f"{', '.join(t['features_required'])}). Re-export with an older target, e.g. "
+                f"target='x86-64-v2', or target='host' on this machine.")
+        checks = self.manifest.get("checks", [])
+        if _manifest.CHECK_BASE <= rc < _manifest.CHECK_BASE + len(checks):
+            from ..errors import CheckError
+            raise CheckError(checks[rc - _manifest.CHECK_BASE])
+        if rc == 2:
+            raise MemoryError(f"{self.name}: the library could not allocate its intermediate buffers")
+        raise RuntimeError(f"{self.name}: the library returned error code {rc}")
+
+
+def load(path: str, name: str | None = None) -> AotFunction:
+    """A Python callable for the exported library at ``path`` (``lib<name>.so``).
+
+    ``name`` is the export name; by default it is read off the file name.
+    """
+    return AotFunction(path, name)
