@@ -55,7 +55,7 @@ class Access:
         off = len(domain) - len(shape)
         self.dstrides = [0] * len(domain)
         for k, (n, s) in enumerate(zip(shape, strides)):
-            if n != 1:
+            if n != 1 and off + k >= 0:     # (a parameter only read through views may be larger)
                 self.dstrides[off + k] = s
 
 
