@@ -73,7 +73,7 @@ def weak_type(value) -> type | None:
 
     ``bool`` is not weak in NumPy 2 (it is the lowest dtype already).
     """
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.generic)):  # np.float64 subclasses float but is not weak
         return None
     if isinstance(value, (int, float)):
         return type(value) if type(value) in (int, float) else (int if isinstance(value, int) else float)

@@ -16,7 +16,7 @@ from ._reductions import (sum, prod, max, min, amax, amin, any, all, argmax, arg
 from ._shape import (astype, reshape, ravel, transpose, permute_dims, moveaxis, swapaxes,
                      broadcast_to, broadcast_arrays, expand_dims, squeeze, concatenate, stack,
                      vstack, hstack, where, clip, round, around, shape, ndim, size, asarray, array,
-                     ascontiguousarray, _getitem)
+                     ascontiguousarray, copy, _getitem)
 from ._creation import (zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
                         arange, eye, identity, linspace)
 from ._linalg import matmul, dot, vdot, inner, outer

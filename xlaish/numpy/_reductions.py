@@ -52,6 +52,8 @@ def _strong(x) -> Tracer:
 
 
 def _reduce(name, x, axes, keepdims):
+    if not axes:  # axis=() or a 0-d operand: nothing to reduce (x is already in the result dtype)
+        return wrap(x.value)
     return wrap(emit1(name, [x.value], {"axes": axes, "keepdims": bool(keepdims)}))
 
 

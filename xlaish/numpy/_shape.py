@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import UnsupportedError
+from ..errors import ConcretizationError, UnsupportedError
 from ..trace import context
 from ..trace.bind import (any_tracer, broadcast, cast, emit1, operand_dtype, promote, to_value,
                           unsupported, wrap)
@@ -232,6 +232,14 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
         return np.clip(a, a_min, a_max, out=out, **kwargs)
     if out is not None:
         raise unsupported("clip(out=...) is not supported on traced arrays")
+    if isinstance(a, Tracer) and a.dtype.kind in "iu":
+        # like NumPy, a Python int bound beyond the integer dtype's range on its no-op side is
+        # ignored (on the other side it is an OverflowError, raised by maximum/minimum below)
+        info = np.iinfo(a.dtype)
+        if type(a_min) is int and a_min < info.min:
+            a_min = None
+        if type(a_max) is int and a_max > info.max:
+            a_max = None
     r = a
     if a_min is not None:
         r = _ufuncs.FUNCS["maximum"](r, a_min)
@@ -288,11 +296,21 @@ def ascontiguousarray(a, dtype=None, **kwargs):
     return asarray(a, dtype)
 
 
+def copy(a, order="K", subok=False):
+    if not isinstance(a, Tracer):
+        return np.copy(a, order=order, subok=subok)
+    return a  # traced values are immutable: a copy is the value itself
+
+
 # indexing ------------------------------------------------------------------------
 def _getitem(x: Tracer, key):
     if not isinstance(key, tuple):
         key = (key,)
     for k in key:
+        if isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu":
+            raise context.with_location(ConcretizationError(
+                f"indexing with a traced integer {k.value.type}: its value is not known while tracing; "
+                f"pass it as a static argument (static_argnums / static_argnames)"))
         if isinstance(k, (Tracer, np.ndarray, list)) or (isinstance(k, np.generic) and k.dtype == bool):
             raise unsupported(
                 f"advanced indexing with {type(k).__name__} is not supported (results would have a "
@@ -342,4 +360,4 @@ def _getitem(x: Tracer, key):
 __all__ = ["astype", "reshape", "ravel", "transpose", "permute_dims", "moveaxis", "swapaxes",
            "broadcast_to", "broadcast_arrays", "expand_dims", "squeeze", "concatenate", "stack",
            "vstack", "hstack", "where", "clip", "round", "around", "shape", "ndim", "size",
-           "asarray", "array", "ascontiguousarray"]
+           "asarray", "array", "ascontiguousarray", "copy"]

@@ -5,6 +5,8 @@ the active trace) and the numpy layer decides eager vs traced.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import dtypes
@@ -52,7 +54,8 @@ def const(value, dtype=None):
         a = np.asarray(value, dtype=dtype)
     except OverflowError as e:
         raise context.with_location(e) from None
-    dt = dtypes.canonical(a.dtype)
+    with context.located():
+        dt = dtypes.canonical(a.dtype)
     a = a.astype(dt, copy=False)
     if _uniform(a):
         scalar = const(a.flat[0], dt)
@@ -113,19 +116,49 @@ def _fits(x, dtype) -> bool:
     return info.min <= x <= info.max
 
 
+_PY_CMP = {"equal": operator.eq, "not_equal": operator.ne, "less": operator.lt,
+           "less_equal": operator.le, "greater": operator.gt, "greater_equal": operator.ge}
+
+
+def _exact_comparison(name, args, loop):
+    """NumPy 2 compares integers exactly where a cast would not be: an integer array with a Python
+    int outside its range (the result is one value), and uint64 with int64 (NumPy's mixed loop,
+    whose operands differ in dtype). Emitted with uniform-dtype ops; None when not such a case."""
+    cmp = _PY_CMP[name]
+    for i, a in enumerate(args):
+        other = loop[1 - i]
+        if not _fits(a, other) and not isinstance(args[1 - i], int):
+            # a stand-in pair ordered like (a, everything of the other dtype) decides the result
+            stand_in = (1, 0) if a > np.iinfo(other).max else (-1, 0)
+            value = cmp(*(stand_in if i == 0 else stand_in[::-1]))
+            shape = args[1 - i].shape
+            return wrap(emit1("broadcast_to", [const(np.bool_(value))], {"shape": tuple(shape)}))
+    u64, i64 = np.dtype(np.uint64), np.dtype(np.int64)
+    if tuple(loop[:2]) not in ((u64, i64), (i64, u64)):
+        return None
+    s = 0 if loop[0] == i64 else 1
+    ops = [to_value(a, loop[i]) for i, a in enumerate(args)]
+    negative = emit1("less", [ops[s], const(np.int64(0))])
+    ops[s] = cast(ops[s], u64)               # exact where the signed operand is >= 0
+    as_unsigned = emit1(name, ops)
+    # where it is negative, the unsigned operand is the larger one: decide with stand-ins
+    value = cmp(*((-1, 0) if s == 0 else (0, -1)))
+    return wrap(emit1("select", [negative, const(np.bool_(value)), as_unsigned]))
+
+
 def elementwise(name: str, *args) -> Tracer:
     """Trace elementwise op ``name`` with NumPy 2 promotion (weak Python scalars included)."""
-    in_dts = tuple(operand_dtype(a) for a in args)
+    with context.located():  # complex / string / object operands name the user's line
+        in_dts = tuple(operand_dtype(a) for a in args)
     all_weak = all(isinstance(d, type) for d in in_dts)
     if all_weak:
         in_dts = tuple(dtypes.default_dtype(d) for d in in_dts)
     with context.located():
         loop = ew.loop_dtypes(name, in_dts)
-        if name in ew.COMPARISONS and not all(_fits(a, loop[i]) for i, a in enumerate(args)):
-            # NumPy 2 compares with out-of-range Python ints exactly: widen instead of overflowing
-            wide = np.dtype(np.float64) if np.dtype(np.uint64) in loop else np.dtype(np.int64)
-            loop = ew.loop_dtypes(name, tuple(wide if isinstance(d, type) or d.kind in "iub" and
-                                              d != np.uint64 else d for d in in_dts))
+        if name in ew.COMPARISONS:
+            exact = _exact_comparison(name, args, loop)
+            if exact is not None:
+                return exact
         if name == "power" and loop[1].kind in "iu" and not isinstance(args[1], Tracer) \
                 and np.any(np.asarray(args[1]) < 0):
             # NumPy raises this when it meets the value; a constant exponent is known now
@@ -140,10 +173,10 @@ def elementwise(name: str, *args) -> Tracer:
 
 def promote(*args):
     """Common dtype of operands by ``np.result_type`` (weak scalars honoured)."""
-    dts = [operand_dtype(a) for a in args]
-    if all(isinstance(d, type) for d in dts):
-        dts = [dtypes.default_dtype(d) for d in dts]
     with context.located():
+        dts = [operand_dtype(a) for a in args]
+        if all(isinstance(d, type) for d in dts):
+            dts = [dtypes.default_dtype(d) for d in dts]
         return dtypes.result_type(*dts)
 
 

@@ -1,8 +1,8 @@
 """Pytrees: nested tuples, lists and dicts of leaves, flattened in a fixed order.
 
 Dict entries are ordered by sorted key (as in JAX); ``None`` is an empty node.
-A list whose leaves are all Python numbers (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``)
-is an array literal, not a container: it is one leaf.
+A non-empty list whose leaves are all Python numbers (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``)
+is an array literal, not a container: it is one leaf (``[]`` is an empty container).
 """
 from __future__ import annotations
 
@@ -28,14 +28,16 @@ NONE = TreeDef("none", None, ())
 def _is_number_list(x) -> bool:
     if not isinstance(x, list):
         return False
-    stack = [x]
+    stack, numbers = [x], 0
     while stack:
         for item in stack.pop():
             if isinstance(item, list):
                 stack.append(item)
             elif not isinstance(item, (bool, int, float)):
                 return False
-    return True
+            else:
+                numbers += 1
+    return numbers > 0  # [] (and [[], []]) is an empty container, not an array literal
 
 
 def flatten(tree) -> tuple[list, TreeDef]:

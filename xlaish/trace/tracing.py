@@ -40,6 +40,13 @@ class ShapeDtype:
 
 
 def leaf_spec(x) -> LeafSpec:
+    try:
+        return _leaf_spec(x)
+    except UnsupportedError as e:  # name the user's call site
+        raise context.with_location(e) from None
+
+
+def _leaf_spec(x) -> LeafSpec:
     if isinstance(x, ShapeDtype):
         return LeafSpec(TensorType(x.shape, x.dtype))
     w = dtypes.weak_type(x)
@@ -87,7 +94,9 @@ class ArgSpec:
         try:
             bound = self.sig.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{self.name}{self.sig}: {e}") from None
+            code = getattr(self.fun, "__code__", None)
+            where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+            raise context.with_location(TypeError(f"{self.name}{self.sig}{where}: {e}")) from None
         # parameters left at their defaults are not traced: the function applies them itself
         dyn, static = {}, []
         for name, val in bound.arguments.items():

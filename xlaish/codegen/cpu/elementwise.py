@@ -360,3 +360,24 @@ for _name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "cbrt", "
               "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
               "erf", "erfc", "expit"):
     LOWER[_name] = _math(_name)
+
+
+MIXED_COMPARE = frozenset({"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
+
+
+def mixed_compare(cg, name, args, dts):
+    """NumPy's exact loops comparing uint64 with int64: a negative int64 is below every uint64."""
+    b = cg.b
+    x, y = args
+    swap = np.dtype(dts[0]).kind == "i"          # make x the uint64 side
+    if swap:
+        x, y = y, x
+        name = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
+                "greater_equal": "less_equal"}.get(name, name)
+    neg = b.icmp_signed("<", y, ir.Constant(y.type, 0))
+    pred = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
+            "greater_equal": ">="}[name]
+    same = b.icmp_unsigned(pred, x, y)
+    # y < 0: x (>= 0) is greater than y
+    when_neg = ir.Constant(T.I1, 1 if name in ("not_equal", "greater", "greater_equal") else 0)
+    return b.select(neg, when_neg, same)

@@ -35,7 +35,7 @@ from ...ir.opdef import CREATION, REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
 from . import vecmath
-from .elementwise import LOWER, astype
+from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare
 from .loops import alloca_at_entry, for_range, nest, offset
 
 
@@ -284,8 +284,11 @@ class KernelGen:
             raise AssertionError(f"reduction {n} evaluated before its loop")
         else:
             args = [self.eval(x, idx, env, acc, domain) for x in op.operands]
-            in_dt = op.operands[-1].type.dtype
-            r = LOWER[n](self.cg, args, in_dt, v.type.dtype)
+            dts = [x.type.dtype for x in op.operands]
+            if n in MIXED_COMPARE and len(set(dts)) == 2:
+                r = mixed_compare(self.cg, n, args, dts)
+            else:
+                r = LOWER[n](self.cg, args, dts[-1], v.type.dtype)
         env[key] = r
         return r
 
@@ -381,6 +384,7 @@ class KernelGen:
                     self._blocked_nest(red_ext, inner, mine, accs)
                 else:
                     nest(b, red_ext, inner, prefix=f"r{p}_")
+                    self._flush_blocks(mine, accs)
                 for op, a in zip(mine, accs):
                     env[id(op.result)] = self._acc_final(op, a)
             env_out = dict(env)
