@@ -1,0 +1,1 @@
+"""xlaish benchmarks: the workloads and the fused-vs-unfused runner (``xlaish bench``)."""

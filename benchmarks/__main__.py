@@ -1,0 +1,7 @@
+"""``python -m benchmarks``: the same as ``xlaish bench``."""
+import sys
+
+from .runner import main
+
+if __name__ == "__main__":
+    sys.exit(main())
