@@ -1293,7 +1293,9 @@ def _erf_small(E: _E, ax):
 def f_erf(E: _E, x):
     ax = E.abs(x)
     y1 = _erf_small(E, ax)
-    y2 = E.sub(1.0, _erfc_tail(E, ax))
+    # erf(a) rounds to 1 once erfc(a) < half an ulp of 1 (a > 3.92 in float32, 5.93 in float64):
+    # clamping there keeps exp(-a*a) out of the (slow) subnormal range without changing results
+    y2 = E.sub(1.0, _erfc_tail(E, E.clamp(ax, 0.0, 6.0 if E.is64 else 4.0)))
     r = E.copysign(E.sel(E.lt(ax, 1.0), y1, y2), x)
     return E.sel(E.isnan(x), x, r)
 
