@@ -20,5 +20,5 @@ def compile_traced(fn, options):
         return opt, compile_cpu(opt, traced=fn)
     if device == "cuda":
         from .runtime.cuda import compile_cuda
-        return opt, compile_cuda(opt)
+        return opt, compile_cuda(opt, traced=fn)
     raise ValueError(f"unknown device {device!r}")

@@ -65,6 +65,13 @@ class Lowered:
         """The program's machine code as assembly text, for the host CPU."""
         return self._artifact().asm()
 
+    def cuda_source(self) -> str:
+        """The generated Numba CUDA kernel source of this program (device="cuda" only)."""
+        src = getattr(self.executable, "source", None)
+        if src is None:
+            raise ValueError(f"no CUDA source for device {self.options['device']!r} (use device='cuda')")
+        return src
+
     def fusion_report(self):
         from .passes.report import fusion_report
         return fusion_report(self.optimized, unfused=self.traced.function)
@@ -73,13 +80,21 @@ class Lowered:
         return self.as_text()
 
 
+def _is_device(x) -> bool:
+    """A GPU array (Numba, CuPy, PyTorch): passed to the CUDA backend without a host copy."""
+    return type(x) is not np.ndarray and (hasattr(x, "__cuda_array_interface__")
+                                          or bool(getattr(x, "__cuda_ndarray__", False)))
+
+
 def _to_array(x, spec):
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) or _is_device(x):
         return x
     return np.asarray(x, dtype=spec.type.dtype)
 
 
 def _result(a, weak):
+    if _is_device(a):            # CUDA results stay on the device
+        return a
     a = np.asarray(a)
     if a.ndim == 0:
         return a[()]

@@ -62,6 +62,54 @@ class KernelInfo:
         return tuple(d for i, d in enumerate(self.domain) if i not in self.axes)
 
 
+def contiguous_strides(shape) -> tuple:
+    """C-order strides, in elements."""
+    s, out = 1, []
+    for d in reversed(shape):
+        out.append(s)
+        s *= d
+    return tuple(reversed(out))
+
+
+def view_layout(root_shape, chain):
+    """(shape, strides, base offset), in elements, of a chain of view ops over a contiguous
+    buffer: how every backend reads a view through index arithmetic."""
+    shape, strides, base = tuple(root_shape), contiguous_strides(root_shape), 0
+    for op in chain:
+        n = op.name
+        if n == "transpose":
+            perm = op.attrs["perm"]
+            shape, strides = tuple(shape[p] for p in perm), tuple(strides[p] for p in perm)
+        elif n == "slice":
+            base += sum(a * s for a, s in zip(op.attrs["start"], strides))
+            strides = tuple(s * st for s, st in zip(strides, op.attrs["step"]))
+            shape = op.result.type.shape
+        elif n == "broadcast_to":
+            new = tuple(op.attrs["shape"])
+            off = len(new) - len(shape)
+            ns = [0] * len(new)
+            for k in range(len(shape)):
+                ns[off + k] = strides[k] if shape[k] == new[off + k] else 0
+            shape, strides = new, tuple(ns)
+        elif n == "reshape":        # only on still-contiguous chains (analyze checks)
+            shape = tuple(op.attrs["shape"])
+            strides = contiguous_strides(shape)
+        else:
+            raise AssertionError(n)
+    return shape, strides, base
+
+
+def domain_strides(shape, strides, ndomain) -> list:
+    """Strides per domain dimension of a value read with right-aligned broadcasting
+    (size-1 dims stride 0; a value only read through views may have more dims: ignored)."""
+    off = ndomain - len(shape)
+    out = [0] * ndomain
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        if n != 1 and off + k >= 0:
+            out[off + k] = s
+    return out
+
+
 def _fits(shape, domain) -> bool:
     if len(shape) > len(domain):
         return False

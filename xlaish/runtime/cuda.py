@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import config
 from ..errors import XlaishError
+from ..ir.opdef import ELEMENTWISE, REDUCTION
 
 NO_GPU = ("device='cuda' needs an NVIDIA GPU (none found) or NUMBA_ENABLE_CUDASIM=1 "
           "(Numba's CUDA simulator, set before numba is imported)")
@@ -117,6 +118,7 @@ def cache_key(ir_text: str, target, cc: str) -> str:
     return key(ir_text, "cuda", cc, repr(target), __version__, numba.__version__, ncuda, _generator_hash())
 
 
+
 def _path(k: str) -> str | None:
     d = config.cache_dir()
     return None if d is None else os.path.join(d, "cuda", k[:2], f"xl_{k[:40]}.py")
@@ -165,7 +167,8 @@ def _bindings(sim: bool, file_backed: bool):
     cuda = _cuda()
     if sim or not file_backed:
         return {"kernel": lambda sig: cuda.jit(sig), "device": cuda.jit(device=True)}
-    return {"kernel": lambda sig: cuda.jit(sig, cache=True), "device": cuda.jit(device=True, cache=True)}
+    # kernels cache their machine code beside the file; device helpers are compiled into them
+    return {"kernel": lambda sig: cuda.jit(sig, cache=True), "device": cuda.jit(device=True)}
 
 
 def _load_module(k: str, text: str, path: str | None, sim: bool) -> types.ModuleType:
@@ -217,14 +220,18 @@ def _module_for(fn, target, dev: DeviceInfo):
         return module
 
 
-def compile_cuda(fn, target=None):
-    """A CudaExecutable for an optimised (fused, buffer-planned) function."""
+def compile_cuda(fn, target=None, traced=None):
+    """A CudaExecutable for an optimised (fused, buffer-planned) function.
+
+    ``traced`` (the function before the passes) only sharpens ``XLAISH_DEBUG_NANS``
+    reports; ``target`` overrides the launch parameters (tests).
+    """
     from ..codegen.cuda import GPU, SIM
     dev = device()
     if target is None:
         target = SIM if dev.sim else GPU
     module = _module_for(fn, target, dev)
-    return CudaExecutable(fn, module, dev)
+    return CudaExecutable(fn, module, dev, traced=traced, debug_nans=config.debug_nans())
 
 
 # ---- running -------------------------------------------------------------------------------------
@@ -236,22 +243,26 @@ def _is_device_array(a) -> bool:
 _GATHER: dict[int, object] = {}
 
 
+def gather_source(nd: int, sig: str | None = None) -> str:
+    """Source of a kernel copying an nd-dimensional strided array into a flat contiguous one."""
+    idx = ", ".join(f"i{d}" for d in range(nd)) if nd else "0"
+    lines = [f"@kernel({sig!r})" if sig else "@kernel(None)", "def gather(src, dst):",
+             "    for t in range(cuda.grid(1), dst.size, cuda.gridsize(1)):",
+             "        rem = t"]
+    for d in reversed(range(nd)):
+        lines.append(f"        i{d} = rem % src.shape[{d}]")
+        lines.append(f"        rem = rem // src.shape[{d}]")
+    lines.append(f"        dst[t] = src[{idx}]")
+    return "from numba import cuda\n\n\n" + "\n".join(lines) + "\n"
+
+
 def _gather_kernel(nd: int):
-    """A kernel copying an nd-dimensional strided device array into a flat contiguous one."""
     k = _GATHER.get(nd)
     if k is None:
         cuda = _cuda()
-        idx = ", ".join(f"i{d}" for d in range(nd)) or "()"
-        lines = ["def gather(src, dst):",
-                 "    for t in range(cuda.grid(1), dst.size, cuda.gridsize(1)):",
-                 "        rem = t"]
-        for d in reversed(range(nd)):
-            lines.append(f"        i{d} = rem % src.shape[{d}]")
-            lines.append(f"        rem = rem // src.shape[{d}]")
-        lines.append(f"        dst[t] = src[{idx}]")
-        ns = {"cuda": cuda}
-        exec("\n".join(lines), ns)
-        k = _GATHER[nd] = cuda.jit(ns["gather"])
+        ns = {"kernel": lambda sig: cuda.jit}     # lazily specialised per dtype and layout
+        exec(gather_source(nd), ns)
+        k = _GATHER[nd] = ns["gather"]
     return k
 
 
@@ -315,6 +326,8 @@ class _Program:
             outs = [index[id(r)] for r in op.results]
             if op.name == "fused":
                 steps += self._fused(next(plan_iter), ins, outs, own)
+                if exe.debug_nans:
+                    steps.append(self._nan_scan(op, outs))
             elif op.name == "cond":
                 then = _Program(exe, op.regions[0], plan_iter)
                 other = _Program(exe, op.regions[1], plan_iter)
@@ -323,6 +336,8 @@ class _Program:
                 cond = _Program(exe, op.regions[0], plan_iter)
                 body = _Program(exe, op.regions[1], plan_iter)
                 steps.append(self._while(op, ins, outs, cond, body))
+            elif op.name in ("debug_print", "debug_check"):
+                steps.append(self._debug(op, ins))
             else:
                 raise AssertionError(op.name)
         for j, r in enumerate(fn.results):
@@ -381,6 +396,38 @@ class _Program:
                 copy(tab[outs[k]], cur[k])
         return _Step(run)
 
+    def _nan_scan(self, op, outs):
+        """XLAISH_DEBUG_NANS: a kernel's float outputs copied back and scanned."""
+        region = op.regions[0]
+        floats = [i for i, r in zip(outs, op.results) if r.type.dtype.kind == "f"]
+        names = [(o.name, o.loc) for o in region.ops if o.opdef.has(ELEMENTWISE) or o.opdef.has(REDUCTION)]
+
+        def run(tab):
+            for i in floats:
+                if np.isnan(np.asarray(tab[i])).any():
+                    raise FloatingPointError(self.exe.describe_nan(region.name, names))
+        return _Step(run)
+
+    def _debug(self, op, ins):
+        """debug_print / debug_check: operands copied to the host, then as the interpreter does."""
+        shapes = [v.type.shape for v in op.operands]
+
+        def host(tab):
+            return [np.asarray(tab[i]).reshape(s) for i, s in zip(ins, shapes)]
+        if op.name == "debug_print":
+            fmt = op.attrs["fmt"]
+
+            def run(tab):
+                print(fmt.format(*[a[()] if a.ndim == 0 else a for a in host(tab)]))
+        else:
+            msg = op.attrs["msg"]
+
+            def run(tab):
+                if not bool(np.all(host(tab)[0])):
+                    from ..errors import CheckError
+                    raise CheckError(msg)
+        return _Step(run)
+
     def run(self, ins, outs):
         tab = ins + outs + self.fixed
         for step in self.steps:
@@ -390,10 +437,12 @@ class _Program:
 class CudaExecutable:
     backend = "cuda"
 
-    def __init__(self, fn, module, dev: DeviceInfo):
+    def __init__(self, fn, module, dev: DeviceInfo, traced=None, debug_nans=False):
         from ..codegen.cuda import fused_ops
         self.cuda = _cuda()
         self.fn, self.module, self.device = fn, module, dev
+        self.traced, self.debug_nans = traced, debug_nans
+        self._args = None
         self.source = module.XLAISH_SOURCE
         self.key = module.XLAISH_KEY
         self.plan = module.PLAN
@@ -413,7 +462,7 @@ class CudaExecutable:
     def _input(self, a, t):
         cuda = self.cuda
         if _is_device_array(a):
-            d = a if self.device.sim else cuda.as_cuda_array(a)
+            d = a if getattr(a, "__cuda_ndarray__", False) else cuda.as_cuda_array(a)
             if np.dtype(d.dtype) != t.dtype or tuple(d.shape) != tuple(t.shape):
                 raise TypeError(f"device array of {np.dtype(d.dtype)}{list(d.shape)} passed where the "
                                 f"program was traced for {t}")
@@ -427,15 +476,45 @@ class CudaExecutable:
         h = np.ascontiguousarray(a, dtype=t.dtype).reshape(-1)
         return cuda.to_device(h) if h.size else cuda.device_array(0, t.dtype)
 
-    def __call__(self, arrays):
+    def _output(self, o, t):
+        if not _is_device_array(o):
+            raise TypeError("out= takes device arrays")
+        d = o if getattr(o, "__cuda_ndarray__", False) else self.cuda.as_cuda_array(o)
+        if np.dtype(d.dtype) != t.dtype or tuple(d.shape) != tuple(t.shape) or not d.is_c_contiguous():
+            raise TypeError(f"out= array of {np.dtype(d.dtype)}{list(d.shape)} where a C-contiguous "
+                            f"{t} is needed")
+        return o, d
+
+    def __call__(self, arrays, out=None):
+        """Run on ``arrays``; ``out`` (optional): C-contiguous device arrays to write the results
+        into instead of fresh ones (no allocation per call; they are returned)."""
         cuda = self.cuda
         with self._lock, warnings.catch_warnings():
             if self.device.sim:   # kernels run as Python on NumPy scalars: wraparound warns there
                 warnings.simplefilter("ignore", RuntimeWarning)
+            self._args = arrays if self.debug_nans else None
             ins = [self._input(a, t) for a, t in zip(arrays, self.in_types)]
-            outs = [cuda.device_array(t.shape, t.dtype) for t in self.out_types]
-            self.main.run(ins, [o.reshape(o.size) if o.ndim != 1 else o for o in outs])
+            if out is None:
+                outs = [cuda.device_array(t.shape, t.dtype) for t in self.out_types]
+                devs = outs
+            else:
+                pairs = [self._output(o, t) for o, t in zip(out, self.out_types)]
+                outs, devs = [p[0] for p in pairs], [p[1] for p in pairs]
+            self.main.run(ins, [d.reshape(d.size) if d.ndim != 1 else d for d in devs])
+            self._args = None
         return outs
+
+    def describe_nan(self, kname, ops) -> str:
+        """Which op turned NaN-free inputs into a NaN (re-running the traced IR on the host)."""
+        if self.traced is not None and self._args is not None:
+            from ..ir.interpreter import interpret_steps
+            args = [np.asarray(a) for a in self._args]
+            for op, nan_in, out in interpret_steps(self.traced, args):
+                if not nan_in and any(o.dtype.kind == "f" and np.isnan(o).any() for o in out):
+                    where = f" at {op.loc}" if op.loc else ""
+                    return f"NaN produced by '{op.name}'{where} (kernel {kname})"
+        desc = ", ".join(f"{n} at {loc}" if loc else n for n, loc in ops)
+        return f"NaN produced in kernel {kname} ({desc})"
 
     def kernels(self) -> list[str]:
         return [name for entry in self.plan for name, _, _ in entry["launches"]]

@@ -57,6 +57,9 @@ def _leaf_spec(x) -> LeafSpec:
     if isinstance(x, (str, bytes)) or x is None:
         raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
                                f"with static_argnums / static_argnames")
+    cai = None if isinstance(x, np.ndarray) else getattr(x, "__cuda_array_interface__", None)
+    if cai is not None:          # a GPU array: its shape and dtype, without a host copy
+        return LeafSpec(TensorType(tuple(cai["shape"]), dtypes.canonical(np.dtype(cai["typestr"]))))
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
     if a.dtype.kind in "OUSVc":
         raise UnsupportedError(f"arguments of dtype {a.dtype} are not supported by xlaish "

@@ -30,7 +30,7 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from ...ir.kernel import KernelInfo, analyze
+from ...ir.kernel import KernelInfo, analyze, contiguous_strides, domain_strides, view_layout
 from ...ir.opdef import CREATION, REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
@@ -39,51 +39,12 @@ from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare
 from .loops import alloca_at_entry, for_range, nest, offset
 
 
-def contiguous_strides(shape):
-    s, out = 1, []
-    for d in reversed(shape):
-        out.append(s)
-        s *= d
-    return tuple(reversed(out))
-
-
 class Access:
     """How one region value is read from memory: buffer, dtype, per-domain-dim strides."""
 
     def __init__(self, buf, dtype, shape, strides, base, domain):
         self.buf, self.dtype, self.base = buf, np.dtype(dtype), base
-        off = len(domain) - len(shape)
-        self.dstrides = [0] * len(domain)
-        for k, (n, s) in enumerate(zip(shape, strides)):
-            if n != 1 and off + k >= 0:     # (a parameter only read through views may be larger)
-                self.dstrides[off + k] = s
-
-
-def view_layout(root_shape, chain):
-    """(shape, strides, base) of a chain of view ops over a contiguous buffer."""
-    shape, strides, base = tuple(root_shape), contiguous_strides(root_shape), 0
-    for op in chain:
-        n = op.name
-        if n == "transpose":
-            perm = op.attrs["perm"]
-            shape, strides = tuple(shape[p] for p in perm), tuple(strides[p] for p in perm)
-        elif n == "slice":
-            base += sum(a * s for a, s in zip(op.attrs["start"], strides))
-            strides = tuple(s * st for s, st in zip(strides, op.attrs["step"]))
-            shape = op.result.type.shape
-        elif n == "broadcast_to":
-            new = tuple(op.attrs["shape"])
-            off = len(new) - len(shape)
-            ns = [0] * len(new)
-            for k in range(len(shape)):
-                ns[off + k] = strides[k] if shape[k] == new[off + k] else 0
-            shape, strides = new, tuple(ns)
-        elif n == "reshape":    # only on still-contiguous chains (kernel analysis checks)
-            shape = tuple(op.attrs["shape"])
-            strides = contiguous_strides(shape)
-        else:
-            raise AssertionError(n)
-    return shape, strides, base
+        self.dstrides = domain_strides(shape, strides, len(domain))
 
 
 class Cg:
@@ -853,17 +814,6 @@ class KernelGen:
 
         for_range(b, lo, hi, one_row, "mrow")
         return nb * M, ncols * K
-
-    def _operand_access(self, v, space):
-        """Access for a matmul operand over its own index space (batch dims broadcast)."""
-        pid = self.param_index.get(id(v))
-        if pid is not None:
-            shape, strides, base = v.type.shape, contiguous_strides(v.type.shape), 0
-        else:
-            root, chain = self.info.views[id(v)]
-            shape, strides, base = view_layout(root.type.shape, chain)
-            pid = self.param_index[id(root)]
-        return Access(pid, v.type.dtype, shape, strides, base, space)
 
     # -- copy kernels (concatenate) ---------------------------------------------------------------
     def _copy(self, lo, hi):

@@ -1,0 +1,431 @@
+"""Kernel-source expressions of every elementwise op: the CUDA column of the op table.
+
+``EXPR[name](c, args, dt, out) -> str`` gives the Python expression (numba
+CUDA dialect) computing op ``name`` from operand expressions ``args`` (already
+in the loop dtype ``dt``, held in their compute type: float16 as float32) to a
+value of dtype ``out``. ``c`` is the kernel's source context: ``c.math(name)``
+binds a math function (``m_exp`` ...), ``c.helper(name, dt)`` instantiates a
+device helper for one dtype, ``c.const(v, dt)`` names a typed constant and
+``c.cast(e, dt)`` converts.
+
+Every result is cast to its dtype explicitly: numba widens integer arithmetic
+to int64 and Python float literals are float64, so without the cast int32
+would not wrap and float32 would silently promote. Constants are always typed
+(``np.float32(0.5)``), and float32 math calls the float32 libdevice functions
+(numba's ``math.exp`` on a float32 is ``__nv_expf``). Integer semantics follow
+NumPy exactly where C (and CUDA) would be undefined, as the CPU column does:
+division by zero gives 0, ``MIN // -1`` wraps, shifts by at least the bit
+width give 0 (or -1 for negative right shifts).
+
+Why the table lives here and not in the ``OpDef``: like the CPU column, it is
+codegen (text recipes plus device helpers), and the IR must not depend on it;
+:func:`covered` lets the registry test check every op has an entry.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .target import compute_dtype, np_name
+
+
+def _k(dt):
+    return np.dtype(dt).kind
+
+
+def _f(dt):
+    return _k(dt) == "f"
+
+
+def _b(dt):
+    return _k(dt) == "b"
+
+
+def _s(dt):
+    return _k(dt) == "i"
+
+
+def truth(c, x, dt):
+    """x as a bool (NumPy's nonzero test; NaN is true)."""
+    if _b(dt):
+        return x
+    return f"({x} != {c.const(0, dt)})"
+
+
+# ---- device helpers: templates instantiated per dtype ({fn}, {T}: constructor, {BITS}) ------------
+HELPERS = {
+    "floordiv_f": ("fmod", "floor", "copysign"), "remainder_f": ("fmod", "copysign"),
+    "floordiv_i": (), "remainder_i": (), "power_i": (), "lshift": (), "rshift": (),
+    "rint": ("floor", "fmod", "copysign"), "logaddexp": ("log1p", "exp"),
+}
+
+TEMPLATES = {
+    # npy_divmod for floats: the floor of the exact quotient, NaN/inf as NumPy
+    "floordiv_f": '''
+@device
+def {fn}(a, b):
+    zero = {T}(0.0)
+    if b == zero:
+        return {T}(a / b)
+    mod = m_fmod(a, b)
+    div = (a - mod) / b
+    if mod != zero:
+        if (b < zero) != (mod < zero):
+            div = div - {T}(1.0)
+    if div != zero:
+        fl = m_floor(div)
+        if div - fl > {T}(0.5):
+            fl = fl + {T}(1.0)
+        return {T}(fl)
+    return {T}(m_copysign(zero, a / b))
+''',
+    "remainder_f": '''
+@device
+def {fn}(a, b):
+    zero = {T}(0.0)
+    mod = m_fmod(a, b)
+    if b == zero:
+        return {T}(mod)
+    if mod != zero:
+        if (b < zero) != (mod < zero):
+            mod = mod + b
+        return {T}(mod)
+    return {T}(m_copysign(zero, b))
+''',
+    "floordiv_i": '''
+@device
+def {fn}(x, y):
+    if y == {T}(0):
+        return {T}(0)
+    if {SIGNED} and y == {T}(-1):
+        return {T}({T}(0) - x)
+    return {T}(x // y)
+''',
+    "remainder_i": '''
+@device
+def {fn}(x, y):
+    if y == {T}(0):
+        return {T}(0)
+    if {SIGNED} and y == {T}(-1):
+        return {T}(0)
+    return {T}(x % y)
+''',
+    "power_i": '''
+@device
+def {fn}(b, e):
+    if {SIGNED} and e < {T}(0):
+        if b == {T}(1):
+            return {T}(1)
+        if b == {T}(-1):
+            return {T}(-1) if (e & {T}(1)) != {T}(0) else {T}(1)
+        return {T}(0)
+    r = {T}(1)
+    x = b
+    while e != {T}(0):
+        if (e & {T}(1)) != {T}(0):
+            r = {T}(r * x)
+        x = {T}(x * x)
+        e = {T}(e >> {T}(1))
+    return r
+''',
+    "lshift": '''
+@device
+def {fn}(x, y):
+    if ({SIGNED} and y < {T}(0)) or y >= {T}({BITS}):
+        return {T}(0)
+    return {T}(x << y)
+''',
+    "rshift": '''
+@device
+def {fn}(x, y):
+    if ({SIGNED} and y < {T}(0)) or y >= {T}({BITS}):
+        if {SIGNED} and x < {T}(0):
+            return {T}(-1)
+        return {T}(0)
+    return {T}(x >> y)
+''',
+    # round half to even, keeping the sign of zero
+    "rint": '''
+@device
+def {fn}(x):
+    r = m_floor(x)
+    d = x - r
+    if d > {T}(0.5) or (d == {T}(0.5) and m_fmod(r, {T}(2.0)) != {T}(0.0)):
+        r = r + {T}(1.0)
+    return {T}(m_copysign(r, x))
+''',
+    # npy_logaddexp
+    "logaddexp": '''
+@device
+def {fn}(x, y):
+    if x == y:
+        return {T}(x + {T}(0.6931471805599453))
+    d = x - y
+    if d > {T}(0.0):
+        return {T}(x + m_log1p(m_exp(-d)))
+    if d <= {T}(0.0):
+        return {T}(y + m_log1p(m_exp(d)))
+    return {T}(d)
+''',
+}
+
+
+def instantiate(name: str, dt, fn: str) -> str:
+    dt = np.dtype(dt)
+    ct = compute_dtype(dt)
+    return TEMPLATES[name].format(fn=fn, T=np_name(ct), SIGNED=str(_s(dt)),
+                                  BITS=dt.itemsize * 8).strip("\n")
+
+
+# ---- arithmetic -----------------------------------------------------------------------------------
+def _binop(sym, bool_sym=None):
+    def f(c, a, dt, out):
+        if _b(dt):
+            return f"({a[0]} {bool_sym or sym} {a[1]})"
+        return c.cast(f"({a[0]} {sym} {a[1]})", out)
+    return f
+
+
+def _divide(c, a, dt, out):
+    return c.cast(f"({a[0]} / {a[1]})", out)
+
+
+def _floor_divide(c, a, dt, out):
+    if _f(dt):
+        return c.cast(f"{c.helper('floordiv_f', dt)}({a[0]}, {a[1]})", out)
+    if _b(dt):
+        return f"({a[0]} & {a[1]})"
+    return f"{c.helper('floordiv_i', dt)}({a[0]}, {a[1]})"
+
+
+def _remainder(c, a, dt, out):
+    if _f(dt):
+        return c.cast(f"{c.helper('remainder_f', dt)}({a[0]}, {a[1]})", out)
+    if _b(dt):   # NumPy has no bool remainder loop; kept total like the CPU column
+        return f"({a[0]} & (not {a[1]}))"
+    return f"{c.helper('remainder_i', dt)}({a[0]}, {a[1]})"
+
+
+def _power(c, a, dt, out):
+    if _f(dt):
+        return c.cast(f"{c.math('pow')}({a[0]}, {a[1]})", out)
+    if _b(dt):
+        return f"({a[0]} | (not {a[1]}))"
+    return f"{c.helper('power_i', dt)}({a[0]}, {a[1]})"
+
+
+def _maximum(is_max):
+    cmp = ">=" if is_max else "<="
+
+    def f(c, a, dt, out):
+        x, y = a
+        if _f(dt):
+            return c.cast(f"({x} if ({x} {cmp} {y} or {x} != {x}) else {y})", out)
+        if _b(dt):
+            return f"({x} | {y})" if is_max else f"({x} & {y})"
+        return f"({x} if {x} {cmp} {y} else {y})"
+    return f
+
+
+def _fmax(is_max):
+    cmp = ">=" if is_max else "<="
+
+    def f(c, a, dt, out):
+        x, y = a
+        if _f(dt):
+            return c.cast(f"({x} if ({x} {cmp} {y} or {y} != {y}) else {y})", out)
+        return _maximum(is_max)(c, a, dt, out)
+    return f
+
+
+def _math2(name):
+    def f(c, a, dt, out):
+        return c.cast(f"{c.math(name)}({a[0]}, {a[1]})", out)
+    return f
+
+
+def _logaddexp(c, a, dt, out):
+    return c.cast(f"{c.helper('logaddexp', dt)}({a[0]}, {a[1]})", out)
+
+
+def _compare(sym):
+    def f(c, a, dt, out):
+        return f"({a[0]} {sym} {a[1]})"
+    return f
+
+
+def _logical(sym):
+    def f(c, a, dt, out):
+        return f"({truth(c, a[0], dt)} {sym} {truth(c, a[1], dt)})"
+    return f
+
+
+def _bitwise(sym):
+    def f(c, a, dt, out):
+        if _b(dt):
+            return f"({a[0]} {sym} {a[1]})"
+        return c.cast(f"({a[0]} {sym} {a[1]})", out)
+    return f
+
+
+def _shift(left):
+    def f(c, a, dt, out):
+        return f"{c.helper('lshift' if left else 'rshift', dt)}({a[0]}, {a[1]})"
+    return f
+
+
+# ---- unary ----------------------------------------------------------------------------------------
+def _negative(c, a, dt, out):
+    x = a[0]
+    if _f(dt):
+        return c.cast(f"(-{x})", out)
+    if _b(dt):
+        return f"(not {x})"
+    if _s(dt):
+        return c.cast(f"(-{x})", out)
+    return c.cast(f"({c.const(0, dt)} - {x})", out)
+
+
+def _positive(c, a, dt, out):
+    return a[0]
+
+
+def _abs(c, a, dt, out):
+    x = a[0]
+    if _f(dt):
+        return c.cast(f"{c.math('fabs')}({x})", out)
+    if _s(dt):
+        return f"({c.cast(f'(-{x})', dt)} if {x} < {c.const(0, dt)} else {x})"
+    return x
+
+
+def _sign(c, a, dt, out):
+    x = a[0]
+    zero, one = c.const(0, dt), c.const(1, dt)
+    if _b(dt):
+        return x
+    if _f(dt):
+        m1 = c.const(-1, dt)
+        return f"({one} if {x} > {zero} else ({m1} if {x} < {zero} else ({zero} if {x} == {zero} else {x})))"
+    if _s(dt):
+        m1 = c.const(-1, dt)
+        return f"({one} if {x} > {zero} else ({m1} if {x} < {zero} else {zero}))"
+    return f"({one} if {x} > {zero} else {zero})"
+
+
+def _square(c, a, dt, out):
+    return EXPR["multiply"](c, [a[0], a[0]], dt, out)
+
+
+def _reciprocal(c, a, dt, out):
+    x = a[0]
+    if _f(dt):
+        return c.cast(f"({c.const(1, dt)} / {x})", out)
+    if _b(dt):
+        return f"({x} | True)"
+    one, zero = c.const(1, dt), c.const(0, dt)
+    if _s(dt):
+        m1 = c.const(-1, dt)
+        return f"({one} if {x} == {one} else ({m1} if {x} == {m1} else {zero}))"
+    return f"({one} if {x} == {one} else {zero})"
+
+
+def _rounding(name):
+    def f(c, a, dt, out):
+        if not _f(dt):
+            return a[0]
+        if name == "rint":
+            return c.cast(f"{c.helper('rint', dt)}({a[0]})", out)
+        return c.cast(f"{c.math(name)}({a[0]})", out)
+    return f
+
+
+def _isnan(c, a, dt, out):
+    return f"({a[0]} != {a[0]})" if _f(dt) else "False"
+
+
+def _isinf(c, a, dt, out):
+    if not _f(dt):
+        return "False"
+    return f"({c.math('fabs')}({a[0]}) == {c.const(np.inf, dt)})"
+
+
+def _isfinite(c, a, dt, out):
+    if not _f(dt):
+        return "True"
+    return f"({c.math('fabs')}({a[0]}) < {c.const(np.inf, dt)})"
+
+
+def _logical_not(c, a, dt, out):
+    return f"(not {truth(c, a[0], dt)})"
+
+
+def _invert(c, a, dt, out):
+    if _b(dt):
+        return f"(not {a[0]})"
+    return c.cast(f"(~{a[0]})", out)
+
+
+def _math1(name):
+    def f(c, a, dt, out):
+        return c.cast(f"{c.math(name)}({a[0]})", out)
+    return f
+
+
+def _expit(c, a, dt, out):
+    one = c.const(1, dt)
+    return c.cast(f"({one} / ({one} + {c.math('exp')}(-{a[0]})))", out)
+
+
+def _select(c, a, dt, out):
+    return f"({a[1]} if {a[0]} else {a[2]})"
+
+
+def astype(c, x, src, dst) -> str:
+    """x (a value of dtype src) converted with NumPy's astype semantics."""
+    src, dst = np.dtype(src), np.dtype(dst)
+    if src == dst:
+        return x
+    if dst.kind == "b":
+        return truth(c, x, src)
+    if src.kind == "f" and dst.kind == "u" and dst.itemsize < 8:
+        return c.cast(f"np.int64({x})", dst)     # through int64, as the CPU column
+    return c.cast(x, dst)
+
+
+EXPR = {
+    "add": _binop("+", "|"), "subtract": _binop("-", "^"), "multiply": _binop("*", "&"),
+    "divide": _divide, "floor_divide": _floor_divide, "remainder": _remainder, "power": _power,
+    "maximum": _maximum(True), "minimum": _maximum(False), "fmax": _fmax(True), "fmin": _fmax(False),
+    "arctan2": _math2("atan2"), "hypot": _math2("hypot"), "copysign": _math2("copysign"),
+    "logaddexp": _logaddexp,
+    "equal": _compare("=="), "not_equal": _compare("!="), "less": _compare("<"),
+    "less_equal": _compare("<="), "greater": _compare(">"), "greater_equal": _compare(">="),
+    "logical_and": _logical("&"), "logical_or": _logical("|"), "logical_xor": _logical("^"),
+    "bitwise_and": _bitwise("&"), "bitwise_or": _bitwise("|"), "bitwise_xor": _bitwise("^"),
+    "left_shift": _shift(True), "right_shift": _shift(False),
+    "negative": _negative, "positive": _positive, "abs": _abs, "sign": _sign,
+    "sqrt": _math1("sqrt"), "cbrt": _math1("cbrt"), "square": _square, "reciprocal": _reciprocal,
+    "floor": _rounding("floor"), "ceil": _rounding("ceil"), "trunc": _rounding("trunc"),
+    "rint": _rounding("rint"),
+    "isnan": _isnan, "isinf": _isinf, "isfinite": _isfinite,
+    "logical_not": _logical_not, "invert": _invert, "select": _select, "expit": _expit,
+}
+for _name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+              "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+              "erf", "erfc"):
+    EXPR[_name] = _math1(_name)
+
+# ops the kernel generator handles itself (not expressions of operands)
+STRUCTURAL = frozenset({"astype", "constant", "iota", "reshape", "broadcast_to", "transpose", "slice",
+                        "sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "matmul",
+                        "concatenate"})
+# top-level ops of a program the CUDA runtime runs (besides fused kernels): control flow reads
+# its predicate back to the host; debug ops copy their operands to the host
+PROGRAM_OPS = frozenset({"fused", "constant", "cond", "while", "debug_print", "debug_check"})
+# ops the passes remove before any backend sees them
+INLINED = frozenset({"custom_vjp_call"})
+
+
+def covered(name: str) -> bool:
+    """Does the CUDA backend lower op ``name``?"""
+    return name in EXPR or name in STRUCTURAL or name in PROGRAM_OPS or name in INLINED
