@@ -451,6 +451,35 @@ class KernelGen:
                        self.eval(s_, coords, env, acc, domain))
         self._end(1, nchunks)
 
+    def _combine(self, n, at, cur, x, reassoc):
+        """cur (op) x for reduction n in accumulator dtype at. ``reassoc`` lets LLVM vectorise
+        float sums and products with several accumulators (the blocking bounds the error)."""
+        b = self.b
+        if n in ("sum", "prod"):
+            if at.kind == "f":
+                r = b.fadd(cur, x) if n == "sum" else b.fmul(cur, x)
+                if reassoc:
+                    r.flags.extend(["reassoc", "nsz"])
+                return r
+            if at.kind == "b":
+                return b.or_(cur, x) if n == "sum" else b.and_(cur, x)
+            return b.add(cur, x) if n == "sum" else b.mul(cur, x)
+        if n in ("max", "min"):
+            if at.kind == "f":
+                # nnan lets LLVM vectorise the max; NaNs are tracked by a separate flag and the
+                # final select returns NaN whenever one was seen, as NumPy does
+                return self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x],
+                                         fastmath=("nnan", "nsz"))
+            if at.kind == "b":
+                return b.or_(cur, x) if n == "max" else b.and_(cur, x)
+            cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
+            return b.select(cmp(">" if n == "max" else "<", x, cur), x, cur)
+        if n == "any":
+            return b.or_(cur, x)
+        if n == "all":
+            return b.and_(cur, x)
+        raise AssertionError(n)
+
     def _acc_combine(self, op, slots, part):
         """Fold one chunk's partial accumulator into slots (same algebra as the update)."""
         b = self.b
@@ -467,23 +496,7 @@ class KernelGen:
             b.store(b.fadd(b.load(slots["val"]), b.fpext(part, T.F64) if part.type != T.F64 else part),
                     slots["val"])
             return
-        cur = b.load(slots["val"])
-        if n == "sum":
-            r = b.fadd(cur, part) if at.kind == "f" else (b.or_(cur, part) if at.kind == "b" else b.add(cur, part))
-        elif n == "prod":
-            r = b.fmul(cur, part) if at.kind == "f" else (b.and_(cur, part) if at.kind == "b" else b.mul(cur, part))
-        elif n in ("max", "min"):
-            if at.kind == "f":
-                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, part])
-            elif at.kind == "b":
-                r = b.or_(cur, part) if n == "max" else b.and_(cur, part)
-            else:
-                cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
-                r = b.select(cmp(">" if n == "max" else "<", part, cur), part, cur)
-        elif n == "any":
-            r = b.or_(cur, part)
-        else:
-            r = b.and_(cur, part)
+        r = self._combine(n, at, b.load(slots["val"]), part, reassoc=False)
         b.store(r, slots["val"])
 
     def _flush_blocks(self, reds, accs):
@@ -578,41 +591,9 @@ class KernelGen:
         at = self._acc_type(op) if "block" not in slots else dt
         if at != dt:
             x = astype(self.cg, x, dt, at)
-        if n == "sum":
-            if at.kind == "f":
-                r = b.fadd(cur, x)
-                r.flags.extend(["reassoc", "nsz"])
-            elif at.kind == "b":
-                r = b.or_(cur, x)
-            else:
-                r = b.add(cur, x)
-        elif n == "prod":
-            if at.kind == "f":
-                r = b.fmul(cur, x)
-                r.flags.extend(["reassoc", "nsz"])
-            elif at.kind == "b":
-                r = b.and_(cur, x)
-            else:
-                r = b.mul(cur, x)
-        elif n in ("max", "min"):
-            if at.kind == "f":
-                # nnan lets LLVM vectorise the max; NaNs are tracked by the flag below and the
-                # final select returns NaN whenever one was seen, as NumPy does
-                r = self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x],
-                                      fastmath=("nnan", "nsz"))
-                nan = b.load(slots["nan"])
-                b.store(b.or_(nan, b.fcmp_unordered("uno", x, x)), slots["nan"])
-            elif at.kind == "b":
-                r = b.or_(cur, x) if n == "max" else b.and_(cur, x)
-            else:
-                cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
-                r = b.select(cmp(">" if n == "max" else "<", x, cur), x, cur)
-        elif n == "any":
-            r = b.or_(cur, x)
-        elif n == "all":
-            r = b.and_(cur, x)
-        else:
-            raise AssertionError(n)
+        if n in ("max", "min") and at.kind == "f":
+            b.store(b.or_(b.load(slots["nan"]), b.fcmp_unordered("uno", x, x)), slots["nan"])
+        r = self._combine(n, at, cur, x, reassoc=True)
         b.store(r, target)
 
     def _blocked_nest(self, red_ext, inner, mine, accs, block=512):
