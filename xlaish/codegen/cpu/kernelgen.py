@@ -19,8 +19,14 @@ Kernel shapes (see :mod:`xlaish.ir.kernel`):
   float64, float64 in blocks of 1024 combined with Kahan compensation, so
   results are at least as accurate as NumPy's pairwise summation. max/min
   propagate NaN through a separate flag so the max itself vectorises.
-* matmul: the output row block is accumulated in a stack tile, ``k`` outer
-  and ``j`` inner (unit stride, vectorised), then the epilogue runs on it.
+* matmul: float32/float64 with a unit-stride right operand run register-
+  blocked micro-kernels (4 rows x 2 vectors of FMA accumulators) over column
+  panels, the panels split across threads, the epilogue applied to each
+  finished tile; other dtypes, layouts and the edge columns use a generic
+  row kernel (``k`` outer, unit-stride ``j`` inner).
+* full reductions over large inputs are split into a fixed number of chunks
+  (any number of threads), whose partials are combined in chunk order, so
+  results do not depend on the thread count.
 * copy: concatenate writes each operand into its slice of the output.
 """
 from __future__ import annotations
