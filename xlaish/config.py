@@ -28,6 +28,11 @@ def cache_dir() -> str | None:
     return os.path.join(base, "xlaish")
 
 
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    return _cpu_count()
+
+
 def _cpu_count() -> int:
     global _CPUS
     if _CPUS is None:

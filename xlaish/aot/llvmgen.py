@@ -161,6 +161,9 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     hook = getattr(layout, "hook_name", "")
     if hook:    # the debug.print callback slot: never set in a library, so prints compile away
         module.get_global(hook).linkage = "internal"
+    pool = getattr(layout, "pool_name", "")
+    if pool:    # the JIT's worker-pool slot: never set in a library, which starts its own threads
+        module.get_global(pool).linkage = "internal"
     nin, nout = len(layout.param_types), len(layout.result_types)
 
     # const char *<name>_manifest(void)

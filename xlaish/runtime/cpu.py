@@ -69,6 +69,11 @@ class CpuArtifact:
         return llvm_target.target_machine().emit_assembly(self.module_ref())
 
 
+def _pool_slot(engine, layout):
+    name = getattr(layout, "pool_name", "")
+    return engine.get_global_value_address(name) if name else None
+
+
 def _engine_from_object(obj: bytes):
     llvm_target.initialize()
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm_target.new_target_machine())
@@ -93,7 +98,7 @@ def compile_cpu(fn, traced=None):
                 raise RuntimeError("entry points missing from cached object")
             exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr,
                                    hook_address=engine.get_global_value_address(layout.hook_name),
-                                   program=fn, traced=traced)
+                                   program=fn, traced=traced, pool_address=_pool_slot(engine, layout))
             exe.artifact = CpuArtifact(fn)
             return exe
         except Exception:
@@ -112,6 +117,6 @@ def compile_cpu(fn, traced=None):
     exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
                            py_address=engine.get_function_address("xl_entry_py"),
                            hook_address=engine.get_global_value_address(layout.hook_name),
-                           program=fn, traced=traced)
+                           program=fn, traced=traced, pool_address=_pool_slot(engine, layout))
     exe.artifact = CpuArtifact(fn, ref)
     return exe

@@ -55,7 +55,8 @@ class NativeExecutable:
     backend = "cpu"
 
     def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None,
-                 hook_address: int | None = None, program=None, traced=None):
+                 hook_address: int | None = None, program=None, traced=None,
+                 pool_address: int | None = None):
         from ..codegen.cpu.program import ARRAY_DATA_OFFSET
         self.layout = layout
         self.keepalive = keepalive          # the JIT engine or loaded library owning the code
@@ -69,6 +70,11 @@ class NativeExecutable:
         self.py_entry = _ENTRY_T(py_address) if py_address and _data_offset_ok(ARRAY_DATA_OFFSET) else None
         self.fast_entry = None
         self.parallel = layout.parallel
+        if pool_address and self.parallel:      # hand parallel kernels to the persistent pool
+            from .pool import run_address
+            run = run_address()
+            if run:
+                ctypes.c_void_p.from_address(pool_address).value = run
         self.traced = traced
         self._hook = None
         if hook_address and getattr(layout, "prints", None):

@@ -39,13 +39,16 @@ class ProgramLayout:
     checks: list = field(default_factory=list)    # debug_check: message by index
     nan_kernels: list = field(default_factory=list)   # XLAISH_DEBUG_NANS: (kernel, [(op, loc)])
     hook_name: str = ""           # global holding the debug_print callback (null: no printing)
+    pool_name: str = ""           # global holding the worker pool's run function (null: spawn)
 
 
 CHECK_BASE = 1000     # entry returns CHECK_BASE + i when debug_check i failed
 NAN_BASE = 2000       # entry returns NAN_BASE + k when kernel k produced a NaN (XLAISH_DEBUG_NANS)
 
 
-def _parfor(module: ir.Module) -> ir.Function:
+def _parfor(module: ir.Module, pool_hook) -> ir.Function:
+    """parfor(kernel, bufs, n, nthreads): the persistent pool when the runtime installed one
+    (``pool_hook``) and it is free, else POSIX threads started and joined here."""
     kty = ir.FunctionType(ir.VoidType(), [T.PTR.as_pointer(), T.I64, T.I64]).as_pointer()
     task_t = ir.LiteralStructType([kty, T.PTR.as_pointer(), T.I64, T.I64])
     # worker trampoline
@@ -65,6 +68,12 @@ def _parfor(module: ir.Module) -> ir.Function:
     fn.linkage = "internal"
     kfn, bufs, n, nt = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    from .pool import RUN_T
+    hook = b.load(pool_hook)
+    with b.if_then(b.icmp_unsigned("!=", hook, ir.Constant(T.PTR, None))):
+        rc = b.call(b.bitcast(hook, RUN_T.as_pointer()), [kfn, bufs, n, nt])
+        with b.if_then(b.icmp_signed("==", rc, ir.Constant(T.I32, 0))):
+            b.ret_void()
     tasks = b.alloca(ir.ArrayType(task_t, maxt))
     tids = b.alloca(ir.ArrayType(T.I64, maxt))
     started = b.alloca(ir.ArrayType(T.I1, maxt))
@@ -154,10 +163,14 @@ class _ProgramEmitter:
         self.checks: list = []
         self.nan_kernels: list = []
         import uuid
-        self.hook_name = f"xl_debug_hook_{uuid.uuid4().hex[:12]}"
+        tag = uuid.uuid4().hex[:12]
+        self.hook_name = f"xl_debug_hook_{tag}"
         self.hook = ir.GlobalVariable(module, T.PTR, name=self.hook_name)
         self.hook.initializer = ir.Constant(T.PTR, None)
-        self.parfor = _parfor(module)
+        self.pool_name = f"xl_pool_hook_{tag}"
+        self.pool_hook = ir.GlobalVariable(module, T.PTR, name=self.pool_name)
+        self.pool_hook.initializer = ir.Constant(T.PTR, None)
+        self.parfor = _parfor(module, self.pool_hook)
         self.malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
         self.free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
         self.memcpy = module.declare_intrinsic("llvm.memcpy", [T.PTR, T.PTR, T.I64])
@@ -390,5 +403,5 @@ def build_module(fn: Function, entry_name: str = "xl_entry",
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
         slot_sizes=[], result_sources=[("buf", None)] * len(fn.results), kernels=em.kernels,
         parallel=em.parallel, prints=em.prints, checks=em.checks, nan_kernels=em.nan_kernels,
-        hook_name=em.hook_name)
+        hook_name=em.hook_name, pool_name=em.pool_name)
     return module, layout
