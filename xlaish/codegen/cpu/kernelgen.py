@@ -20,7 +20,7 @@ Kernel shapes (see :mod:`xlaish.ir.kernel`):
   results are at least as accurate as NumPy's pairwise summation. max/min
   propagate NaN through a separate flag so the max itself vectorises.
 * matmul: float32/float64 with a unit-stride right operand run register-
-  blocked micro-kernels (4 rows x 2 vectors of FMA accumulators) over column
+  blocked micro-kernels (8 rows x 2 vectors of FMA accumulators) over column
   panels, the panels split across threads, the epilogue applied to each
   finished tile; other dtypes, layouts and the edge columns use a generic
   row kernel (``k`` outer, unit-stride ``j`` inner).
@@ -669,7 +669,7 @@ class KernelGen:
             n_outer, work = self._matmul(lo, hi, jstart=npanels * nr)
             self._end(n_outer, work)
 
-    def _matmul_panels(self, lo, hi, vl, nr, mr=4):
+    def _matmul_panels(self, lo, hi, vl, nr, mr=8):
         mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
         b = self.b
         dt = mm.result.type.dtype
