@@ -167,3 +167,22 @@ def test_many_data_movement_outputs(enabled):
         analyze(op.regions[0])
     check_plan(out)
     assert_equals_numpy(out, f, x)
+
+
+def test_sibling_kernels_reading_a_common_input_share_one_loop():
+    import xlaish as xl
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal(64, dtype=np.float32), rng.standard_normal(64, dtype=np.float32)
+    f = lambda x, y: (x * 2, x + 1, np.exp(y) * x)  # noqa: E731
+    low = xl.jit(f).lower(x, y)
+    assert low.fusion_report().num_kernels == 1
+    for got, want in zip(xl.jit(f)(x, y), f(x, y)):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    # nothing shared: separate kernels
+    assert xl.jit(lambda x, y: (x * 2, y * 3)).lower(x, y).fusion_report().num_kernels == 2
+    # row reductions of one array share a kernel; a column reduction does not fit its domain
+    m = rng.standard_normal((6, 9), dtype=np.float32)
+    g = lambda m: (m.sum(axis=1), m.max(axis=1), m.sum(axis=0))  # noqa: E731
+    assert xl.jit(g).lower(m).fusion_report().num_kernels == 2
+    for got, want in zip(xl.jit(g)(m), g(m)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -15,7 +15,8 @@ Guarantees:
   kernels (greedy, in program order): elementwise chains, broadcasts, a
   reduction with its producers and the consumers that broadcast it back
   (softmax, layernorm: one kernel), multi-output kernels (Black-Scholes call
-  and put), matmul with an elementwise epilogue; with ``fuse=False`` every
+  and put), matmul with an elementwise epilogue; then independent kernels over the
+  same domain that read a common buffer are merged (sibling fusion); with ``fuse=False`` every
   computing op is its own kernel (the unfused baseline).
 """
 from __future__ import annotations
@@ -252,6 +253,59 @@ def _emit_control(g, rw, op, enabled, k) -> bool:
     return True
 
 
+def _group_inputs(g, grp) -> set:
+    """Ids of the buffers a group reads (looking through cloned views and constants)."""
+    inside = {id(o) for o in grp}
+    out, stack = set(), [v for o in grp for v in o.operands]
+    while stack:
+        v = stack.pop()
+        d = g.def_of(v)
+        if d is None or id(d) in g.compute_ids:
+            if d is None or id(d) not in inside:
+                out.add(id(v))
+            continue
+        stack.extend(d.operands)
+    return out
+
+
+def _fuse_siblings(g, groups):
+    """Multi-output fusion of independent kernels that read a common buffer over the same
+    domain: one loop reads the shared input once (e.g. ``(x * 2, x + 1)``: one kernel)."""
+    merged_any = True
+    while merged_any:
+        merged_any = False
+        info = []
+        for grp in groups:
+            if any(_barrier(o) or o.name == "concatenate" for o in grp):
+                info.append(None)
+                continue
+            try:
+                body, _, _ = _build_region(g, grp, "k")
+                kinfo = analyze(body)
+            except NotFusible:
+                info.append(None)
+                continue
+            info.append((kinfo.kind, kinfo.domain, kinfo.axes, _group_inputs(g, grp)))
+        for i in range(len(groups)):
+            if info[i] is None:
+                continue
+            for j in range(i + 1, len(groups)):
+                if info[j] is None or info[i][:3] != info[j][:3] or info[i][0] == "matmul":
+                    continue
+                if not (info[i][3] & info[j][3]):
+                    continue
+                a, b_ = groups[i], groups[j]
+                merged = sorted(a + b_, key=lambda o: g.index[id(o)])
+                if _creates_cycle(g, a, b_) or not _valid(g, merged):
+                    continue
+                groups = [grp for k, grp in enumerate(groups) if k not in (i, j)] + [merged]
+                merged_any = True
+                break
+            if merged_any:
+                break
+    return groups
+
+
 def fuse(fn: Function, enabled: bool = True) -> Function:
     g = _Graph(fn)
     compute = _compute_ops(g)
@@ -282,6 +336,8 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             groups.append(grp)
             for o in grp:
                 group_of[id(o)] = grp
+    if enabled:
+        groups = _fuse_siblings(g, groups)
     # emit in program order of each group's last op, so inputs are defined first
     groups.sort(key=lambda grp: g.index[id(grp[-1])])
     rw = Rewriter(fn)
