@@ -92,7 +92,7 @@ def _to_array(x, spec):
     return np.asarray(x, dtype=spec.type.dtype)
 
 
-def _result(a, weak):
+def _result(a):
     if _is_device(a):            # CUDA results stay on the device
         return a
     a = np.asarray(a)
@@ -117,11 +117,11 @@ def _runner(low):
             return out if out.ndim else out[()]
     elif t.out_tree.kind == "leaf":
         def run(arrays):
-            return _result(exe(arrays)[0], None)
+            return _result(exe(arrays)[0])
     else:
         def run(arrays):
             outs = exe(arrays)
-            return pytree.unflatten(t.out_tree, [_result(o, None) for o in outs])
+            return pytree.unflatten(t.out_tree, [_result(o) for o in outs])
     return run
 
 

@@ -20,7 +20,6 @@ is emitted as inline assembly and ``xgetbv`` as its raw bytes.
 from __future__ import annotations
 
 import llvmlite.binding as llvm
-import numpy as np
 from llvmlite import ir
 
 from ..codegen.cpu import llvm_target
@@ -197,24 +196,6 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     rc = b.call(entry, [b.bitcast(table, PTR.as_pointer()), nt])
     with b.if_then(b.icmp_signed("!=", rc, ir.Constant(I32, 0)), likely=False):
         b.ret(rc)
-    memcpy = None
-    outs = w.args[nin:]
-    for j, (kind, where) in enumerate(layout.result_sources):
-        if kind == "buf":
-            continue
-        nbytes = layout.result_types[j].nbytes
-        if nbytes == 0:
-            continue
-        if memcpy is None:
-            memcpy = ir.Function(module, ir.FunctionType(PTR, [PTR, PTR, I64]), name="memcpy")
-        if kind == "param":
-            src = w.args[where]
-        elif kind == "alias":
-            src = outs[where]
-        else:
-            data = np.ascontiguousarray(where, dtype=layout.result_types[j].dtype).tobytes()
-            src = b.bitcast(_global_bytes(module, f"xl.aot.const{j}", data), PTR)
-        b.call(memcpy, [outs[j], src, ir.Constant(I64, nbytes)])
     b.ret(ir.Constant(I32, 0))
     return module, layout
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .core import Function, Value
+from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
 
 VIEW_OPS = frozenset({"transpose", "slice", "broadcast_to", "reshape"})
@@ -108,6 +108,17 @@ def domain_strides(shape, strides, ndomain) -> list:
         if n != 1 and off + k >= 0:
             out[off + k] = s
     return out
+
+
+def slot_sizes(fn) -> dict[int, int]:
+    """Bytes per intermediate slot of a buffer-planned function, read off the ``buffers``
+    attrs (written by :mod:`xlaish.passes.buffers`, read by every backend)."""
+    sizes: dict[int, int] = {}
+    for op in fn.ops:
+        for r, s in zip(op.results, op.attrs.get("buffers", ())):
+            if s >= 0:
+                sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
+    return sizes
 
 
 def _fits(shape, domain) -> bool:

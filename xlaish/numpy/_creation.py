@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..trace import context
-from ..trace.bind import cast, const, emit1, wrap
+from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer
 from . import _ufuncs
 from ._shape import _norm_shape, broadcast_to, where

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import ConcretizationError, UnsupportedError
+from ..errors import ConcretizationError
 from ..trace import context
 from ..trace.bind import (any_tracer, broadcast, cast, emit1, operand_dtype, promote, to_value,
                           unsupported, wrap)

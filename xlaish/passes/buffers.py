@@ -9,6 +9,7 @@ ever holds. Inputs and outputs of one kernel never share a slot.
 from __future__ import annotations
 
 from ..ir.core import Function
+from ..ir.kernel import slot_sizes  # noqa: F401  (re-exported: the plan's reader)
 
 
 def plan_buffers(fn: Function) -> Function:
@@ -55,13 +56,3 @@ def plan_buffers(fn: Function) -> Function:
             if s >= 0 and id(r) not in last_use and s not in free:
                 free.append(s)
     return fn.replace(ops=new_ops)
-
-
-def slot_sizes(fn: Function) -> dict[int, int]:
-    """Bytes per slot, from the ``buffers`` attrs of a planned function."""
-    sizes: dict[int, int] = {}
-    for op in fn.ops:
-        for r, s in zip(op.results, op.attrs.get("buffers", ())):
-            if s >= 0:
-                sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
-    return sizes

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..ir.core import Function
 from ..ir.kernel import VIEW_OPS, analyze
-from .buffers import slot_sizes
+from ..ir.kernel import slot_sizes
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import llvmlite
 import llvmlite.binding as llvm
 
-from .. import __version__ as _unused  # noqa: F401  (package import order)
 from ..codegen.cpu import llvm_target
 from ..codegen.cpu.program import build_module
 from ..ir.printer import print_function

@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import config
 from ..errors import XlaishError
+from ..ir.kernel import slot_sizes
 from ..ir.opdef import ELEMENTWISE, REDUCTION
 
 NO_GPU = ("device='cuda' needs an NVIDIA GPU (none found) or NUMBA_ENABLE_CUDASIM=1 "
@@ -297,11 +298,7 @@ class _Program:
             self.fixed.append(buf)
             return base + len(self.fixed) - 1
 
-        sizes: dict[int, int] = {}
-        for op in fn.ops:
-            for r, s in zip(op.results, op.attrs.get("buffers", ())):
-                if s >= 0:
-                    sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
+        sizes = slot_sizes(fn)
         slots = {s: cuda.device_array(max(n, 1), np.uint8) for s, n in sizes.items()}
         steps: list = []
         produced: set[int] = set()

@@ -80,9 +80,7 @@ class NativeExecutable:
         if hook_address and getattr(layout, "prints", None):
             self._hook = _HOOK_T(self._on_print)
             ctypes.c_void_p.from_address(hook_address).value = ctypes.cast(self._hook, ctypes.c_void_p).value
-        self.post = [(j, kind, where) for j, (kind, where) in enumerate(layout.result_sources)
-                     if kind != "buf"]
-        if self.py_entry is not None and _TUPLE_ITEMS is not None and not self.post:
+        if self.py_entry is not None and _TUPLE_ITEMS is not None:
             self.fast_entry = _FAST_T(py_address)
 
     def call_tuple(self, args: tuple):
@@ -113,13 +111,6 @@ class NativeExecutable:
             rc = self.entry(self.buf_t(*[x.ctypes.data for x in ins + outs]), nt)
         if rc != 0:
             self._fail(rc, ins)
-        for j, kind, where in self.post:
-            if kind == "param":
-                np.copyto(outs[j], ins[where])
-            elif kind == "const":
-                np.copyto(outs[j], where)
-            else:
-                np.copyto(outs[j], outs[where])
         return outs
 
     def _on_print(self, index, ptrs):

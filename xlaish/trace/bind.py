@@ -13,7 +13,6 @@ from .. import dtypes
 from ..errors import ShapeError, UnsupportedError
 from ..ir.ops import elementwise as ew
 from ..ir.ops._rules import broadcast_shapes
-from ..ir.types import TensorType
 from . import context
 from .tracer import Tracer
 

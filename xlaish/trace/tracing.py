@@ -143,7 +143,6 @@ class Traced:
     in_tree: object
     out_tree: object
     in_specs: tuple
-    out_weak: tuple
 
 
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
@@ -157,12 +156,11 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
         out_leaves, out_tree = pytree.flatten(out)
-        results, weak = [], []
+        results = []
         for o in out_leaves:
             if isinstance(o, Tracer) and o.trace is not tr:
                 raise UnsupportedError("a traced value escaped from another trace (a closure over a "
                                        "value of an outer jit is not supported)")
             results.append(to_value(o))
-            weak.append(o.weak if isinstance(o, Tracer) else dtypes.weak_type(o))
         fn = tr.builder.build(results)
-    return Traced(fn, in_tree, out_tree, specs, tuple(weak))
+    return Traced(fn, in_tree, out_tree, specs)

@@ -37,7 +37,7 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.kernel import KernelInfo, analyze, contiguous_strides, domain_strides, view_layout
-from ...ir.opdef import CREATION, REDUCTION
+from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
 from . import vecmath

@@ -21,6 +21,7 @@ from llvmlite import ir
 
 from ...ir.core import Function
 from . import types as T
+from ...ir.kernel import slot_sizes
 from .kernelgen import KernelGen
 
 PARALLEL_MIN_WORK = 1 << 16      # elements of work below which a kernel runs on one thread
@@ -30,9 +31,8 @@ PARALLEL_MIN_WORK = 1 << 16      # elements of work below which a kernel runs on
 class ProgramLayout:
     """What the runtime needs to call the entry point."""
     param_types: list
-    result_types: list
-    slot_sizes: list
-    result_sources: list          # per result: ("buf", None) | ("param", k) | ("const", array) | ("alias", j)
+    result_types: list            # every result is written by the entry (params, constants and
+                                  # repeated values are copied there)
     kernels: list = field(default_factory=list)   # names, for inspection
     parallel: bool = False        # does any kernel split across threads?
     prints: list = field(default_factory=list)    # debug_print: (fmt, [TensorType]) by index
@@ -139,20 +139,6 @@ def _python_entry(module, entry, nbufs, name):
     b.ret(b.call(entry, [bufs, nt]))
 
 
-def _count_slots(fn):
-    return max((s for op in fn.ops for s in op.attrs.get("buffers", ()) if s >= 0), default=-1) + 1
-
-
-def _slot_bytes(fn):
-    """Bytes per slot, read off the ``buffers`` attrs the buffer planner wrote."""
-    sizes: dict[int, int] = {}
-    for op in fn.ops:
-        for r, s in zip(op.results, op.attrs.get("buffers", ())):
-            if s >= 0:
-                sizes[s] = max(sizes.get(s, 0), r.type.nbytes)
-    return sizes
-
-
 class _ProgramEmitter:
     """Emits one LLVM function per program (the top level and each control-flow region)."""
 
@@ -205,9 +191,9 @@ class _ProgramEmitter:
         first_result = {}
         for j, r in enumerate(fn.results):
             first_result.setdefault(id(r), j)
-        sizes = _slot_bytes(fn)
+        sizes = slot_sizes(fn)
         slot_ptrs = [b.call(self.malloc, [ir.Constant(T.I64, max(sizes.get(s, 0), 1))])
-                     for s in range(_count_slots(fn))]
+                     for s in range(max(sizes, default=-1) + 1)]
         cleanup = list(slot_ptrs)
 
         def fail_if_null(ptrs):
@@ -401,7 +387,7 @@ def build_module(fn: Function, entry_name: str = "xl_entry",
     _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
-        slot_sizes=[], result_sources=[("buf", None)] * len(fn.results), kernels=em.kernels,
+        kernels=em.kernels,
         parallel=em.parallel, prints=em.prints, checks=em.checks, nan_kernels=em.nan_kernels,
         hook_name=em.hook_name, pool_name=em.pool_name)
     return module, layout
