@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import TraceError
+from .ir.core import Function, Value
 from .trace import context, pytree
 from .trace.bind import emit, to_value, wrap
 from .trace.tracer import Tracer
@@ -20,16 +21,16 @@ def _leaves_traced(leaves) -> bool:
     return any(isinstance(x, Tracer) for x in leaves)
 
 
-def _trace_region(fn, name, leaves, tree, extra_args=()):
-    """Trace fn(*extra_args, *unflatten(tree, params)) as a nested region.
+def _trace_region(fn, name, leaves, tree):
+    """Trace ``fn(unflatten(tree, params))`` in a nested trace (closures become captures).
 
-    Returns (builder-less Function parts: params, ops, results), out_tree, out types, captures.
+    Returns (the trace, its parameters, result Values, the output tree, output weak types).
     """
     specs = [leaf_spec(x) for x in leaves]
     with context.new_trace(name, nested=True) as tr:
         params = [tr.builder.param(s.type, f"a{i}") for i, s in enumerate(specs)]
         tracers = [Tracer(p, tr, s.weak) for p, s in zip(params, specs)]
-        out = fn(*extra_args, pytree.unflatten(tree, tracers)) if extra_args is not None else None
+        out = fn(pytree.unflatten(tree, tracers))
         out_leaves, out_tree = pytree.flatten(out)
         results = [to_value(o) for o in out_leaves]
         weak = [o.weak if isinstance(o, Tracer) else None for o in out_leaves]
@@ -37,14 +38,13 @@ def _trace_region(fn, name, leaves, tree, extra_args=()):
 
 
 def _finish(tr, params, results, all_captures):
-    """Region Function whose params are the declared ones then every capture (in order)."""
-    from .ir.core import Function
+    """Region Function whose params are the declared ones then every capture in
+    ``all_captures`` (outer Values, in order; those this trace did not use are unused params)."""
     mine = {id(outer): inner for outer, inner in tr.captures}
     cap_params = []
     for outer in all_captures:
         p = mine.get(id(outer))
         if p is None:
-            from .ir.core import Value
             p = Value(outer.type, hint="unused")
         cap_params.append(p)
     return Function(tr.builder.name, list(params) + cap_params, tr.builder.ops, results)
@@ -75,8 +75,8 @@ def cond(pred, true_fun, false_fun, *operands):
             f"an elementwise choice"))
     leaves, tree = pytree.flatten(tuple(operands))
     leaves = [x for x in leaves]
-    t_tr, t_params, t_res, t_tree, t_weak = _trace_region(lambda ops: true_fun(*ops), "then", leaves, tree, ())
-    f_tr, f_params, f_res, f_tree, _ = _trace_region(lambda ops: false_fun(*ops), "else", leaves, tree, ())
+    t_tr, t_params, t_res, t_tree, t_weak = _trace_region(lambda ops: true_fun(*ops), "then", leaves, tree)
+    f_tr, f_params, f_res, f_tree, _ = _trace_region(lambda ops: false_fun(*ops), "else", leaves, tree)
     if t_tree != f_tree:
         raise context.with_location(TraceError(
             f"cond branches return different structures: {t_tree} vs {f_tree}"))
@@ -108,12 +108,12 @@ def while_loop(cond_fun, body_fun, init_val):
 def _while(cond_fun, body_fun, init_val, attrs):
     leaves, tree = pytree.flatten(init_val)
     specs = [leaf_spec(x) for x in leaves]
-    c_tr, c_params, c_res, c_tree, _ = _trace_region(lambda v: cond_fun(v), "cond", leaves, tree, ())
+    c_tr, c_params, c_res, c_tree, _ = _trace_region(lambda v: cond_fun(v), "cond", leaves, tree)
     if c_tree.kind != "leaf" or c_res[0].type.shape != ():
         raise context.with_location(TraceError(
             f"while_loop cond_fun must return a scalar boolean, got "
             f"{_describe([r.type for r in c_res])}"))
-    b_tr, b_params, b_res, b_tree, b_weak = _trace_region(lambda v: body_fun(v), "body", leaves, tree, ())
+    b_tr, b_params, b_res, b_tree, b_weak = _trace_region(lambda v: body_fun(v), "body", leaves, tree)
     if b_tree != tree:
         raise context.with_location(TraceError(
             f"while_loop body_fun must return the structure of init_val: {tree} vs {b_tree}"))
@@ -125,7 +125,7 @@ def _while(cond_fun, body_fun, init_val, attrs):
     caps = _merge_captures(c_tr, b_tr)
     # the cond region must return bool
     if c_res[0].type.dtype != np.bool_:
-        from .ir.core import Op, Value
+        from .ir.core import Op
         from .ir.opdef import get
         cast = Value(c_res[0].type.with_dtype(np.bool_))
         c_tr.builder.ops.append(Op(get("astype"), [c_res[0]], {"dtype": np.dtype(np.bool_)}, [cast]))

@@ -19,7 +19,7 @@ import itertools
 
 from .. import numpy as xnp
 from ..errors import TraceError
-from ..ir.core import Function, Value
+from ..ir.core import Function
 from ..trace import context, pytree
 from ..trace.bind import emit, to_value, wrap
 from ..trace.tracer import Tracer
@@ -89,16 +89,11 @@ class _Tape:
 
 
 def _trace_fn(fun, leaves, tree, kwargs, name):
-    specs = [leaf_spec(x) for x in leaves]
-    with context.new_trace(name, nested=True) as tr:
-        params = [tr.builder.param(s.type, f"a{i}") for i, s in enumerate(specs)]
-        tracers = [Tracer(p, tr, s.weak) for p, s in zip(params, specs)]
-        out = fun(*pytree.unflatten(tree, tracers), **kwargs)
-        out_leaves, out_tree = pytree.flatten(out)
-        results = [to_value(o) for o in out_leaves]
-    caps = list(tr.captures)
-    fn = Function(name, params + [inner for _, inner in caps], tr.builder.ops, results)
-    return fn, out_tree, [outer for outer, _ in caps]
+    """fun(*args) as a closed Function: its params are the leaves then the captured values."""
+    from ..control import _finish, _trace_region
+    tr, params, results, out_tree, _ = _trace_region(lambda ops: fun(*ops, **kwargs), name, leaves, tree)
+    caps = [outer for outer, _ in tr.captures]
+    return _finish(tr, params, results, caps), out_tree, caps
 
 
 def _vjp_of(fun, args, kwargs, name="vjp"):
