@@ -268,41 +268,42 @@ def _group_inputs(g, grp) -> set:
     return out
 
 
+def _sibling_key(g, grp):
+    """(kind, domain, axes, input buffer ids) of a group's kernel, or None if it takes no siblings."""
+    if any(_barrier(o) or o.name == "concatenate" for o in grp):
+        return None
+    try:
+        body, _, _ = _build_region(g, grp, "k")
+        kinfo = analyze(body)
+    except NotFusible:
+        return None
+    if kinfo.kind == "matmul":
+        return None
+    return kinfo.kind, kinfo.domain, kinfo.axes, _group_inputs(g, grp)
+
+
 def _fuse_siblings(g, groups):
     """Multi-output fusion of independent kernels that read a common buffer over the same
     domain: one loop reads the shared input once (e.g. ``(x * 2, x + 1)``: one kernel)."""
-    merged_any = True
-    while merged_any:
-        merged_any = False
-        info = []
-        for grp in groups:
-            if any(_barrier(o) or o.name == "concatenate" for o in grp):
-                info.append(None)
+    groups = list(groups)
+    keys = [_sibling_key(g, grp) for grp in groups]
+    i = 0
+    while i < len(groups):
+        merged_into_i = False
+        for j in range(i + 1, len(groups)):
+            ki, kj = keys[i], keys[j]
+            if ki is None or kj is None or ki[:3] != kj[:3] or not (ki[3] & kj[3]):
                 continue
-            try:
-                body, _, _ = _build_region(g, grp, "k")
-                kinfo = analyze(body)
-            except NotFusible:
-                info.append(None)
+            a, b_ = groups[i], groups[j]
+            merged = sorted(a + b_, key=lambda o: g.index[id(o)])
+            if _creates_cycle(g, a, b_) or not _valid(g, merged):
                 continue
-            info.append((kinfo.kind, kinfo.domain, kinfo.axes, _group_inputs(g, grp)))
-        for i in range(len(groups)):
-            if info[i] is None:
-                continue
-            for j in range(i + 1, len(groups)):
-                if info[j] is None or info[i][:3] != info[j][:3] or info[i][0] == "matmul":
-                    continue
-                if not (info[i][3] & info[j][3]):
-                    continue
-                a, b_ = groups[i], groups[j]
-                merged = sorted(a + b_, key=lambda o: g.index[id(o)])
-                if _creates_cycle(g, a, b_) or not _valid(g, merged):
-                    continue
-                groups = [grp for k, grp in enumerate(groups) if k not in (i, j)] + [merged]
-                merged_any = True
-                break
-            if merged_any:
-                break
+            groups[i], keys[i] = merged, _sibling_key(g, merged)
+            del groups[j], keys[j]
+            merged_into_i = True
+            break
+        if not merged_into_i:
+            i += 1
     return groups
 
 
