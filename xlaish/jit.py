@@ -125,6 +125,9 @@ def _runner(low):
     return run
 
 
+_ANY_ARITY = -2
+
+
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
                  device="cpu"):
@@ -138,10 +141,17 @@ class JitFunction:
         self._cache: dict = {}
         self._fast: dict = {}
         sig = self.argspec.sig
+        # The fast call path (a dict lookup keyed by the arrays' dtypes and shapes) serves calls
+        # whose positional arguments are the leaves in order: a fixed list of positional
+        # parameters (_nfast = their number) or a lone ``*args`` (_nfast = _ANY_ARITY, e.g. the
+        # xlaish.numpy functions themselves).
         self._nfast = -1
-        if sig is not None and not self.argspec.static and all(
-                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in sig.parameters.values()):
-            self._nfast = len(sig.parameters)
+        params = list(sig.parameters.values()) if sig is not None else []
+        if sig is not None and not self.argspec.static:
+            if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+                self._nfast = len(params)
+            elif len(params) == 1 and params[0].kind is params[0].VAR_POSITIONAL:
+                self._nfast = _ANY_ARITY
 
     def _key(self, args, kwargs):
         dyn, static = self.argspec.split(args, kwargs)
@@ -163,7 +173,7 @@ class JitFunction:
         return low
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and len(args) == self._nfast:
+        if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):
             try:
                 key = tuple([(a.dtype, a.shape) if type(a) is np.ndarray else _SCALAR_KEYS[type(a)]
                              for a in args])
@@ -186,7 +196,11 @@ class JitFunction:
             low = self._cache[key] = self._compile(dyn, static)
         runner = _runner(low)
         if fkey is not None and all(s.type.shape == np.shape(a) for s, a in zip(specs, args)):
-            self._fast[fkey] = runner
+            fast = None
+            if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
+                matched = getattr(low.executable, "matched_runner", None)
+                fast = matched() if matched is not None else None
+            self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 
     def __get__(self, obj, objtype=None):
