@@ -58,6 +58,9 @@ class Cg:
 
     def __init__(self, module: ir.Module, b: ir.IRBuilder):
         self.module, self.b = module, b
+        # While set (an i1 alloca), sin/cos/tan use vecmath's short-range variants and OR
+        # "an argument was out of short range" into it (see KernelGen._range_checked).
+        self.range_flag = None
 
     def _fn(self, name, fnty):
         f = self.module.globals.get(name)
@@ -74,8 +77,14 @@ class Cg:
     def call_math(self, name, args):
         if name in ("floor_divide", "remainder"):
             return self._divmod(name, *args)
-        f = vecmath.get(self.module, name, args[0].type)
-        return self.b.call(f, args)
+        ty = args[0].type
+        if self.range_flag is not None and name in vecmath.SHORT_RANGE:
+            b = self.b
+            far = b.fcmp_ordered(">=", self.intrinsic("llvm.fabs", args[:1]),
+                                 ir.Constant(ty, vecmath.short_range_limit(name, ty)))
+            b.store(b.or_(b.load(self.range_flag), far), self.range_flag)
+            return b.call(vecmath.get(self.module, name, ty, short_range=True), args)
+        return self.b.call(vecmath.get(self.module, name, ty), args)
 
     def _divmod(self, name, a, c):
         """NumPy's npy_divmod for floats (fmod via LLVM frem)."""
@@ -300,8 +309,35 @@ class KernelGen:
 
         def outer(i):
             nest(self.b, inner, lambda rest: body([i] + rest))
-        for_range(self.b, lo, hi, outer, "o")
+        if any(op.name in vecmath.SHORT_RANGE for op in self.region.ops):
+            self._range_checked(lo, hi, outer, max(1, math.prod(inner)))
+        else:
+            for_range(self.b, lo, hi, outer, "o")
         return cdom[0], max(1, math.prod(inner))
+
+    def _range_checked(self, lo, hi, outer, work, chunk=1024):
+        """``for i in range(lo, hi): outer(i)`` for a map kernel calling sin/cos/tan, in
+        chunks of about ``chunk`` elements: each chunk runs with the short-range variants
+        (Cody-Waite only, ~3x faster) and notes whether any argument was beyond their range;
+        if so the chunk is computed again with the full variants. Outputs never share memory
+        with the kernel's inputs (see passes/buffers.py), so the second pass overwrites the
+        first's results with the same inputs."""
+        b = self.b
+        step = ir.Constant(T.I64, max(1, chunk // work))
+        flag = alloca_at_entry(b, ir.IntType(1), "far")
+        nchunks = b.sdiv(b.add(b.sub(hi, lo), b.sub(step, ir.Constant(T.I64, 1))), step)
+
+        def one(c):
+            start = b.add(lo, b.mul(c, step))
+            end = b.add(start, step)
+            end = b.select(b.icmp_signed("<", end, hi), end, hi)
+            b.store(ir.Constant(ir.IntType(1), 0), flag)
+            self.cg.range_flag = flag
+            for_range(b, start, end, outer, "o")
+            self.cg.range_flag = None
+            with b.if_then(b.load(flag), likely=False):
+                for_range(b, start, end, outer, "o.full")
+        for_range(b, ir.Constant(T.I64, 0), nchunks, one, "chunk")
 
     # -- reduce kernels ---------------------------------------------------------------------
     def _reduce(self, lo, hi):

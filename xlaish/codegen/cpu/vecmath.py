@@ -20,8 +20,8 @@ Method (fdlibm / Cephes / SLEEF / XLA style):
   Logarithms: exponent / mantissa split on the bits (subnormals normalised
   with integer ops, no slow subnormal arithmetic), mantissa in
   ``[sqrt(1/2), sqrt(2))``.  sin/cos/tan: three-part Cody-Waite on pi/2 (FMA,
-  double-word remainder) below ``2**32``, table-driven Payne-Hanek above (see
-  ``TRIG_FULL_RANGE``).  arcsin/arccos: ``|x| > 1/2 -> sqrt((1-|x|)/2)``.
+  double-word remainder) below ``2**32``, table-driven Payne-Hanek above (and
+  a short-range variant without it, see ``SHORT_RANGE``).  arcsin/arccos: ``|x| > 1/2 -> sqrt((1-|x|)/2)``.
   arctan/arctan2: tan-addition formulas around 0, 1/2, 1, 3/2, inf.
   erfc: ``exp(-a*a) g(q) / (1+2a)`` with ``q = (a-3)/(a+3)`` (Juffa), the
   ``exp(-a*a)`` evaluated on the exact double-word ``a*a``.
@@ -145,6 +145,9 @@ def _split(name_or_frac, tag: str, keep: int = 0, parts: int = 2):
 #   powlog  f64: as ``log``, deg 7, c0 as a hi/lo pair [2**-66.7]
 #   sin     f64: (sin r - r) / r**3 in z = r*r in [0, (1.0005 pi/4)**2], deg 6 [2**-63.2]
 #   cos     f64: (cos r - 1 + z/2) / z**2, same z, deg 5 [2**-63.9]
+#   sin/cos f32 (the short-range float32 sin/cos): the same functions of z,
+#           sin deg 3 [2**-32.2], cos deg 2 [2**-33.0] (least squares on
+#           Chebyshev nodes, relative weight, rounded from c0 up with the rest refitted)
 #   asin    (asin x - x) / x**3 in z = x*x in [0, 1/4]; f32 deg 5 [2**-31.7],
 #           f64 deg 12 [2**-59.9]
 #   atan    (atan u - u) / u**3 in z in [0, (1.001 * 7/16)**2]; f32 deg 4
@@ -352,6 +355,17 @@ _COEF: dict = {
         1.6054311720548141e-10,
         -7.38947314752078e-13,
     ),
+    ('sin', 'f32'): (
+        -0.1666666716337204,
+        0.008333371952176094,
+        -0.00019849908130709082,
+        2.8004862997477176e-06,
+    ),
+    ('cos', 'f32'): (
+        0.04166664555668831,
+        -0.0013887310633435845,
+        2.4432552891084924e-05,
+    ),
     ('sinh', 'f32'): (
         0.1666666716337204,
         0.00833331048488617,
@@ -414,6 +428,8 @@ class _E:
         # True when emitting float64 code whose result is rounded to float32:
         # some extra-precision steps can then be skipped.
         self.lite = False
+        # True for the short-range variants of sin/cos/tan (no Payne-Hanek step).
+        self.short_range = False
 
     # -- constants ---------------------------------------------------------
     def k(self, v) -> ir.Constant:
@@ -997,13 +1013,55 @@ def _rempi(E: _E, x):
     return q, E.sel(neg, E.neg(rh), rh), E.sel(neg, E.neg(rl), rl)
 
 
-# Use the Payne-Hanek reduction for |x| >= 2**32 (float64 arithmetic, i.e.
-# float64 inputs and the float32 functions evaluated in float64).  It costs
-# about 1.5-2 ns per element (4 or 2 gathers plus ~40 flops, paid by every
-# element since the code is branch free): sin/cos become ~2.5x slower.  With
-# False the Cody-Waite reduction alone is used: accurate for |x| < 2**41
-# (~2.2e12), NaN beyond.  Read when a function is first defined in a module.
-TRIG_FULL_RANGE = True
+# sin/cos/tan come in two variants. The full one (``xl.sin.f32``) is exact
+# everywhere: Cody-Waite below 2**32, the Payne-Hanek reduction above, both
+# computed for every element since the code is branch free -- the Payne-Hanek
+# part (gathers plus ~40 flops) makes it ~3x slower.  The short-range one
+# (``xl.sin.short.f32``, ``get(..., short_range=True)``) is Cody-Waite alone:
+# the same results for |x| < SHORT_RANGE_LIMIT (and NaN, +-inf), unspecified
+# beyond.  Map kernels run the short variant and note whether any argument of
+# a chunk was out of range; such a chunk is computed again with the full
+# variant (see ``KernelGen._map``).
+SHORT_RANGE = frozenset({"sin", "cos", "tan"})
+SHORT_RANGE_LIMIT = 2.0**32
+
+
+# float32 sin/cos below F32_SINCOS_LIMIT are computed natively in float32 (16 lanes on
+# AVX-512): three-part Cody-Waite with FMA (exact first step while q < 2**20) and float32
+# polynomials.  Above it (and in no other case) the float64 algorithm runs; the full
+# variant selects per element, so a value's result never depends on its neighbours.
+F32_SINCOS_LIMIT = 2.0**17
+
+
+def short_range_limit(name: str, ty) -> float:
+    """|x| below which the short-range variant of sin/cos/tan equals the full one."""
+    if isinstance(ty, ir.FloatType) and name in ("sin", "cos"):
+        return F32_SINCOS_LIMIT
+    return SHORT_RANGE_LIMIT
+
+
+def _sincos_f32(E: _E, x, name):
+    """float32 sin or cos of x for |x| < F32_SINCOS_LIMIT (finite garbage beyond; NaN for
+    NaN and +-inf)."""
+    assert not E.is64
+    p1, p2, p3 = _split(Fraction(_DEC["PI"]) / 2, "f32", parts=3)
+    qf = E.clamp(E.rint(E.mul(x, E.split("TWO_OVER_PI")[0])), -2.0**23, 2.0**23)
+    nq = E.neg(qf)
+    r = E.fma(nq, p3, E.fma(nq, p2, E.fma(nq, p1, x)))
+    q = E.toint(qf)
+    z = E.mul(r, r)
+    s = E.fma(E.mul(r, z), E.poly(z, E.coef("sin")), r)
+    c = E.fma(E.mul(z, z), E.poly(z, E.coef("cos")), E.fma(z, -0.5, 1.0))
+    if name == "sin":
+        odd, neg = E.iand(q, 1), E.iand(q, 2)
+        v = E.sel(E.icmp("!=", odd, 0), c, s)
+    else:
+        odd, neg = E.iand(q, 1), E.iand(E.iadd(q, 1), 2)
+        v = E.sel(E.icmp("!=", odd, 0), s, c)
+    v = E.sel(E.icmp("!=", neg, 0), E.neg(v), v)
+    if name == "sin":
+        v = E.sel(E.lt(E.abs(x), 2.0**-13), x, v)
+    return E.sel(E.isfinite(x), v, E.sub(x, x))
 
 
 def _trig_reduce(E: _E, x):
@@ -1011,15 +1069,13 @@ def _trig_reduce(E: _E, x):
 
     Three-part Cody-Waite with FMA (first step exact), the rest in
     double-word arithmetic (rl is None in lite mode); Payne-Hanek for
-    huge arguments (see ``_rempi``).
+    huge arguments (see ``_rempi``) unless ``E.short_range``.
     """
     q, rh, rl = _trig_reduce_cw(E, x)
-    if not E.is64:
+    if not E.is64 or E.short_range:
         return q, rh, rl
-    if not TRIG_FULL_RANGE:
-        return q, E.sel(E.lt(E.abs(x), 2.0**41), rh, E.nan), rl
     qp, rhp, rlp = _rempi(E, x)
-    big = E.ge(E.abs(x), 2.0**32)
+    big = E.ge(E.abs(x), SHORT_RANGE_LIMIT)
     q = E.isel(big, qp, q)
     if rl is None:
         return q, E.sel(big, E.add(rhp, rlp), rh), None
@@ -1448,41 +1504,56 @@ def _nargs(name: str) -> int:
     return 2 if name in BINARY else 1
 
 
-def _define(module: ir.Module, name: str, ty) -> ir.Function:
+def _define(module: ir.Module, name: str, ty, fname: str, short_range: bool) -> ir.Function:
     is64 = isinstance(ty, ir.DoubleType)
-    fname = "xl.%s.%s" % (name, "f64" if is64 else "f32")
     fnty = ir.FunctionType(ty, [ty] * _nargs(name))
     fn = ir.Function(module, fnty, name=fname)
     fn.linkage = "internal"
     fn.attributes.add("alwaysinline")
     fn.attributes.add("nounwind")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    if is64 or name in _F32_NATIVE:
-        res = _IMPL[name](_E(b, ty), *fn.args)
+    if not is64 and name in ("sin", "cos"):
+        res = _sincos_f32(_E(b, ty), fn.args[0], name)
+        if not short_range:      # the float64 algorithm for |x| >= F32_SINCOS_LIMIT
+            E = _E(b, ir.DoubleType())
+            E.lite = True
+            wide = b.fptrunc(_IMPL[name](E, b.fpext(fn.args[0], E.ty)), ty)
+            near = _E(b, ty).lt(_E(b, ty).abs(fn.args[0]), F32_SINCOS_LIMIT)
+            res = b.select(near, res, wide)
+    elif is64 or name in _F32_NATIVE:
+        E = _E(b, ty)
+        E.short_range = short_range
+        res = _IMPL[name](E, *fn.args)
     else:
         d = ir.DoubleType()
         args = [b.fpext(a, d) for a in fn.args]
         impl = _F32_WIDE_IMPL.get(name, _IMPL[name])
         E = _E(b, d)
         E.lite = True
+        E.short_range = short_range
         res = b.fptrunc(impl(E, *args), ty)
     b.ret(res)
     return fn
 
 
-def get(module: ir.Module, name: str, ty) -> ir.Function:
+def get(module: ir.Module, name: str, ty, short_range: bool = False) -> ir.Function:
     """Return ``xl.<name>.<f32|f64>`` in *module*, defining it on first use.
 
     *ty* is ``ir.FloatType()`` or ``ir.DoubleType()``; the function takes
     ``1`` (unary) or ``2`` (binary: power, arctan2, hypot, logaddexp)
-    arguments of type *ty* and returns *ty*.
+    arguments of type *ty* and returns *ty*.  ``short_range=True`` (only for
+    the names in ``SHORT_RANGE``) gives ``xl.<name>.short.<f32|f64>``, exact
+    for arguments below ``SHORT_RANGE_LIMIT`` in magnitude only.
     """
     if name not in SUPPORTED:
         raise KeyError("vecmath: unsupported function %r" % (name,))
+    if short_range and name not in SHORT_RANGE:
+        raise KeyError("vecmath: %r has no short-range variant" % (name,))
     if not isinstance(ty, (ir.FloatType, ir.DoubleType)):
         raise TypeError("vecmath: type must be float or double, got %s" % (ty,))
-    fname = "xl.%s.%s" % (name, "f64" if isinstance(ty, ir.DoubleType) else "f32")
+    fname = "xl.%s%s.%s" % (name, ".short" if short_range else "",
+                            "f64" if isinstance(ty, ir.DoubleType) else "f32")
     fn = module.globals.get(fname)
     if fn is not None:
         return fn
-    return _define(module, name, ty)
+    return _define(module, name, ty, fname, short_range)
