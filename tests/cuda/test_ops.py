@@ -140,7 +140,7 @@ CASTS = [(np.float32, np.int32), (np.float32, np.float64), (np.float64, np.float
 @pytest.mark.parametrize("src,dst", CASTS, ids=[f"{np.dtype(a).name}-{np.dtype(b).name}" for a, b in CASTS])
 def test_astype(cuda_jit, rng, src, dst):
     src, dst = np.dtype(src), np.dtype(dst)
-    if src.kind == "f" and dst.kind in "iu":      # in range: out-of-range float->int is undefined
+    if src.kind == "f" and dst.kind in "iu":      # in range here; invalid values: the test below
         lo, hi = (0, 200) if dst.kind == "u" else (-100, 100)
         x = rng.uniform(lo, hi, size=(64,)).astype(src)
     else:
@@ -149,6 +149,23 @@ def test_astype(cuda_jit, rng, src, dst):
         exp = x.astype(dst)
     got = cuda_jit(lambda a: a.astype(dst))(x)
     assert_matches_numpy(np.asarray(got), exp, err_msg=f"astype {src}->{dst}")
+
+
+@pytest.mark.parametrize("src", [np.float16, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_astype_float_to_int_invalid_values(cuda_jit, src):
+    """NaN, +-inf and out-of-range floats to every integer type: the CPU column's defined result
+    (NumPy's x86-64 SIMD cast loops), not the GPU's saturating conversion. One program casts a
+    column of such values to all eight integer types."""
+    specials = [np.nan, np.inf, -np.inf, 1e20, -1e20, 3e9, -3e9, 6e4, -6e4, 7e4 + 0.5, -300.7,
+                -1.5, 2.0 ** 31, -2.0 ** 31, 2.0 ** 32, 2.0 ** 63, -2.0 ** 63, 2.0 ** 64, 5.5]
+    ints = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+    with np.errstate(all="ignore"):
+        x = np.array(specials).astype(src)
+        got = cuda_jit(lambda a: [a.astype(d) for d in ints])(x)
+        for g, d in zip(got, ints):
+            # NumPy's own result for one value, from its SIMD body (a whole array of it)
+            exp = np.array([np.full(64, v).astype(d)[0] for v in x])
+            assert_matches_numpy(np.asarray(g), exp, err_msg=f"{np.dtype(src)} -> {np.dtype(d)}")
 
 
 def test_float16_math(cuda_jit, rng):

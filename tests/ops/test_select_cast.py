@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import platform
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import xlaish as xl
 import xlaish.numpy as xnp
 
-from tests.helpers import (ALL_DTYPES, FLOATS, assert_matches_numpy, dtype_id, layouts, make_input,
+from tests.helpers import (ALL_DTYPES, FLOATS, INTS, assert_matches_numpy, dtype_id, layouts, make_input,
                            numpy_result)
 
 
@@ -141,6 +142,24 @@ def test_astype_float_special_values(jit):
         with np.errstate(all="ignore"):
             expected = x.astype(dst)
         assert_matches_numpy(g, expected, err_msg=str(dst))
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
+                    reason="NumPy's invalid float->int casts are CPU-specific; xlaish gives x86-64's")
+@pytest.mark.parametrize("src", FLOATS, ids=dtype_id)
+def test_astype_float_to_int_invalid_values(jit, src):
+    """NaN, +-inf and out-of-range floats cast to integers: NumPy warns and gives its x86-64
+    cast loops' result; xlaish gives the same, deterministic one (never LLVM poison). Each value
+    fills a whole array of 64 (NumPy's own float32/float64 -> uint32 result for such a value
+    differs between its SIMD body, which xlaish follows, and its scalar tail loop)."""
+    specials = [np.nan, np.inf, -np.inf, 1e20, -1e20, 3e9, -3e9, 6e4, -6e4, 7e4 + 0.5, -300.7,
+                -1.5, 2.0 ** 31, -2.0 ** 31, 2.0 ** 32, 2.0 ** 63, -2.0 ** 63, 2.0 ** 64]
+    with np.errstate(all="ignore"):
+        xs = [np.full(64, v).astype(src) for v in specials]
+        for dst in INTS:
+            got = jit(lambda xs: [x.astype(dst) for x in xs])(xs)
+            for g, x in zip(got, xs):
+                assert_matches_numpy(g, x.astype(dst), err_msg=f"{x[0]!r} -> {np.dtype(dst)}")
 
 
 @pytest.mark.parametrize("src,dst", list(itertools.product([np.int8, np.uint32, np.float16],

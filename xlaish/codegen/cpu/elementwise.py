@@ -304,6 +304,38 @@ def _select(cg, a, dt, out):
     return cg.b.select(*a)
 
 
+def _cvtt(b, x, bits):
+    """x86-64's truncating conversion (``cvttss2si`` / ``cvttsd2si``) to an i<bits>: NaN and
+    out-of-range values give INT_MIN (LLVM's fptosi would give poison)."""
+    ity = ir.IntType(bits)
+    hi = 2.0 ** (bits - 1)
+    lo = -hi - 1.0                       # exact for bits=32 (x in (-2**31-1, -2**31) is valid)
+    lo_ok = b.fcmp_ordered(">", x, ir.Constant(x.type, lo)) if lo != -hi else \
+        b.fcmp_ordered(">=", x, ir.Constant(x.type, -hi))
+    ok = b.and_(lo_ok, b.fcmp_ordered("<", x, ir.Constant(x.type, hi)))
+    v = b.fptosi(b.select(ok, x, ir.Constant(x.type, 0.0)), ity)
+    return b.select(ok, v, ir.Constant(ity, -(1 << (bits - 1))))
+
+
+def _float_to_int(b, x, src, dst):
+    """float -> integer as NumPy's cast loops do on x86-64, where every input has a defined
+    result: int32/int64 by ``_cvtt`` (NaN, +-inf, out of range -> INT_MIN); int8/int16/uint8/
+    uint16 through the int32 conversion, wrapped; uint32/uint64 the compilers' idiom
+    ``x >= 2**(n-1) ? cvtt(x - 2**(n-1)) ^ INT_MIN : cvtt(x)`` (float16 -> uint32: through
+    the int64 conversion, wrapped, as NumPy's half loops)."""
+    bits = dst.itemsize * 8
+    if src.itemsize == 2 and dst == np.uint32:
+        return b.trunc(_cvtt(b, x, 64), ir.IntType(32))
+    if bits < 32:
+        return b.trunc(_cvtt(b, x, 32), ir.IntType(bits))
+    if dst.kind == "i":
+        return _cvtt(b, x, bits)
+    half = ir.Constant(x.type, 2.0 ** (bits - 1))
+    big = b.fcmp_ordered(">=", x, half)
+    v = _cvtt(b, b.select(big, b.fsub(x, half), x), bits)
+    return b.select(big, b.xor(v, ir.Constant(v.type, -(1 << (bits - 1)))), v)
+
+
 def astype(cg, x, src, dst):
     """Convert a compute-type value from dtype src to dtype dst with NumPy's astype semantics."""
     b = cg.b
@@ -321,9 +353,7 @@ def astype(cg, x, src, dst):
             return b.fpext(b.fptrunc(x, T.F16), T.F32) if dst.itemsize == 2 else x
         return b.fpext(x, dt_) if dst.itemsize > src.itemsize or dt_ == T.F64 else b.fptrunc(x, dt_)
     if src.kind == "f":
-        if dst.kind == "u" and dst.itemsize < 8:
-            return b.trunc(b.fptosi(x, T.I64), dt_)
-        return b.fptoui(x, dt_) if dst.kind == "u" else b.fptosi(x, dt_)
+        return _float_to_int(b, x, src, dst)
     if dst.kind == "f":
         v = b.uitofp(x, dt_) if src.kind == "u" else b.sitofp(x, dt_)
         if dst.itemsize == 2:

@@ -56,6 +56,7 @@ HELPERS = {
     "floordiv_f": ("fmod", "floor", "copysign"), "remainder_f": ("fmod", "copysign"),
     "floordiv_i": (), "remainder_i": (), "power_i": (), "lshift": (), "rshift": (),
     "rint": ("floor", "fmod", "copysign"), "logaddexp": ("log1p", "exp"),
+    "cvtt32": (), "cvtt64": (), "cvttu32": (), "cvttu64": (),
 }
 
 TEMPLATES = {
@@ -166,14 +167,47 @@ def {fn}(x, y):
         return {T}(y + m_log1p(m_exp(d)))
     return {T}(d)
 ''',
+    # float (of type {T}) -> int{BITS} as x86-64's cvttss2si/cvttsd2si: NaN and out of range
+    # give INT_MIN (a plain conversion is undefined there; the GPU's would saturate). See the
+    # CPU column's _float_to_int for the whole cast table.
+    "cvtt": '''
+@device
+def {fn}(x):
+    if x {LO_OK} and x < {HALF}:
+        return {S}(x)
+    return {S}({MIN})
+''',
+    # float -> uint{BITS}: x >= 2**(BITS-1) ? cvtt(x - 2**(BITS-1)) ^ INT_MIN : cvtt(x)
+    "cvttu": '''
+@device
+def {fn}(x):
+    big = x >= {HALF}
+    y = x - {HALF} if big else x
+    v = {S}({MIN})
+    if y {LO_OK} and y < {HALF}:
+        v = {S}(y)
+    if big:
+        v = v ^ {S}({MIN})
+    return {U}(v)
+''',
 }
 
 
 def instantiate(name: str, dt, fn: str) -> str:
     dt = np.dtype(dt)
     ct = compute_dtype(dt)
-    return TEMPLATES[name].format(fn=fn, T=np_name(ct), SIGNED=str(_s(dt)),
-                                  BITS=dt.itemsize * 8).strip("\n")
+    T = np_name(ct)
+    fmt = dict(fn=fn, T=T, SIGNED=str(_s(dt)), BITS=dt.itemsize * 8)
+    if name.startswith("cvtt"):       # cvtt32 / cvttu64 ...: dt is the float type converted
+        bits = int(name[-2:])
+        half = 2.0 ** (bits - 1)
+        lo = -half - 1.0
+        exact = lo != -half and float(ct.type(lo)) == lo
+        fmt.update(BITS=bits, HALF=f"{T}({half!r})", MIN=-(1 << (bits - 1)),
+                   LO_OK=f"> {T}({lo!r})" if exact else f">= {T}({-half!r})",
+                   S=f"np.int{bits}", U=f"np.uint{bits}")
+        name = name[:-2]
+    return TEMPLATES[name].format(**fmt).strip("\n")
 
 
 # ---- arithmetic -----------------------------------------------------------------------------------
@@ -387,8 +421,13 @@ def astype(c, x, src, dst) -> str:
         return x
     if dst.kind == "b":
         return truth(c, x, src)
-    if src.kind == "f" and dst.kind == "u" and dst.itemsize < 8:
-        return c.cast(f"np.int64({x})", dst)     # through int64, as the CPU column
+    if src.kind == "f" and dst.kind in "iu":     # defined for every input, as the CPU column
+        if src.itemsize == 2 and dst == np.uint32:
+            return c.cast(f"{c.helper('cvtt64', src)}({x})", dst)
+        if dst.itemsize < 4:
+            return c.cast(f"{c.helper('cvtt32', src)}({x})", dst)
+        kind = "cvtt" if dst.kind == "i" else "cvttu"
+        return f"{c.helper(f'{kind}{dst.itemsize * 8}', src)}({x})"
     return c.cast(x, dst)
 
 
