@@ -27,7 +27,7 @@ from .workloads import BS_R, BS_V, INV_SQRT2
 
 F32 = np.float32
 # float32 constants (module globals, so Numba freezes them as float32 literals)
-C0, C05, C1, C15, C2, C3 = F32(0), F32(0.5), F32(1), F32(1.5), F32(2), F32(3)
+C0, C025, C05, C1, C15, C2, C3 = F32(0), F32(0.25), F32(0.5), F32(1), F32(1.5), F32(2), F32(3)
 CR, CV = F32(BS_R), F32(BS_V)
 CMU = F32(BS_R + 0.5 * BS_V * BS_V)
 CS2 = F32(INV_SQRT2)
@@ -53,6 +53,9 @@ def numexpr_versions(ne):
 
     def softplus(x):
         return ev("log1p(exp(-abs(x))) + where(x > c0, x, c0)", x=x)
+
+    def waves(x):
+        return ev("sin(x*c3)*cos(x+c05) + sin(x*x)*c025", x=x, c025=C025)
 
     def _cdf(d):
         t = ev("c1 / (c1 + p*abs(d*s2))", d=d)
@@ -90,8 +93,8 @@ def numexpr_versions(ne):
         h = ev("where(t + b > c0, t + b, c0)", t=x @ w1, b=b1)
         return ev("t + b", t=h @ w2, b=b2)
 
-    return dict(chain10=chain10, softplus=softplus, black_scholes=black_scholes, sumsq=sumsq,
-                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
+    return dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes,
+                sumsq=sumsq, relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                 matmul_bias_relu=matmul_bias_relu, mlp2=mlp2)
 
 
@@ -115,6 +118,14 @@ def numba_versions(nb):
         for i in prange(x.shape[0]):
             v = x[i]
             out[i] = math.log1p(math.exp(-abs(v))) + max(v, C0)
+        return out
+
+    @njit(**par)
+    def waves(x):
+        out = np.empty_like(x)
+        for i in prange(x.shape[0]):
+            v = x[i]
+            out[i] = math.sin(v * C3) * math.cos(v + C05) + math.sin(v * v) * C025
         return out
 
     @njit(**par)
@@ -216,8 +227,8 @@ def numba_versions(nb):
             acc += d * d
         return np.float32(acc / x.shape[0])
 
-    return dict(chain10=chain10, softplus=softplus, black_scholes=black_scholes, sumsq=sumsq,
-                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
+    return dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes,
+                sumsq=sumsq, relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                 matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                 quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit)
 
@@ -233,6 +244,9 @@ def jax_versions(jax):
 
     def softplus(x):
         return jnp.log1p(jnp.exp(-jnp.abs(x))) + jnp.maximum(x, 0)
+
+    def waves(x):
+        return jnp.sin(x * 3) * jnp.cos(x + 0.5) + jnp.sin(x * x) * 0.25
 
     def black_scholes(S, K, T):
         st = jnp.sqrt(T)
@@ -273,7 +287,7 @@ def jax_versions(jax):
         loss, g = jax.value_and_grad(lambda w_: quadfit(x, y, w_))(w)
         return loss, w - 0.05 * g
 
-    fns = dict(chain10=chain10, softplus=softplus, black_scholes=black_scholes, sumsq=sumsq,
+    fns = dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes, sumsq=sumsq,
                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,

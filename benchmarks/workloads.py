@@ -63,6 +63,10 @@ def softplus(x):
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
 
 
+def waves(x):
+    return np.sin(x * 3) * np.cos(x + 0.5) + np.sin(x * x) * 0.25
+
+
 def sumsq(x):
     return np.sum((x - 0.5) ** 2)
 
@@ -204,6 +208,11 @@ WORKLOADS: list[Workload] = [
     Workload("softplus", "log1p(exp(-|x|)) + maximum(x, 0)",
              _n(10_000_000, 1_000_000, 10_000), lambda rng, n: (_normal(rng, n),), softplus,
              tags=("elementwise",)),
+    Workload("waves", "sin(x*3)*cos(x+0.5) + sin(x*x)*0.25, trigonometric",
+             _n(10_000_000, 1_000_000, 10_000), lambda rng, n: (_normal(rng, n) * F32(4),), waves,
+             rtol=1e-4, atol=1e-5, tags=("elementwise",),
+             note="x ~ 4*N(0,1): arguments up to ~300, so every element takes the short "
+                  "(Cody-Waite) range reduction; a chunk holding one beyond 2**17 is redone in full"),
     Workload("black_scholes", "Black-Scholes call+put, erf-based normal CDF",
              _n(4_000_000, 400_000, 10_000), _bs_inputs, black_scholes_numpy, black_scholes_xlaish,
              rtol=1e-3, atol=1e-3, tags=("elementwise",),
