@@ -222,9 +222,11 @@ def _matmul(gs, op, ins, outs):
     g = gs[0]
     a2 = xnp.reshape(a, (1,) + a.shape) if a.ndim == 1 else a
     b2 = xnp.reshape(b, b.shape + (1,)) if b.ndim == 1 else b
-    if a.ndim == 1:
+    if a.ndim == 1 and b.ndim == 1:       # vector @ vector: g is 0-d
+        g = xnp.reshape(g, (1, 1))
+    elif a.ndim == 1:
         g = xnp.expand_dims(g, -2)
-    if b.ndim == 1:
+    elif b.ndim == 1:
         g = xnp.expand_dims(g, -1)
     ga = xnp.matmul(g, xnp.swapaxes(b2, -1, -2))
     gb = xnp.matmul(xnp.swapaxes(a2, -1, -2), g)

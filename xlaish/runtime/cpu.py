@@ -9,7 +9,7 @@ from __future__ import annotations
 import llvmlite
 import llvmlite.binding as llvm
 
-from ..codegen.cpu import llvm_target
+from ..codegen.cpu import halfsupport, llvm_target
 from ..codegen.cpu.program import build_module
 from ..ir.printer import print_function
 from . import cache
@@ -75,6 +75,7 @@ def _pool_slot(engine, layout):
 
 def _engine_from_object(obj: bytes):
     llvm_target.initialize()
+    halfsupport.symbols_for(obj)
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm_target.new_target_machine())
     engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
     engine.finalize_object()

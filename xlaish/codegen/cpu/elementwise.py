@@ -304,6 +304,12 @@ def _select(cg, a, dt, out):
     return cg.b.select(*a)
 
 
+def round_half(b, x):
+    """A float (compute type of float16) rounded to the nearest float16 value: every float16
+    result is rounded as it is produced, as NumPy rounds after each float16 operation."""
+    return b.fpext(b.fptrunc(x, T.F16), T.F32)
+
+
 def _cvtt(b, x, bits):
     """x86-64's truncating conversion (``cvttss2si`` / ``cvttsd2si``) to an i<bits>: NaN and
     out-of-range values give INT_MIN (LLVM's fptosi would give poison)."""
@@ -348,10 +354,11 @@ def astype(cg, x, src, dst):
     if src.kind == "b":
         return b.uitofp(x, dt_) if dst.kind == "f" else b.zext(x, dt_)
     if src.kind == "f" and dst.kind == "f":
-        if st == dt_:
-            # f16 <-> f32 share a compute type: round through half so values are exact
-            return b.fpext(b.fptrunc(x, T.F16), T.F32) if dst.itemsize == 2 else x
-        return b.fpext(x, dt_) if dst.itemsize > src.itemsize or dt_ == T.F64 else b.fptrunc(x, dt_)
+        if dst.itemsize == 2:       # to float16 (computed in float): round through half
+            return round_half(b, b.fptrunc(x, T.F32) if st == T.F64 else x)
+        if st == dt_:               # float16 values are already rounded
+            return x
+        return b.fpext(x, dt_) if dt_ == T.F64 else b.fptrunc(x, dt_)
     if src.kind == "f":
         return _float_to_int(b, x, src, dst)
     if dst.kind == "f":

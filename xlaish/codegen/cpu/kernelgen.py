@@ -41,7 +41,7 @@ from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
 from . import vecmath
-from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare
+from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare, round_half
 from .loops import alloca_at_entry, for_range, nest, offset
 
 
@@ -265,6 +265,8 @@ class KernelGen:
                 r = mixed_compare(self.cg, n, args, dts)
             else:
                 r = LOWER[n](self.cg, args, dts[-1], v.type.dtype)
+                if v.type.dtype == np.float16:
+                    r = round_half(self.b, r)
         env[key] = r
         return r
 
@@ -352,7 +354,7 @@ class KernelGen:
         nparams = len(self.region.params)
         kept_ext = [domain[d] for d in kept]
         red_ext = [domain[d] for d in red]
-        n_outer = max(1, math.prod(kept_ext))
+        n_outer = math.prod(kept_ext)        # 0 rows (an empty kept extent): never launched
         dom_strides = contiguous_strides(domain)
 
         def row(k):
@@ -361,8 +363,8 @@ class KernelGen:
             rem = k
             for d, ext in zip(reversed(kept), reversed(kept_ext)):
                 e = ir.Constant(T.I64, ext)
-                coords[d] = b.urem(rem, e) if ext != 1 else ir.Constant(T.I64, 0)
-                rem = b.udiv(rem, e) if ext != 1 else rem
+                coords[d] = b.urem(rem, e) if ext > 1 else ir.Constant(T.I64, 0)
+                rem = b.udiv(rem, e) if ext > 1 else rem
             for d in red:
                 coords[d] = ir.Constant(T.I64, 0)
             env = {}     # reduced (per-row) values
@@ -531,7 +533,10 @@ class KernelGen:
             s_, c = b.load(slots["val"]), b.load(slots["comp"])
             y = b.fsub(part, c)
             t = b.fadd(s_, y)
-            b.store(b.fsub(b.fsub(t, s_), y), slots["comp"])
+            # once the sum is +-inf (or NaN) the compensation would be inf - inf = NaN: keep it 0
+            # so the total stays what NumPy's sum gives (inf, or NaN for inf + -inf)
+            finite = b.fcmp_ordered("<", self.cg.intrinsic("llvm.fabs", [t]), ir.Constant(t.type, np.inf))
+            b.store(b.select(finite, b.fsub(b.fsub(t, s_), y), ir.Constant(t.type, 0.0)), slots["comp"])
             b.store(t, slots["val"])
             return
         if "block" in slots:           # float32/16 blocks: exact widening into the float64 total
