@@ -102,6 +102,8 @@ def test_binary_vjp_with_broadcasting(name, which):
     lambda x: np.sum(np.where(x > 1.0, x * x, -x)),
     lambda x: np.sum(np.matmul(x, x.T) ** 2),
     lambda x: np.sum(np.matmul(x[0], x.T)),
+    lambda x: np.matmul(x[0], x[1]) + np.dot(x[2], x[1] * 2) + np.inner(x[0], x[2]),   # vector . vector
+    lambda x: np.sum(np.matmul(x, x[0]) ** 2) + np.sum(np.matmul(x[:, 0], x) ** 2),   # matrix-vector
     lambda x: np.sum(xl.special.softmax(x, axis=-1) * np.arange(12.0).reshape(3, 4)),
     lambda x: xl.special.logsumexp(x),
 ])

@@ -11,6 +11,7 @@ import xlaish as xl
 from xlaish.ir import all_ops
 from xlaish.codegen.cpu.elementwise import LOWER
 from xlaish.ir.opdef import ELEMENTWISE
+from tests.helpers import assert_matches_numpy
 
 RNG = np.random.default_rng(1234)
 
@@ -169,3 +170,18 @@ def test_small_programs_and_edge_shapes():
         for g, r in zip(got, ref):
             assert np.shape(g) == np.shape(r) and np.asarray(g).dtype == np.asarray(r).dtype
             np.testing.assert_allclose(g, r, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (5, 0), (0, 0), (3, 0, 4), (0, 3, 4)])
+def test_fused_outputs_and_row_reductions_over_empty_extents(jit, shape):
+    """A multi-output kernel (map + row reduction) with no rows, or empty rows: the kernel must
+    not run over rows that do not exist (its index arithmetic divided by the zero extent, which
+    LLVM took as unreachable code, and the program jumped into nothing)."""
+    a = np.zeros(shape, np.float32)
+
+    def prog(a):
+        return a + 1, (a + 1).sum(axis=-1), np.exp(a * 2).sum(axis=0)
+
+    got, exp = jit(prog)(a), prog(a)
+    for g, e in zip(got, exp):
+        assert_matches_numpy(g, e)

@@ -275,3 +275,23 @@ def test_divmod_and_inplace_operators(jit, rng):
         bad(i)
     with pytest.raises(TypeError):
         xl.make_ir(bad)(i)
+
+
+def test_float16_chains_round_after_every_op(jit, rng):
+    """NumPy rounds each float16 operation's result to float16 (computing in float32): a fused
+    chain must too, so arithmetic chains match NumPy exactly, and a value minus its own mean
+    over one element is exactly 0."""
+    x, y, z = (make_input(rng, (257,), np.float16, edges=False) for _ in range(3))
+
+    def chain(x, y, z):
+        return ((x * y + z) / (y - 0.5)) * x - z * z
+
+    assert_matches_numpy(jit(chain)(x, y, z), chain(x, y, z), rtol=0.0, atol=0.0)
+    b = np.array([True])
+
+    def centred(b):
+        c = np.cosh(b)                 # float16 (from bool)
+        return c - np.mean(c), np.exp2(c).astype(np.float64)
+
+    for g, e in zip(jit(centred)(b), centred(b)):
+        assert_matches_numpy(g, e, rtol=0.0, atol=0.0)

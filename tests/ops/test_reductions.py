@@ -184,6 +184,23 @@ def test_reduction_empty(jit, name):
         assert_matches_numpy(g, e, err_msg=f"axis={axis} keepdims={keepdims}")
 
 
+@pytest.mark.parametrize("n", [7, 5000, 3_000_000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=dtype_id)
+def test_sums_with_infinities(jit, dtype, n):
+    """inf in a sum stays inf (and inf + -inf is NaN), through the blocked and compensated
+    (Kahan) float64 sums and the split full reductions: the compensation term must not turn
+    inf into NaN."""
+    cases = [[np.inf], [-np.inf, -np.inf], [np.inf, -np.inf], [np.nan], [np.finfo(dtype).max] * 3]
+    for vals in cases:
+        x = np.ones(n, dtype)
+        x[np.linspace(0, n - 1, len(vals)).astype(int)] = vals
+        with np.errstate(all="ignore"):
+            got = jit(lambda x: (np.sum(x), np.mean(x), np.sum(x[: n - n % 7].reshape(7, -1), axis=1)))(x)
+            exp = (np.sum(x), np.mean(x), np.sum(x[: n - n % 7].reshape(7, -1), axis=1))
+        for g, e in zip(got, exp):
+            assert_matches_numpy(g, e, err_msg=str(vals))
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=dtype_id)
 def test_nan_propagation(jit, dtype):
     """max/min propagate NaN; argmax/argmin return the first NaN; any/all treat NaN as true."""
