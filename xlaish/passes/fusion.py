@@ -176,8 +176,10 @@ def _build_region(g: _Graph, ops, name):
     return body, outer_inputs, results
 
 
-def _ancestors_hit(g, start_ops, targets, lo):
-    """Does any op reachable backwards from start_ops (index >= lo) lie in targets?"""
+def _ancestors_hit(g, start_ops, targets, lo, group_of):
+    """Does any op reachable backwards from start_ops (index >= lo) lie in targets? An op's
+    whole group counts as reached with it: a kernel runs all its ops at once, so it needs
+    the inputs of every one of them."""
     seen = set()
     stack = list(start_ops)
     while stack:
@@ -187,6 +189,7 @@ def _ancestors_hit(g, start_ops, targets, lo):
         seen.add(id(op))
         if id(op) in targets:
             return True
+        stack.extend(o for o in group_of.get(id(op), ()) if id(o) not in seen)
         for v in op.operands:
             d = g.def_of(v)
             if d is not None and g.index[id(d)] >= lo:
@@ -208,13 +211,14 @@ def _outside_producers(g, op, merged):
     return out
 
 
-def _creates_cycle(g, group_a, group_b) -> bool:
-    """Would merging two groups make a kernel depend on itself through another kernel?"""
+def _creates_cycle(g, group_a, group_b, group_of) -> bool:
+    """Would merging two groups make a kernel depend on itself through another kernel?
+    (``group_of``: op id -> the group it is in now.)"""
     merged = {id(o) for o in group_a} | {id(o) for o in group_b}
     lo = min(g.index[id(o)] for o in group_a + group_b)
     for o in group_a + group_b:
         for d in _outside_producers(g, o, merged):
-            if _ancestors_hit(g, [d], merged, lo):
+            if _ancestors_hit(g, [d], merged, lo, group_of):
                 return True
     return False
 
@@ -290,13 +294,14 @@ def _fuse_siblings(g, groups):
     i = 0
     while i < len(groups):
         merged_into_i = False
+        group_of = {id(o): grp for grp in groups for o in grp}
         for j in range(i + 1, len(groups)):
             ki, kj = keys[i], keys[j]
             if ki is None or kj is None or ki[:3] != kj[:3] or not (ki[3] & kj[3]):
                 continue
             a, b_ = groups[i], groups[j]
             merged = sorted(a + b_, key=lambda o: g.index[id(o)])
-            if _creates_cycle(g, a, b_) or not _valid(g, merged):
+            if _creates_cycle(g, a, b_, group_of) or not _valid(g, merged):
                 continue
             groups[i], keys[i] = merged, _sibling_key(g, merged)
             del groups[j], keys[j]
@@ -329,7 +334,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             if cand is grp or any(o.name == "concatenate" or _barrier(o) for o in cand):
                 continue
             merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
-            if _creates_cycle(g, cand, grp) or not _valid(g, merged):
+            if _creates_cycle(g, cand, grp, group_of) or not _valid(g, merged):
                 continue
             groups.remove(cand)
             groups.remove(grp)
