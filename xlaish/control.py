@@ -150,8 +150,10 @@ def fori_loop(lower, upper, body_fun, init_val):
     attrs = {}
     if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
         attrs["trip_count"] = max(int(upper) - int(lower), 0)
-    lo = lower if isinstance(lower, Tracer) else np.int64(lower)
-    hi = upper if isinstance(upper, Tracer) else np.int64(upper)
+    # Python int bounds give a weak int64 index, as the Python int i of the untraced loop
+    # (``v + i * y`` keeps y's float32 under jit exactly as under disable_jit)
+    lo = lower if isinstance(lower, Tracer) else int(lower)
+    hi = upper if isinstance(upper, Tracer) else int(upper)
 
     def c(state):
         i, _, h = state

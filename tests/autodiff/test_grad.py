@@ -185,3 +185,16 @@ def test_grad_pytrees_argnums_and_aux():
     np.testing.assert_allclose(aux, x * 2)
     gw, gx = xl.grad(lambda p, x: f(p, x)[0], argnums=(0, 1))(params, x)
     np.testing.assert_allclose(gx, 2 * r * params["w"])
+
+
+@pytest.mark.parametrize("x", [[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 2.0], [1.5, -2.0, 3.0], [0.0]])
+def test_prod_gradient_with_zeros(x):
+    """d prod(x)/dx_i is the product of the other elements, also where x has zeros (no 0/0)."""
+    x = np.array(x)
+    expected = np.array([np.prod(np.delete(x, i)) for i in range(x.size)])
+    np.testing.assert_allclose(xl.jit(xl.grad(lambda x: xnp.prod(x)))(x), expected)
+    m = np.array([[2.0, 0.0, 3.0], [1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])
+    w = np.array([1.0, 2.0, 3.0])
+    got = xl.grad(lambda m: xnp.sum(xnp.prod(m, axis=1) * w))(m)
+    want = np.array([[w[r] * np.prod(np.delete(m[r], c)) for c in range(3)] for r in range(3)])
+    np.testing.assert_allclose(got, want)

@@ -104,3 +104,15 @@ def test_control_flow_ir_round_trips_and_verifies():
     low = xl.jit(fib).lower(5)
     verify(low.optimized)
     assert parse(low.as_text()) == low.optimized
+
+
+def test_fori_loop_index_is_weak_like_the_python_int_of_the_untraced_loop():
+    """With Python int bounds the index promotes like a Python int (jit and disable_jit agree:
+    ``v + i * y`` keeps float32)."""
+    y = np.arange(3, dtype=np.float32)
+    f = lambda y: xl.fori_loop(0, 4, lambda i, v: v + i * y + i, y)  # noqa: E731
+    with xl.disable_jit():
+        eager = f(y)
+    got = xl.jit(f)(y)
+    assert got.dtype == eager.dtype == np.float32
+    np.testing.assert_array_equal(got, eager)

@@ -108,3 +108,15 @@ def test_matmul_errors(jit):
         jit(lambda a, b: a @ b)(a, b)
     with pytest.raises(ValueError):
         jit(lambda a: a @ np.float64(2.0))(a)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.int8, np.float16], ids=lambda d: np.dtype(d).name)
+def test_vdot_keeps_the_dtype(jit, dtype):
+    """vdot is dot of the flattened operands in their dtype, as NumPy (uint8 wraps, bool is
+    or-of-ands), not a sum (which would widen to uint64 / int64)."""
+    a = np.array([[200, 1], [0, 3]]).astype(dtype)
+    b = np.array([[3, 1], [1, 1]]).astype(dtype)
+    with np.errstate(all="ignore"):
+        got = jit(lambda a, b: (np.vdot(a, b), np.vdot(a, a.T)))(a, b)
+        for g, e in zip(got, (np.vdot(a, b), np.vdot(a, a.T))):
+            assert_matches_numpy(g, e)

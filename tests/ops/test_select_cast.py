@@ -203,3 +203,23 @@ def test_round_and_copy(jit, rng):
     got = jit(lambda x, i: [f(x, i) for f in fns])(x, i)
     for k, (g, f) in enumerate(zip(got, fns)):
         assert_matches_numpy(g, f(x, i), err_msg=f"function #{k}")
+
+
+def test_round_of_bool_is_float16_and_other_decimals_raise(jit):
+    b = np.array([True, False, True])
+    got = jit(lambda b: (np.round(b), b.round(), np.around(b)))(b)
+    for g in got:
+        assert_matches_numpy(g, np.round(b))
+    with pytest.raises(TypeError, match="bool"):
+        xl.make_ir(lambda b: np.round(b, 1))(b)
+
+
+@pytest.mark.parametrize("dtype,value", [(np.uint8, -1), (np.uint8, 300), (np.uint8, -1000),
+                                         (np.int8, 200), (np.int8, -129), (np.uint16, 70000)])
+def test_where_wraps_out_of_range_python_ints_as_numpy(jit, dtype, value):
+    """np.where casts a Python int operand to the integer result dtype with wrapping (unlike
+    the ufuncs, which raise OverflowError)."""
+    a = np.arange(5, dtype=dtype)
+    got = jit(lambda a: (np.where(a > 1, a, value), np.where(a < 3, value, a)))(a)
+    for g, e in zip(got, (np.where(a > 1, a, value), np.where(a < 3, value, a))):
+        assert_matches_numpy(g, e)

@@ -135,11 +135,19 @@ def _sum(gs, op, ins, outs):
 
 
 def _prod(gs, op, ins, outs):
+    """d prod(x) / d x_i = the product of the other elements: prod / x_i when no element is
+    zero; with one zero, the product of the nonzero ones at the zero and 0 elsewhere; with
+    more, 0 everywhere (never 0/0 = NaN)."""
     (x,) = ins
+    axes = op.attrs["axes"]
     kept = _kept(op, x)
     g = xnp.reshape(gs[0], kept)
-    y = xnp.reshape(outs[0], kept)
-    return [(g * y / x).astype(x.dtype)]
+    zero = xnp.equal(x, 0)
+    nzeros = xnp.sum(zero.astype(xnp.int64), axis=axes, keepdims=True)
+    others = xnp.prod(xnp.where(zero, xnp.ones_like(x), x), axis=axes, keepdims=True)
+    safe_x = xnp.where(zero, xnp.ones_like(x), x)
+    d = xnp.where(nzeros == 0, others / safe_x, xnp.where(zero & (nzeros == 1), others, xnp.zeros_like(x)))
+    return [(g * d).astype(x.dtype)]
 
 
 def _minmax(gs, op, ins, outs):

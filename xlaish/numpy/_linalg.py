@@ -37,9 +37,12 @@ def dot(a, b, out=None):
 
 
 def vdot(a, b):
-    from ._reductions import sum
+    """dot of the flattened arrays (real dtypes: no conjugate), in the operands' promoted
+    dtype as NumPy's (uint8 wraps, bool is a logical or of ands)."""
+    if not any_tracer((a, b)):
+        return np.vdot(a, b)
     from ._shape import ravel
-    return sum(_ufuncs.FUNCS["multiply"](ravel(a), ravel(b)))
+    return matmul(ravel(a), ravel(b))
 
 
 def inner(a, b):

@@ -222,7 +222,20 @@ def where(condition, x=None, y=None):
     weak = None
     if isinstance(operand_dtype(x), type) and isinstance(operand_dtype(y), type):
         weak = float if dt.kind == "f" else (int if dt.kind in "iu" else None)
-    return wrap(emit1("select", [c, to_value(x, dt), to_value(y, dt)]), weak)
+    return wrap(emit1("select", [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]), weak)
+
+
+def _where_int(v, dt):
+    """NumPy's ``where`` casts a Python int operand to an integer result dtype with wrapping
+    (``where(u8 > 1, u8, -1)`` gives 255), unlike the ufuncs, which raise."""
+    if type(v) is not int or dt.kind not in "iu":
+        return v
+    info = np.iinfo(dt)
+    if info.min <= v <= info.max:
+        return v
+    if not np.iinfo(np.int64).min <= v <= np.iinfo(np.int64).max:
+        raise context.with_location(OverflowError(f"Python int {v} too large to convert to C long"))
+    return np.array(v, np.int64).astype(dt)[()]
 
 
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
@@ -254,7 +267,12 @@ def round(a, decimals=0, out=None):
     if out is not None:
         raise unsupported("round(out=...) is not supported on traced arrays")
     x = _t(a)
-    if x.dtype.kind in "iub":
+    if x.dtype.kind == "b":          # NumPy: rint's loop, float16; other decimals do not cast back
+        if decimals == 0:
+            return _ufuncs.FUNCS["rint"](x)
+        raise context.with_location(TypeError(
+            f"round() of a bool array with decimals={decimals}: NumPy cannot cast the result back to bool"))
+    if x.dtype.kind in "iu":
         if decimals >= 0:
             return x
         raise unsupported("round() of integers with negative decimals")
