@@ -120,3 +120,13 @@ def test_vdot_keeps_the_dtype(jit, dtype):
         got = jit(lambda a, b: (np.vdot(a, b), np.vdot(a, a.T)))(a, b)
         for g, e in zip(got, (np.vdot(a, b), np.vdot(a, a.T))):
             assert_matches_numpy(g, e)
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 2, 2), (3, 2, 2)), ((), (2, 3)), ((2, 3), ()), ((3, 2, 2), (2,)),
+                                   ((2,), (3, 2, 2)), ((2,), (2,)), ((3, 2), (4, 2)), ((2, 1, 3), (5, 3))])
+def test_inner_shapes(jit, rng, sa, sb):
+    """inner sums over the last axes: shape a.shape[:-1] + b.shape[:-1]; a 0-d operand multiplies."""
+    a, b = _inputs(rng, sa, np.float64), _inputs(rng, sb, np.float64)
+    e = np.inner(a, b)
+    atol = 8 * eps(np.float64) * np.inner(np.abs(a), np.abs(b)) * max(sa[-1:] + sb[-1:] + (1,))
+    assert_matches_numpy(jit(lambda a, b: np.inner(a, b))(a, b), e, atol=atol)

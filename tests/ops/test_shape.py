@@ -198,3 +198,11 @@ def test_setitem_is_unsupported(jit):
         return x
     with pytest.raises(xl.UnsupportedError, match="assignment"):
         jit(f)(np.ones(3))
+
+
+def test_hstack_of_0d_arrays(jit):
+    """hstack makes its operands at least 1-D first (0-d arrays become one element each)."""
+    s, v = np.array(2.5), np.arange(3.0)
+    fns = [lambda s, v: np.hstack([s, s]), lambda s, v: np.hstack([s, v, s]), lambda s, v: np.vstack([s, s])]
+    for k, (g, f) in enumerate(zip(jit(lambda s, v: [f(s, v) for f in fns])(s, v), fns)):
+        assert_matches_numpy(g, f(s, v), err_msg=f"function #{k}")

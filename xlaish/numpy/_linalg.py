@@ -12,6 +12,10 @@ def _ndim(x):
     return x.ndim if hasattr(x, "ndim") else np.ndim(x)
 
 
+def _shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
 def matmul(x1, x2, out=None, **kwargs):
     if not any_tracer((x1, x2)):
         return np.matmul(x1, x2, out=out, **kwargs)
@@ -48,10 +52,18 @@ def vdot(a, b):
 def inner(a, b):
     if not any_tracer((a, b)):
         return np.inner(a, b)
-    from ._shape import swapaxes
-    if _ndim(b) <= 1:
-        return dot(a, b)
-    return matmul(a, swapaxes(b, -1, -2))
+    from ._shape import reshape, transpose
+    na, nb = _ndim(a), _ndim(b)
+    if na == 0 or nb == 0:
+        return _ufuncs.FUNCS["multiply"](a, b)
+    sa, sb = _shape(a), _shape(b)
+    if sa[-1] != sb[-1]:
+        raise context.with_location(ValueError(
+            f"inner: last dimensions differ: shapes {sa} and {sb}"))
+    # sum over the last axes; the result's shape is a.shape[:-1] + b.shape[:-1]
+    k = sa[-1]
+    r = matmul(reshape(a, (-1, k)), transpose(reshape(b, (-1, k))))
+    return reshape(r, sa[:-1] + sb[:-1])
 
 
 def outer(a, b, out=None):

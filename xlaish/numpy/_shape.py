@@ -206,6 +206,7 @@ def hstack(tup):
     if not any_tracer(list(tup)):
         return np.hstack(tup)
     xs = [_t(x) for x in tup]
+    xs = [reshape(x, (1,)) if x.ndim == 0 else x for x in xs]       # atleast_1d, as NumPy
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
 
 
