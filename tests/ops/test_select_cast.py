@@ -223,3 +223,20 @@ def test_where_wraps_out_of_range_python_ints_as_numpy(jit, dtype, value):
     got = jit(lambda a: (np.where(a > 1, a, value), np.where(a < 3, value, a)))(a)
     for g, e in zip(got, (np.where(a > 1, a, value), np.where(a < 3, value, a))):
         assert_matches_numpy(g, e)
+
+
+def test_float64_to_float16_rounds_once(jit, rng):
+    """float64 -> float16 rounds once to nearest even, as NumPy: through float32 it would round
+    twice and miss values just off a float16 halfway point."""
+    h = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    h = h[np.isfinite(h)]
+    with np.errstate(over="ignore"):
+        nxt = np.nextafter(h, np.float16(np.inf)).astype(np.float64)
+    mid = (h.astype(np.float64) + nxt) / 2
+    x = np.concatenate([mid, mid * (1 + 1e-12), mid * (1 - 1e-12),
+                        rng.standard_normal(5000) * 10.0 ** rng.integers(-9, 6, 5000),
+                        [np.inf, -np.inf, np.nan, 1e300, -1e-300, 0.0, -0.0, 65519.99, 65520.0]])
+    with np.errstate(all="ignore"):
+        got = jit(lambda x: (x.astype(np.float16), (x * 1.0).astype(np.float16) * 1))(x)
+        for g in got:
+            assert_matches_numpy(g, x.astype(np.float16), rtol=0.0, atol=0.0)

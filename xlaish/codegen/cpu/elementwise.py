@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
-from . import types as T
+from . import halfsupport, types as T
 
 
 def _f(dt):
@@ -354,8 +354,10 @@ def astype(cg, x, src, dst):
     if src.kind == "b":
         return b.uitofp(x, dt_) if dst.kind == "f" else b.zext(x, dt_)
     if src.kind == "f" and dst.kind == "f":
-        if dst.itemsize == 2:       # to float16 (computed in float): round through half
-            return round_half(b, b.fptrunc(x, T.F32) if st == T.F64 else x)
+        if dst.itemsize == 2:       # to float16 (computed in float): round through half, once
+            if st == T.F64:
+                return b.fpext(halfsupport.double_to_half(b, x), T.F32)
+            return round_half(b, x)
         if st == dt_:               # float16 values are already rounded
             return x
         return b.fpext(x, dt_) if dt_ == T.F64 else b.fptrunc(x, dt_)

@@ -25,15 +25,15 @@ _lock = threading.Lock()
 _engine = None          # keeps the compiled routines alive
 
 
-def _trunc_to_half(m: ir.Module, name: str, fty, bits: int, mbits: int, bias: int):
-    """half(x) for a binary float of ``bits`` bits (``mbits`` mantissa bits, exponent ``bias``)."""
+def half_bits(b: ir.IRBuilder, x, bits: int, mbits: int, bias: int):
+    """The i16 bits of half(x), x a binary float of ``bits`` bits (``mbits`` mantissa bits,
+    exponent ``bias``), rounded once to nearest even: integer operations only, so it inlines
+    and vectorises (the float64 -> float16 cast uses it: a float32 step would round twice)."""
     I = ir.IntType(bits)
-    fn = ir.Function(m, ir.FunctionType(ir.HalfType(), [fty]), name=name)
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
 
     def k(v):
         return ir.Constant(I, v)
-    x = b.bitcast(fn.args[0], I)
+    x = b.bitcast(x, I)
     sign = b.shl(b.trunc(b.lshr(x, k(bits - 1)), ir.IntType(16)), ir.Constant(ir.IntType(16), 15))
     ex = b.and_(b.lshr(x, k(mbits)), k((1 << (bits - 1 - mbits)) - 1))
     mant = b.and_(x, k((1 << mbits) - 1))
@@ -56,8 +56,18 @@ def _trunc_to_half(m: ir.Module, name: str, fty, bits: int, mbits: int, bias: in
     h = b.add(b.add(base, q), b.zext(up, I))
     h = b.select(b.icmp_unsigned(">", h, k(0x7C00)), k(0x7C00), h)
     h = b.select(b.icmp_unsigned("==", ex, k(emax)), special, h)
-    out = b.or_(sign, b.trunc(h, ir.IntType(16)))
-    b.ret(b.bitcast(out, ir.HalfType()))
+    return b.or_(sign, b.trunc(h, ir.IntType(16)))
+
+
+def double_to_half(b: ir.IRBuilder, x):
+    """half(x) for a double x, rounded once (inline integer code)."""
+    return b.bitcast(half_bits(b, x, 64, 52, 1023), ir.HalfType())
+
+
+def _trunc_to_half(m: ir.Module, name: str, fty, bits: int, mbits: int, bias: int):
+    fn = ir.Function(m, ir.FunctionType(ir.HalfType(), [fty]), name=name)
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    b.ret(b.bitcast(half_bits(b, fn.args[0], bits, mbits, bias), ir.HalfType()))
 
 
 def _extend_half(m: ir.Module):
