@@ -249,3 +249,23 @@ def test_debug_check_becomes_return_code(tmp_path, cc):
     np.testing.assert_array_equal(g(np.array([0.0, 1, 4, 9])), [0, 1, 2, 3])
     with pytest.raises(xl.CheckError, match="x must be non-negative"):
         g(np.array([1.0, -1, 4, 9]))
+
+
+def test_load_by_manifest_or_export_directory(exported, tmp_path, cc):
+    """load() takes the library, its JSON manifest, or the directory it was exported to (when
+    that holds one export; several need name=)."""
+    name = next(iter(SPECS))
+    p = exported["paths"][name]
+    ins = exported["inputs"][name]
+    want = aot.load(p.library)(*ins)
+    one = tmp_path / "one"
+    aot.export(getattr(workloads, name), SPECS[name], out_dir=str(one), name=name)
+    for where in (p.manifest, str(one)):
+        got = aot.load(where)(*ins)
+        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_array_equal(g, w)
+    with pytest.raises(ValueError, match="several exports"):
+        aot.load(str(exported["dir"]))
+    assert aot.load(str(exported["dir"]), name=name).name == name
+    with pytest.raises(ValueError, match="no lib"):
+        aot.load(str(tmp_path))

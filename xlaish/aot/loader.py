@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -31,10 +32,31 @@ def _guess_name(path: str) -> str:
     return base[3:] if base.startswith("lib") else base
 
 
+_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
+
+
+def _resolve(path: str, name: str | None) -> str:
+    """The library file for ``path``: itself, the ``lib<name>.so`` beside a manifest
+    (``<name>.json``), or the one export in a directory (``name`` picks among several)."""
+    if path.endswith(".json") and os.path.isfile(path):
+        lib = os.path.join(os.path.dirname(path), f"lib{_guess_name(path)}{_SUFFIX}")
+        return lib if os.path.exists(lib) else path
+    if not os.path.isdir(path):
+        return path
+    if name is not None:
+        return os.path.join(path, f"lib{name}{_SUFFIX}")
+    libs = sorted(f for f in os.listdir(path) if f.startswith("lib") and f.endswith(_SUFFIX))
+    if len(libs) == 1:
+        return os.path.join(path, libs[0])
+    raise ValueError(f"xlaish.aot.load: {path} is a directory with "
+                     + (f"several exports ({', '.join(libs)}): pass name=" if libs else "no lib*.so export"))
+
+
 class AotFunction:
     """A callable for one exported library (see :func:`load`)."""
 
     def __init__(self, path: str, name: str | None = None):
+        path = _resolve(path, name)
         self.path = os.path.abspath(path)
         try:
             self._lib = ctypes.CDLL(self.path)
@@ -154,7 +176,8 @@ class AotFunction:
 
 
 def load(path: str, name: str | None = None) -> AotFunction:
-    """A Python callable for the exported library at ``path`` (``lib<name>.so``).
+    """A Python callable for the exported library at ``path``: the ``lib<name>.so`` file, its
+    ``<name>.json`` manifest, or the directory it was exported to.
 
     ``name`` is the export name; by default it is read off the file name.
     """
