@@ -53,7 +53,7 @@ class CpuArtifact:
 
     def module_ref(self):
         if self._ref is None:
-            module, _ = build_module(self.fn)
+            module, _ = build_module(self.fn, cache_scratch=True)
             ref = llvm.parse_assembly(str(module))
             llvm_target.optimize(ref, llvm_target.target_machine())
             self._ref = ref
@@ -61,7 +61,7 @@ class CpuArtifact:
 
     def llvm_ir(self, optimized: bool = True) -> str:
         if not optimized:
-            return str(build_module(self.fn)[0])
+            return str(build_module(self.fn, cache_scratch=True)[0])
         return str(self.module_ref())
 
     def asm(self) -> str:
@@ -71,6 +71,11 @@ class CpuArtifact:
 def _pool_slot(engine, layout):
     name = getattr(layout, "pool_name", "")
     return engine.get_global_value_address(name) if name else None
+
+
+def _scratch(engine, layout):
+    name = getattr(layout, "scratch_name", "")
+    return (engine.get_global_value_address(name), layout.scratch_cells) if name else None
 
 
 def _engine_from_object(obj: bytes):
@@ -98,13 +103,14 @@ def compile_cpu(fn, traced=None):
                 raise RuntimeError("entry points missing from cached object")
             exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr,
                                    hook_address=engine.get_global_value_address(layout.hook_name),
-                                   program=fn, traced=traced, pool_address=_pool_slot(engine, layout))
+                                   program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
+                                   scratch=_scratch(engine, layout))
             exe.artifact = CpuArtifact(fn)
             return exe
         except Exception:
             cache.STATS["corrupt"] += 1
             cache.invalidate(k)
-    module, layout = build_module(fn, debug_nans=nans)
+    module, layout = build_module(fn, debug_nans=nans, cache_scratch=True)
     llvm_target.initialize()
     ref = llvm.parse_assembly(str(module))
     ref.verify()
@@ -117,6 +123,7 @@ def compile_cpu(fn, traced=None):
     exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
                            py_address=engine.get_function_address("xl_entry_py"),
                            hook_address=engine.get_global_value_address(layout.hook_name),
-                           program=fn, traced=traced, pool_address=_pool_slot(engine, layout))
+                           program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
+                           scratch=_scratch(engine, layout))
     exe.artifact = CpuArtifact(fn, ref)
     return exe

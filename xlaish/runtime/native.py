@@ -18,6 +18,11 @@ from .. import config
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
 _FAST_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_size_t, ctypes.c_int64)
 _HOOK_T = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p))
+try:
+    _libc_free = ctypes.CDLL(None).free     # the free the compiled programs' malloc pairs with
+    _libc_free.argtypes, _libc_free.restype = [ctypes.c_void_p], None
+except (OSError, AttributeError):         # no process symbol table: blocks are left to exit
+    _libc_free = None
 
 
 def _view(ptr, t):
@@ -56,7 +61,7 @@ class NativeExecutable:
 
     def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None,
                  hook_address: int | None = None, program=None, traced=None,
-                 pool_address: int | None = None):
+                 pool_address: int | None = None, scratch: tuple | None = None):
         from ..codegen.cpu.program import ARRAY_DATA_OFFSET
         self.layout = layout
         self.keepalive = keepalive          # the JIT engine or loaded library owning the code
@@ -76,6 +81,13 @@ class NativeExecutable:
             if run:
                 ctypes.c_void_p.from_address(pool_address).value = run
         self.traced = traced
+        # cells where the program keeps its intermediate buffers between calls (owned here:
+        # freed in __del__ without running the module's code, which may be gone by then)
+        self._cells = None
+        if scratch:
+            address, n = scratch
+            self._cells = (ctypes.c_void_p * n)()
+            ctypes.c_void_p.from_address(address).value = ctypes.addressof(self._cells)
         self._hook = None
         if hook_address and getattr(layout, "prints", None):
             self._hook = _HOOK_T(self._on_print)
@@ -96,6 +108,15 @@ class NativeExecutable:
         if rc != 0:
             self._fail(rc, list(args))
         return objs[self.nparams:]
+
+    def __del__(self):
+        cells = getattr(self, "_cells", None)
+        if cells is None or _libc_free is None:
+            return
+        for k, p in enumerate(cells):
+            if p:
+                cells[k] = None
+                _libc_free(p)
 
     def matched_runner(self):
         """A caller for argument tuples already known to be ndarrays of the traced dtypes and

@@ -40,6 +40,8 @@ class ProgramLayout:
     nan_kernels: list = field(default_factory=list)   # XLAISH_DEBUG_NANS: (kernel, [(op, loc)])
     hook_name: str = ""           # global holding the debug_print callback (null: no printing)
     pool_name: str = ""           # global holding the worker pool's run function (null: spawn)
+    scratch_name: str = ""        # global the runtime points at its array of scratch cells
+    scratch_cells: int = 0        # how many (one per function with intermediate slots)
 
 
 CHECK_BASE = 1000     # entry returns CHECK_BASE + i when debug_check i failed
@@ -142,9 +144,14 @@ def _python_entry(module, entry, nbufs, name):
 class _ProgramEmitter:
     """Emits one LLVM function per program (the top level and each control-flow region)."""
 
-    def __init__(self, module: ir.Module, debug_nans: bool = False):
+    def __init__(self, module: ir.Module, debug_nans: bool = False, cache_scratch: bool = False):
         self.module = module
         self.debug_nans = debug_nans
+        self.cache_scratch = cache_scratch
+        self.scratch_cells = 0
+        self.scratch_name = ""
+        self.scratch_global = None
+        self._cells: dict = {}
         self.prints: list = []
         self.checks: list = []
         self.nan_kernels: list = []
@@ -192,9 +199,9 @@ class _ProgramEmitter:
         for j, r in enumerate(fn.results):
             first_result.setdefault(id(r), j)
         sizes = slot_sizes(fn)
-        slot_ptrs = [b.call(self.malloc, [ir.Constant(T.I64, max(sizes.get(s, 0), 1))])
-                     for s in range(max(sizes, default=-1) + 1)]
-        cleanup = list(slot_ptrs)
+        block, slot_ptrs = self._scratch(b, name, [max(sizes.get(s, 0), 1)
+                                                   for s in range(max(sizes, default=-1) + 1)])
+        cleanup = [block] if block is not None else []
 
         def fail_if_null(ptrs):
             if not ptrs:
@@ -206,7 +213,7 @@ class _ProgramEmitter:
                 for p in cleanup:
                     b.call(self.free, [p])
                 b.ret(ir.Constant(T.I32, 2))
-        fail_if_null(slot_ptrs)
+        fail_if_null(cleanup)
 
         def check_rc(rc):
             with b.if_then(b.icmp_signed("!=", rc, ir.Constant(T.I32, 0)), likely=False):
@@ -273,10 +280,64 @@ class _ProgramEmitter:
                                                       for x in o.results}:
                 continue
             self.copy(b, result_ptrs[j], ptr[id(r)], r.type.nbytes)
-        for p in slot_ptrs:
-            b.call(self.free, [p])
+        if block is not None:
+            self._scratch_done(b, block)
         b.ret(ir.Constant(T.I32, 0))
         return entry
+
+    def _scratch(self, b, name, sizes):
+        """One block for the intermediate slots of the buffer plan (64-byte aligned offsets):
+        (block or None, slot pointers). With ``cache_scratch`` (the JIT) the runtime points a
+        global at cells it owns, one per function; the block of the last call waits in its
+        cell and is taken back with an atomic exchange, so a program called again runs on warm
+        memory instead of page-faulting fresh pages (a concurrent call finds the cell empty and
+        allocates its own; the runtime frees what the cells hold when it drops the program,
+        without running code of the module). Without it, or while the global is null,
+        malloc/free per call (AOT libraries keep no such state)."""
+        if not sizes:
+            return None, []
+        offsets, total = [], 0
+        for n in sizes:
+            offsets.append(total)
+            total += -(-n // 64) * 64
+        size = ir.Constant(T.I64, total)
+        null = ir.Constant(T.PTR, None)
+        if not self.cache_scratch:
+            block = b.call(self.malloc, [size])
+        else:
+            if self.scratch_global is None:
+                self.scratch_name = self.hook_name.replace("xl_debug_hook_", "xl_scratch_")
+                self.scratch_global = ir.GlobalVariable(self.module, T.PTR.as_pointer(), name=self.scratch_name)
+                self.scratch_global.initializer = ir.Constant(T.PTR.as_pointer(), None)
+            cells = b.load(self.scratch_global)
+            have = b.icmp_unsigned("!=", cells, ir.Constant(T.PTR.as_pointer(), None))
+            cell = b.gep(cells, [ir.Constant(T.I64, self.scratch_cells)])
+            self.scratch_cells += 1
+            slot = b.alloca(T.PTR)
+            b.store(null, slot)
+            with b.if_then(have):
+                b.store(b.atomic_rmw("xchg", cell, null, "acq_rel"), slot)
+            with b.if_then(b.icmp_unsigned("==", b.load(slot), null), likely=False):
+                b.store(b.call(self.malloc, [size]), slot)
+            block = b.load(slot)
+            self._cells[id(block)] = (have, cell)
+        return block, [b.gep(block, [ir.Constant(T.I64, o)]) for o in offsets]
+
+    def _scratch_done(self, b, block):
+        """Put the block back in its cell (freeing whatever a concurrent call left there), or
+        free it."""
+        got = self._cells.get(id(block))
+        if got is None:
+            b.call(self.free, [block])
+            return
+        have, cell = got
+        with b.if_else(have) as (keep, drop):
+            with keep:
+                old = b.atomic_rmw("xchg", cell, block, "acq_rel")
+                with b.if_then(b.icmp_unsigned("!=", old, ir.Constant(T.PTR, None)), likely=False):
+                    b.call(self.free, [old])
+            with drop:
+                b.call(self.free, [block])
 
     def _any_byte(self, b, ptr, n, pred, ty):
         """Emit: does pred hold for any of the n elements of type ty at ptr?"""
@@ -378,16 +439,18 @@ class _ProgramEmitter:
             cleanup.remove(p)
 
 
-def build_module(fn: Function, entry_name: str = "xl_entry",
-                 debug_nans: bool = False) -> tuple[ir.Module, ProgramLayout]:
-    """LLVM module and calling layout for a fused, buffer-planned function."""
+def build_module(fn: Function, entry_name: str = "xl_entry", debug_nans: bool = False,
+                 cache_scratch: bool = False) -> tuple[ir.Module, ProgramLayout]:
+    """LLVM module and calling layout for a fused, buffer-planned function. ``cache_scratch``:
+    keep intermediate buffers between calls (see ``_ProgramEmitter._scratch``)."""
     module = ir.Module(name=fn.name)
-    em = _ProgramEmitter(module, debug_nans)
+    em = _ProgramEmitter(module, debug_nans, cache_scratch)
     entry = em.emit(fn, entry_name, linkage="external")
     _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
         kernels=em.kernels,
         parallel=em.parallel, prints=em.prints, checks=em.checks, nan_kernels=em.nan_kernels,
-        hook_name=em.hook_name, pool_name=em.pool_name)
+        hook_name=em.hook_name, pool_name=em.pool_name, scratch_name=em.scratch_name,
+        scratch_cells=em.scratch_cells)
     return module, layout
