@@ -10,7 +10,7 @@ import builtins
 
 import numpy as np
 
-from .errors import CheckError
+from .errors import CheckError, TraceError
 from .trace import context
 from .trace.bind import emit, to_value
 from .trace.tracer import Tracer
@@ -23,7 +23,15 @@ def print(fmt: str, *args) -> None:  # noqa: A001  (mirrors jax.debug.print)
     if context.current() is None and not any(isinstance(a, Tracer) for a in args):
         builtins.print(fmt.format(*args))
         return
-    emit("debug_print", [to_value(a) for a in args], {"fmt": fmt})
+    values = [to_value(a) for a in args]
+    try:       # the values' types are known now: a format that cannot fit them fails here
+        fmt.format(*[np.broadcast_to(np.zeros((), v.type.dtype), v.type.shape)[()] if v.type.ndim == 0
+                     else np.broadcast_to(np.zeros((), v.type.dtype), v.type.shape) for v in values])
+    except (IndexError, KeyError, ValueError, TypeError) as e:
+        raise context.with_location(TraceError(
+            f"debug.print: format {fmt!r} does not fit its {len(values)} value(s) "
+            f"({', '.join(str(v.type) for v in values) or 'none'}): {type(e).__name__}: {e}")) from None
+    emit("debug_print", values, {"fmt": fmt})
 
 
 def check(pred, message: str) -> None:

@@ -68,3 +68,17 @@ def test_without_debug_nans_nan_is_just_a_value(monkeypatch):
     monkeypatch.delenv("XLAISH_DEBUG_NANS", raising=False)
     out = xl.jit(lambda x: np.log(x))(np.array([-1.0]))
     assert np.isnan(out).all()
+
+
+def test_debug_print_format_that_does_not_fit_its_values_fails_while_tracing():
+    """Too few values, a named field, or a spec the value cannot take: a TraceError naming the
+    format and the user's line, before anything runs (not an exception swallowed inside the
+    print callback)."""
+    x = np.array([1.0, -2.0, 3.0], np.float32)
+    for fmt, args in [("a={} b={}", lambda x: (x[0],)), ("{name}", lambda x: (x,)),
+                      ("{:.3f}", lambda x: (x,))]:
+        def f(x):
+            xl.debug.print(fmt, *args(x))
+            return x * 2
+        with pytest.raises(xl.errors.TraceError, match=r"debug\.print: format .* \(at .*test_debug\.py:\d+\)"):
+            xl.jit(f)(x)

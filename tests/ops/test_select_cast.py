@@ -240,3 +240,13 @@ def test_float64_to_float16_rounds_once(jit, rng):
         got = jit(lambda x: (x.astype(np.float16), (x * 1.0).astype(np.float16) * 1))(x)
         for g in got:
             assert_matches_numpy(g, x.astype(np.float16), rtol=0.0, atol=0.0)
+
+
+def test_where_of_two_python_scalars_is_a_strong_array(jit):
+    """np.where(c, 7, 0.25) is a float64 array in NumPy (arrays are never weak), so it promotes
+    a float16 / float32 operand to float64."""
+    b = np.array([1.0, -2.0, 3.0], np.float16)
+    fns = [lambda b: b * np.where(b > 0, 7, 0.25), lambda b: np.where(b > 0, b, np.where(b > 0, -3, 2)),
+           lambda b: b.astype(np.float32) % np.where(b > 0, 1.5, 2), lambda b: b + np.where(b > 0, 1, 2)]
+    for k, (g, f) in enumerate(zip(jit(lambda b: [f(b) for f in fns])(b), fns)):
+        assert_matches_numpy(g, f(b), err_msg=f"function #{k}")

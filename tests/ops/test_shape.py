@@ -206,3 +206,13 @@ def test_hstack_of_0d_arrays(jit):
     fns = [lambda s, v: np.hstack([s, s]), lambda s, v: np.hstack([s, v, s]), lambda s, v: np.vstack([s, s])]
     for k, (g, f) in enumerate(zip(jit(lambda s, v: [f(s, v) for f in fns])(s, v), fns)):
         assert_matches_numpy(g, f(s, v), err_msg=f"function #{k}")
+
+
+def test_shapes_beyond_numpys_size_limit_are_an_error():
+    """A (broadcast) shape whose bytes overflow 2**63 - 1 is rejected while tracing, naming the
+    shape and the user's line, as NumPy rejects it (the compiled code would index out of
+    bounds)."""
+    x = np.arange(4, dtype=np.float32)
+    for shape in [(2 ** 32, 2 ** 32, 4), (2 ** 31, 2 ** 31, 4)]:
+        with pytest.raises(ValueError, match=r"array is too big.*\(at .*test_shape\.py:\d+\)"):
+            xl.jit(lambda a: np.broadcast_to(a, shape).reshape(-1)[:8])(x)

@@ -8,14 +8,24 @@ import numpy as np
 from .. import dtypes
 
 
+_MAX_BYTES = (1 << 63) - 1      # NumPy's limit: size * itemsize must fit in npy_intp
+
+
 class TensorType:
     """An immutable ``(shape, dtype)`` pair; prints as ``f32[4096,1024]`` (``f32[]`` for 0-d)."""
 
     __slots__ = ("shape", "dtype")
 
     def __init__(self, shape, dtype):
-        object.__setattr__(self, "shape", tuple(int(s) for s in shape))
-        object.__setattr__(self, "dtype", dtypes.canonical(dtype))
+        shape = tuple(int(s) for s in shape)
+        dtype = dtypes.canonical(dtype)
+        if any(s < 0 for s in shape):
+            raise ValueError(f"negative dimensions are not allowed: shape {shape}")
+        if math.prod(shape) * dtype.itemsize > _MAX_BYTES:
+            raise ValueError(f"array is too big: shape {shape} of {dtype} needs "
+                             f"{math.prod(shape) * dtype.itemsize} bytes; NumPy's limit is 2**63 - 1")
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "dtype", dtype)
 
     def __setattr__(self, k, v):
         raise AttributeError("TensorType is immutable")

@@ -220,10 +220,8 @@ def where(condition, x=None, y=None):
         return np.where(condition, x, y)
     dt = promote(x, y)
     c = to_value(condition, np.bool_) if not isinstance(condition, Tracer) else cast(condition.value, np.bool_)
-    weak = None
-    if isinstance(operand_dtype(x), type) and isinstance(operand_dtype(y), type):
-        weak = float if dt.kind == "f" else (int if dt.kind in "iu" else None)
-    return wrap(emit1("select", [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]), weak)
+    # the result is an array, so it is never weak (NumPy: where(c, 7, 0.25) is a float64 array)
+    return wrap(emit1("select", [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]))
 
 
 def _where_int(v, dt):
