@@ -109,6 +109,21 @@ for _t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.i
 
 def _runner(low):
     """The per-signature call path: run the executable, rebuild the result pytree."""
+    run = _run(low)
+    bounds = low.traced.int_bounds
+    if not bounds:
+        return run
+
+    def checked(arrays):
+        for pos, lo, hi, name in bounds:
+            v = int(arrays[pos])       # a Python int (or, on the first call, its 0-d array)
+            if not lo <= v <= hi:
+                raise OverflowError(f"Python integer {v} out of bounds for {name}")
+        return run(arrays)
+    return checked
+
+
+def _run(low):
     exe, t = low.executable, low.traced
     call = getattr(exe, "call_tuple", None)
     if t.out_tree.kind == "leaf" and call is not None:
@@ -126,6 +141,15 @@ def _runner(low):
 
 
 _ANY_ARITY = -2
+
+
+def _type_sig(v):
+    """The types inside a static value (containers walked), for the cache key."""
+    if isinstance(v, (tuple, list)):
+        return (type(v), tuple(_type_sig(x) for x in v))
+    if isinstance(v, dict):
+        return (dict, tuple((k, _type_sig(x)) for k, x in v.items()))
+    return type(v)
 
 
 class JitFunction:
@@ -157,7 +181,9 @@ class JitFunction:
         dyn, static = self.argspec.split(args, kwargs)
         leaves, tree = pytree.flatten(tuple(dyn.values()))
         specs = tuple(leaf_spec(x) for x in leaves)
-        return (tree, specs, static), dyn, static, leaves, specs
+        # static values that compare equal but differ in type (3 and 3.0, True and 1) trace
+        # differently: their types are part of the key
+        return (tree, specs, static, _type_sig([v for _, v in static])), dyn, static, leaves, specs
 
     def _compile(self, dyn, static) -> Lowered:
         from .compiler import compile_traced

@@ -269,3 +269,12 @@ def test_load_by_manifest_or_export_directory(exported, tmp_path, cc):
     assert aot.load(str(exported["dir"]), name=name).name == name
     with pytest.raises(ValueError, match="no lib"):
         aot.load(str(tmp_path))
+
+
+def test_python_int_argument_out_of_range_raises(tmp_path, cc):
+    x = np.arange(3, dtype=np.int8)
+    p = aot.export(lambda x, k: x * k, (xl.ShapeDtype((3,), "int8"), 5), out_dir=str(tmp_path), name="r6")
+    lib = aot.load(p.library)
+    np.testing.assert_array_equal(lib(x, 5), x * 5)
+    with pytest.raises(OverflowError, match="argument k: Python integer 300 out of bounds for int8"):
+        lib(x, 300)

@@ -283,3 +283,37 @@ def test_tracing_100_ops_is_fast():
     elapsed = time.perf_counter() - t0
     assert len(fn.ops) >= 100
     assert elapsed < 0.5, f"tracing {len(fn.ops)} ops took {elapsed:.3f} s"
+
+
+def test_static_values_equal_but_of_other_types_trace_separately(jit):
+    x = np.arange(3, dtype=np.int32)
+    g = jit(lambda x, n: x * n, static_argnums=1)
+    assert_matches_numpy(g(x, 3), x * 3)
+    assert_matches_numpy(g(x, 3.0), x * 3.0)            # float64, not the int32 of n=3
+    h = jit(lambda x, flag: x * 2 if flag is True else x - 1, static_argnums=1)
+    assert_matches_numpy(h(x, True), x * 2)
+    assert_matches_numpy(h(x, 1), x - 1)
+    t = jit(lambda x, s: x * s[0], static_argnums=1)
+    assert_matches_numpy(t(x, (2,)), x * 2)
+    assert_matches_numpy(t(x, (2.0,)), x * 2.0)
+
+
+def test_static_argnames_must_name_parameters():
+    with pytest.raises(ValueError, match="not parameters"):
+        xl.jit(lambda x, n: x, static_argnames=("m",))
+
+
+@pytest.mark.parametrize("dtype,value", [(np.int8, 300), (np.int8, -129), (np.uint8, -1),
+                                         (np.uint16, 70000), (np.int32, 2 ** 31)])
+def test_python_int_argument_out_of_range_for_the_array_dtype(jit, dtype, value):
+    """NumPy 2 raises OverflowError for ``int8_array * 300``: a Python int *argument* used
+    that way must too (it used to wrap silently), on every call, fast path included."""
+    x = np.arange(3, dtype=dtype)
+    f = jit(lambda x, k: x * k)
+    assert_matches_numpy(f(x, 1), x * 1)
+    for _ in range(2):
+        with pytest.raises(OverflowError, match="out of bounds"):
+            f(x, value)
+        with pytest.raises(OverflowError):
+            x * value
+    assert_matches_numpy(f(x, 2), x * 2)

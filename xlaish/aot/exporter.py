@@ -162,7 +162,8 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
     res_paths = _manifest.leaf_paths(out_tree, "result")
     if len(paths) != len(opt.params) or len(res_paths) != len(opt.results):
         raise AssertionError("pytree leaves do not match the program's parameters/results")
-    arg_entries = [_manifest.leaf_entry(f"arg{k}", p, v.type, s.weak)
+    ranges = {pos: (lo, hi, name) for pos, lo, hi, name in traced.int_bounds}
+    arg_entries = [_manifest.leaf_entry(f"arg{k}", p, v.type, s.weak, ranges.get(k))
                    for k, (p, v, s) in enumerate(zip(paths, opt.params, traced.in_specs))]
     res_entries = [_manifest.leaf_entry(f"out{k}", p, v.type)
                    for k, (p, v) in enumerate(zip(res_paths, opt.results))]

@@ -78,6 +78,7 @@ class AotFunction:
         self.arg_names = list(m["arg_names"])
         self._trees = list(m["in_tree"].get("children", []))
         self._args = [(e["path"], tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["args"]]
+        self._ranges = {k: e["int_range"] for k, e in enumerate(m["args"]) if "int_range" in e}
         self._outs = [(tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["results"]]
         self._fn = getattr(self._lib, m["symbol"])
         self._fn.restype = ctypes.c_int
@@ -150,6 +151,11 @@ class AotFunction:
     # -------------------------------------------------------------------- call
     def __call__(self, *args, **kwargs):
         leaves = self._bind(args, kwargs)
+        for k, (lo, hi, name) in self._ranges.items():
+            x = leaves[k][1]
+            if isinstance(x, int) and not isinstance(x, bool) and not lo <= x <= hi:
+                raise OverflowError(f"{self.name}(): argument {self._args[k][0]}: Python integer "
+                                    f"{x} out of bounds for {name}")
         ins = [self._convert(p, s, d, x) for (p, s, d), (_, x) in zip(self._args, leaves)]
         outs = [np.empty(s, d) for s, d in self._outs]
         rc = self._fn(*[a.ctypes.data for a in ins], *[o.ctypes.data for o in outs])

@@ -132,12 +132,14 @@ def unflatten(tree: dict, leaves):
 
 
 # ------------------------------------------------------------------ manifest
-def leaf_entry(c_name: str, path: str, ttype, weak=None) -> dict:
+def leaf_entry(c_name: str, path: str, ttype, weak=None, int_range=None) -> dict:
     dt = np.dtype(ttype.dtype)
     e = {"c_name": c_name, "path": path, "dtype": dt.name, "shape": list(ttype.shape),
          "c_type": C_TYPES[dt.name]}
     if weak is not None:
         e["weak"] = weak.__name__        # a Python int/float at export: accepts Python scalars
+    if int_range is not None:            # ... that the program casts to a narrower integer
+        e["int_range"] = list(int_range)     # [lo, hi, dtype name]: others raise OverflowError
     return e
 
 

@@ -85,6 +85,24 @@ def cast(v, dtype):
     return emit1("astype", [v], {"dtype": dtype})
 
 
+def _note_int_bounds(x, dtype):
+    """A weak int parameter cast to a narrower integer dtype: record the range its argument
+    must fall in (checked at call time, see ``Trace.weak_bounds``)."""
+    dtype = dtypes.canonical(dtype)
+    tr = context.current()
+    if tr is None or dtype.kind not in "iu" or dtype.itemsize >= 8 and dtype.kind == "i":
+        return
+    pos = tr.param_pos.get(id(x.value))
+    if pos is None:
+        return
+    info = np.iinfo(dtype)
+    old = tr.weak_bounds.get(id(x.value))
+    lo, hi, name = info.min, info.max, dtype.name
+    if old is not None and old[2] - old[1] <= hi - lo:
+        return
+    tr.weak_bounds[id(x.value)] = (pos, lo, hi, name)
+
+
 def operand_dtype(x):
     """The dtype of an operand for promotion: a dtype, or ``int``/``float`` for weak scalars."""
     if isinstance(x, Tracer):
@@ -98,6 +116,8 @@ def operand_dtype(x):
 def to_value(x, dtype=None):
     """A Value for ``x`` (Tracer or concrete), cast to ``dtype`` when given."""
     if isinstance(x, Tracer):
+        if dtype is not None and x.weak is int:
+            _note_int_bounds(x, dtype)
         return cast(x.value, dtype) if dtype is not None else x.value
     if dtype is None and dtypes.weak_type(x) is not None:
         dtype = dtypes.default_dtype(type(x))

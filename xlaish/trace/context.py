@@ -33,6 +33,11 @@ class Trace:
         self.parent = parent
         self.captures: list = []          # (outer Value, inner parameter Value)
         self._captured: dict = {}
+        # weak (Python int) parameters cast to a narrower integer dtype: parameter id ->
+        # (position, lo, hi, dtype name); the call checks the argument fits, as NumPy's
+        # ufuncs do for a Python int (``int8_array * 300`` raises OverflowError)
+        self.param_pos: dict = {}
+        self.weak_bounds: dict = {}
 
     def capture(self, tracer):
         key = id(tracer._value)

@@ -83,6 +83,11 @@ class ArgSpec:
             static_argnames = (static_argnames,)
         names = list(self.sig.parameters) if self.sig else []
         self.static = set(static_argnames)
+        if self.sig is not None:
+            unknown = sorted(n for n in self.static if n not in self.sig.parameters
+                             and not any(p.kind is p.VAR_KEYWORD for p in self.sig.parameters.values()))
+            if unknown:
+                raise ValueError(f"static_argnames {unknown} are not parameters of {self.name}{self.sig}")
         for i in static_argnums:
             if i >= len(names):
                 raise ValueError(f"static_argnums {i} is out of range for {self.name}{self.sig}")
@@ -143,6 +148,7 @@ class Traced:
     in_tree: object
     out_tree: object
     in_specs: tuple
+    int_bounds: tuple = ()    # (leaf position, lo, hi, dtype name) for weak int arguments
 
 
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
@@ -153,6 +159,7 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
         names += pytree.leaf_paths(td, key)
     with context.new_trace(argspec.name) as tr:
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
+        tr.param_pos = {id(t.value): k for k, t in enumerate(tracers)}
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
         out_leaves, out_tree = pytree.flatten(out)
@@ -163,4 +170,4 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
                                        "value of an outer jit is not supported)")
             results.append(to_value(o))
         fn = tr.builder.build(results)
-    return Traced(fn, in_tree, out_tree, specs)
+    return Traced(fn, in_tree, out_tree, specs, tuple(sorted(tr.weak_bounds.values())))
