@@ -154,3 +154,13 @@ def test_random_programs(prog_inputs):
     else:
         got = np.asarray(got)[()] if np.ndim(got) == 0 else np.asarray(got)
     assert_program_matches(prog, got, expected)
+
+
+def test_long_unrolled_chain(cuda_jit):
+    """1,000 ops in one kernel: the source generator evaluates deep chains bottom-up."""
+    def chain(x):
+        for _ in range(500):
+            x = x * 1.001 + 0.001
+        return x
+    x = np.linspace(-1, 1, 64).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(cuda_jit(chain)(x)), chain(x), rtol=1e-4)

@@ -110,6 +110,32 @@ def domain_strides(shape, strides, ndomain) -> list:
     return out
 
 
+def pending_in_order(v, known, defs, leaf) -> list:
+    """The values ``v`` depends on (``v`` included) for which ``known(id)`` is false, each after
+    its operands: an iterative post-order, so that backends can evaluate a deep chain (a long
+    Python loop unrolled while tracing) without recursing once per op. ``defs``: value id ->
+    defining op; ``leaf(op)``: do not look past this op's operands."""
+    out, seen = [], set()
+    stack = [(v, False)]
+    while stack:
+        u, expanded = stack.pop()
+        if expanded:
+            out.append(u)
+            continue
+        k = id(u)
+        if k in seen or known(k):
+            continue
+        seen.add(k)
+        stack.append((u, True))
+        op = defs.get(k)
+        if op is not None and not leaf(op):
+            stack.extend((x, False) for x in reversed(op.operands))
+    return out
+
+
+DEEP = 64      # a chain longer than this is evaluated bottom-up (see pending_in_order)
+
+
 def slot_sizes(fn) -> dict[int, int]:
     """Bytes per intermediate slot of a buffer-planned function, read off the ``buffers``
     attrs (written by :mod:`xlaish.passes.buffers`, read by every backend)."""

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..ir.core import Function, Value
 from ..ir.kernel import VIEW_OPS, NotFusible, analyze
-from ..ir.opdef import REGION, SIDE_EFFECT
+from ..ir.opdef import ELEMENTWISE, REGION, SIDE_EFFECT
 from ._rewrite import Rewriter
 
 
@@ -123,10 +123,9 @@ def _build_region(g: _Graph, ops, name):
         return local[id(v)]
 
     def clone(op, operands):
-        od = op.opdef
-        types = od.infer([x.type for x in operands], op.attrs, op.regions)
-        res = tuple(Value(t) for t in types)
-        body_ops.append(Op(od, operands, op.attrs, res, op.regions, op.loc))
+        # operands keep their types (params, cloned views and ops), so the results do too
+        res = tuple(Value(r.type) for r in op.results)
+        body_ops.append(Op(op.opdef, operands, op.attrs, res, op.regions, op.loc))
         for old, new in zip(op.results, res):
             local[id(old)] = new
         return res
@@ -176,20 +175,23 @@ def _build_region(g: _Graph, ops, name):
     return body, outer_inputs, results
 
 
-def _ancestors_hit(g, start_ops, targets, lo, group_of):
-    """Does any op reachable backwards from start_ops (index >= lo) lie in targets? An op's
+def _ancestors_hit(g, start_ops, is_target, lo, group_of):
+    """Does any op reachable backwards from start_ops (index >= lo) satisfy is_target? An op's
     whole group counts as reached with it: a kernel runs all its ops at once, so it needs
     the inputs of every one of them."""
-    seen = set()
+    seen, groups_seen = set(), set()
     stack = list(start_ops)
     while stack:
         op = stack.pop()
         if id(op) in seen:
             continue
         seen.add(id(op))
-        if id(op) in targets:
+        if is_target(op):
             return True
-        stack.extend(o for o in group_of.get(id(op), ()) if id(o) not in seen)
+        grp = group_of.get(id(op))
+        if grp is not None and id(grp) not in groups_seen:      # each group expanded once
+            groups_seen.add(id(grp))
+            stack.extend(o for o in grp if id(o) not in seen)
         for v in op.operands:
             d = g.def_of(v)
             if d is not None and g.index[id(d)] >= lo:
@@ -197,12 +199,13 @@ def _ancestors_hit(g, start_ops, targets, lo, group_of):
     return False
 
 
-def _outside_producers(g, op, merged):
-    """Kernels outside ``merged`` that feed ``op`` (looking through cloned views/constants)."""
+def _outside_producers(g, op, in_merged):
+    """Kernels outside the merged group that feed ``op`` (looking through cloned views and
+    constants); ``in_merged(op)`` tells membership."""
     out, stack = [], list(op.operands)
     while stack:
         d = g.def_of(stack.pop())
-        if d is None or id(d) in merged:
+        if d is None or in_merged(d):
             continue
         if id(d) in g.compute_ids:
             out.append(d)
@@ -211,25 +214,57 @@ def _outside_producers(g, op, merged):
     return out
 
 
-def _creates_cycle(g, group_a, group_b, group_of) -> bool:
+def _creates_cycle(g, group_a, group_b, group_of, fresh=None) -> bool:
     """Would merging two groups make a kernel depend on itself through another kernel?
-    (``group_of``: op id -> the group it is in now.)"""
-    merged = {id(o) for o in group_a} | {id(o) for o in group_b}
-    lo = min(g.index[id(o)] for o in group_a + group_b)
-    for o in group_a + group_b:
-        for d in _outside_producers(g, o, merged):
-            if _ancestors_hit(g, [d], merged, lo, group_of):
+    (``group_of``: op id -> the group it is in now.) ``fresh``: group_b is just this op, the
+    latest one grouped so far: no other group can read it, so only its own producers can
+    close a cycle (a chain then costs O(1) per merge instead of O(group))."""
+    if fresh is not None:          # group_a is sorted by index; membership by group identity
+        lo = g.index[id(group_a[0])]
+
+        def in_merged(o):
+            return o is fresh or group_of.get(id(o)) is group_a
+        checked = [fresh]
+    else:
+        merged = {id(o) for o in group_a} | {id(o) for o in group_b}
+        lo = min(g.index[id(o)] for o in group_a + group_b)
+
+        def in_merged(o):
+            return id(o) in merged
+        checked = group_a + group_b
+    for o in checked:
+        for d in _outside_producers(g, o, in_merged):
+            if _ancestors_hit(g, [d], in_merged, lo, group_of):
                 return True
     return False
 
 
-def _valid(g, ops) -> bool:
+def _kernel_info(g, ops):
+    """The KernelInfo of a group's kernel, or None if the group is not one kernel."""
     try:
         body, _, _ = _build_region(g, ops, "k")
-        analyze(body)
-        return True
+        return analyze(body)
     except NotFusible:
+        return None
+
+
+def _valid(g, ops) -> bool:
+    return _kernel_info(g, ops) is not None
+
+
+def _extends_map(g, cand, info, op, group_of) -> bool:
+    """Is ``cand + [op]`` plainly the same map kernel? (op elementwise over cand's domain, its
+    operands computed in cand or inputs / scalars): the common case of a long chain, decided
+    without rebuilding the region (which made fusing an n-op chain O(n^2))."""
+    if info is None or info.kind != "map" or not op.opdef.has(ELEMENTWISE) or len(op.results) != 1:
         return False
+    if tuple(op.results[0].type.shape) != tuple(info.domain):
+        return False
+    for v in op.operands:
+        d = g.def_of(v)
+        if not (d is None or group_of.get(id(d)) is cand or g.inlinable(v)):
+            return False
+    return True
 
 
 def _barrier(op) -> bool:
@@ -318,11 +353,14 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     g.compute_ids = {id(op) for op in compute}
     group_of: dict[int, list] = {}
     groups: list[list] = []
+    infos: dict[int, object] = {}      # id(group) -> its KernelInfo, for groups made by merging
+    closed: dict[int, bool] = {}       # id(group) -> holds a concatenate or a barrier (takes no more)
     for op in compute:
         grp = [op]
         groups.append(grp)
         group_of[id(op)] = grp
-        if op.name == "concatenate" or _barrier(op) or (not enabled and op.name != "reshape"):
+        closed[id(grp)] = op.name == "concatenate" or _barrier(op)
+        if closed[id(grp)] or (not enabled and op.name != "reshape"):
             continue   # unfused: only free reshapes of a kernel's output join it
         for v in op.operands:
             d = g.def_of(v)
@@ -331,14 +369,29 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             if d is None or id(d) not in group_of:
                 continue
             cand = group_of[id(d)]
-            if cand is grp or any(o.name == "concatenate" or _barrier(o) for o in cand):
+            if cand is grp or closed.get(id(cand), False):
                 continue
-            merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
-            if _creates_cycle(g, cand, grp, group_of) or not _valid(g, merged):
+            if len(grp) == 1:      # op is the newest op: cand (sorted) + [op] stays sorted
+                merged = cand + grp
+            else:
+                merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
+            if _creates_cycle(g, cand, grp, group_of, fresh=op if len(grp) == 1 else None):
                 continue
+            if len(grp) == 1 and _extends_map(g, cand, infos.get(id(cand)), op, group_of):
+                info = infos[id(cand)]
+            else:
+                info = _kernel_info(g, merged)
+                if info is None:
+                    continue
             groups.remove(cand)
             groups.remove(grp)
+            infos.pop(id(cand), None)
+            infos.pop(id(grp), None)
+            closed.pop(id(cand), None)
+            closed.pop(id(grp), None)
             grp = merged
+            infos[id(grp)] = info
+            closed[id(grp)] = False
             groups.append(grp)
             for o in grp:
                 group_of[id(o)] = grp

@@ -36,7 +36,8 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from ...ir.kernel import KernelInfo, analyze, contiguous_strides, domain_strides, view_layout
+from ...ir.kernel import (DEEP, KernelInfo, analyze, contiguous_strides, domain_strides,
+                          pending_in_order, view_layout)
 from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
@@ -235,6 +236,12 @@ class KernelGen:
         key = id(v)
         if key in env:
             return env[key]
+        if key not in acc and key in self.defs:
+            chain = pending_in_order(v, lambda k: k in env or k in acc, self.defs,
+                                     lambda op: op.opdef.has(REDUCTION))
+            if len(chain) > DEEP:        # bottom-up, so the recursion below stays shallow
+                for u in chain[:-1]:
+                    self.eval(u, idx, env, acc, domain)
         if key in acc:
             r = self.load(acc[key], idx)
             env[key] = r

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ...ir.kernel import KernelInfo, analyze
+from ...ir.kernel import DEEP, KernelInfo, analyze, pending_in_order
 from ...ir.opdef import ELEMENTWISE, REDUCTION
 from . import ops as OPS
 from .source import (Access, Block, CoordSpace, FlatSpace, KernelText, ModuleSource,
@@ -86,6 +86,9 @@ class Eval:
         self.level_cache[key] = lv
         return lv
 
+    def _known(self, key) -> bool:
+        return any(key in lv.env for lv in self.levels)
+
     def lookup(self, v):
         for lv in reversed(self.levels):
             if id(v) in lv.env:
@@ -103,6 +106,14 @@ class Eval:
         got = self.lookup(v)
         if got is not None:
             return got
+        if id(v) not in self.acc and id(v) in self.gen.defs:
+            chain = pending_in_order(v, lambda k: k in self.acc or self._known(k), self.gen.defs,
+                                     lambda op: op.opdef.has(REDUCTION))
+            if len(chain) > DEEP:        # bottom-up, so the recursion below stays shallow
+                for u in chain[:-1]:
+                    self.level_of(u)
+                for u in chain[:-1]:
+                    self.value(u)
         lv = self.level_of(v)
         level = self.levels[lv]
         kt = self.kt
@@ -146,20 +157,19 @@ class Eval:
 def leaves_of(gen: "RegionGen", values, stop) -> list:
     """Parameters and views the values read (not looking through ids in ``stop``), in first-use order."""
     out, seen = [], set()
-
-    def walk(v):
-        if id(v) in seen or id(v) in stop:
-            return
-        seen.add(id(v))
-        if id(v) in gen.acc:
-            out.append(v)
-            return
-        op = gen.defs.get(id(v))
-        if op is not None and not op.opdef.has(REDUCTION):
-            for x in op.operands:
-                walk(x)
-    for v in values:
-        walk(v)
+    for v0 in values:          # depth first, operands in order, without recursion
+        stack = [v0]
+        while stack:
+            v = stack.pop()
+            if id(v) in seen or id(v) in stop:
+                continue
+            seen.add(id(v))
+            if id(v) in gen.acc:
+                out.append(v)
+                continue
+            op = gen.defs.get(id(v))
+            if op is not None and not op.opdef.has(REDUCTION):
+                stack.extend(reversed(op.operands))
     return out
 
 
