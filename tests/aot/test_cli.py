@@ -83,3 +83,15 @@ def test_export_rejects_bad_names(tmp_path):
     for bad in ("3d", "my-fn", "int", "malloc"):
         with pytest.raises(ValueError, match="C identifier"):
             aot.export(add_one, (xl.ShapeDtype((8,), "f32"),), out_dir=str(tmp_path), name=bad)
+
+
+def test_export_errors_are_one_line(tmp_path):
+    """An unwritable output directory and a name that is a C/libm symbol: one-line errors,
+    exit status 2, no traceback."""
+    src = tmp_path / "m.py"
+    src.write_text("def f(x):\n    return x * 2\n")
+    for extra in (["--name", "dbl", "-o", "/proc/nope"], ["--name", "sinf", "-o", str(tmp_path / "o")]):
+        r = subprocess.run([sys.executable, "-m", "xlaish", "export", f"{src}:f", "--arg", "f32[4]", *extra],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, r.stderr
+        assert "Traceback" not in r.stderr and r.stderr.startswith("xlaish export:"), r.stderr

@@ -241,11 +241,11 @@ def checked_sqrt(x):
 
 
 def test_debug_check_becomes_return_code(tmp_path, cc):
-    p = aot.export(checked_sqrt, (xl.ShapeDtype((4,), "f64"),), out_dir=str(tmp_path), name="csqrt")
+    p = aot.export(checked_sqrt, (xl.ShapeDtype((4,), "f64"),), out_dir=str(tmp_path), name="checked_sqrt")
     g = aot.load(p.library)
     assert g.manifest["checks"] == ["x must be non-negative"]
     hdr = open(p.header).read()
-    assert "#define CSQRT_ERR_CHECK 1000" in hdr and '1000: "x must be non-negative"' in hdr
+    assert "#define CHECKED_SQRT_ERR_CHECK 1000" in hdr and '1000: "x must be non-negative"' in hdr
     np.testing.assert_array_equal(g(np.array([0.0, 1, 4, 9])), [0, 1, 2, 3])
     with pytest.raises(xl.CheckError, match="x must be non-negative"):
         g(np.array([1.0, -1, 4, 9]))

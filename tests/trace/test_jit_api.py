@@ -332,3 +332,20 @@ def test_long_unrolled_chain_compiles(jit):
     got = jit(chain)(x)
     assert time.perf_counter() - t0 < 60
     assert_matches_numpy(got, chain(x), rtol=1e-4)
+
+
+def test_bad_shape_dtype_and_axis_arguments_are_clear_errors():
+    for shape in [(3.5,), (True,)]:
+        with pytest.raises(TypeError, match="must hold integers"):
+            xl.ShapeDtype(shape, "float32")
+    with pytest.raises(ValueError, match="negative dimensions"):
+        xl.ShapeDtype((-3,), "float32")
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        xl.jit(lambda x: np.sum(x, axis=0.0))(np.ones(3))
+
+    class Model:
+        @xl.jit
+        def forward(self, x):
+            return x * 2
+    with pytest.raises(xl.errors.UnsupportedError, match="make `self` static"):
+        Model().forward(np.ones(2))

@@ -86,6 +86,9 @@ def run(args) -> int:
     except (XlaishError, ValueError, TypeError) as e:
         print(f"xlaish export: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
+    except OSError as e:             # the output directory cannot be created or written
+        print(f"xlaish export: cannot write to {args.out_dir!r}: {e.strerror or e}", file=sys.stderr)
+        return 2
     for p in (paths.library, paths.header, paths.manifest, paths.object):
         if p:
             print(p)

@@ -103,7 +103,23 @@ def _check_name(name: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name) or name in _C_RESERVED:
         raise ValueError(f"export name {name!r} must be a C identifier that is not a keyword or a "
                          f"libc function (pass name=...)")
+    if _process_symbol(name):
+        raise ValueError(f"export name {name!r} is already a symbol of the C or math library: the "
+                         f"library would take its place in programs linking both (pass name=...)")
     return name
+
+
+def _process_symbol(name: str) -> bool:
+    """Does the C library or libm (as loaded in this process) define ``name``?"""
+    import ctypes
+    import ctypes.util
+    for lib in (None, ctypes.util.find_library("m")):
+        try:
+            if hasattr(ctypes.CDLL(lib), name):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _prepare(fun, args, kwargs, static_argnums, static_argnames, fuse):

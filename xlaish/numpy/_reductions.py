@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import operator
 
 import numpy as np
 
@@ -21,7 +22,11 @@ def normalize_axes(axis, ndim) -> tuple[int, ...]:
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
-        a = int(a)
+        try:
+            a = operator.index(a)          # as NumPy: ints and integer scalars, not 0.0
+        except TypeError:
+            raise context.with_location(TypeError(
+                f"'{type(a).__name__}' object cannot be interpreted as an integer (axis={axis!r})")) from None
         if not -ndim <= a < ndim:
             raise context.with_location(np.exceptions.AxisError(a, ndim))
         out.append(a % ndim if ndim else 0)

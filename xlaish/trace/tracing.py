@@ -35,8 +35,15 @@ class ShapeDtype:
     dtype: object
 
     def __init__(self, shape, dtype):
-        object.__setattr__(self, "shape", tuple(int(s) for s in shape))
-        object.__setattr__(self, "dtype", dtypes.canonical(dtype))
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)
+        for s in shape:
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+                raise TypeError(f"ShapeDtype: shape {tuple(shape)} must hold integers, got "
+                                f"{type(s).__name__} {s!r}")
+        t = TensorType(shape, dtype)          # validates sizes and the dtype
+        object.__setattr__(self, "shape", t.shape)
+        object.__setattr__(self, "dtype", t.dtype)
 
 
 def leaf_spec(x) -> LeafSpec:
@@ -61,6 +68,10 @@ def _leaf_spec(x) -> LeafSpec:
     if cai is not None:          # a GPU array: its shape and dtype, without a host copy
         return LeafSpec(TensorType(tuple(cai["shape"]), dtypes.canonical(np.dtype(cai["typestr"]))))
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if a.dtype.kind == "O" and a.ndim == 0 and not isinstance(x, np.ndarray):
+        raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
+                               f"with static_argnums / static_argnames (for a method, jit a function "
+                               f"of the arrays, or make `self` static)")
     if a.dtype.kind in "OUSVc":
         raise UnsupportedError(f"arguments of dtype {a.dtype} are not supported by xlaish "
                                f"(supported: bool, int8-64, uint8-64, float16/32/64)")

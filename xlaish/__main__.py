@@ -1,0 +1,6 @@
+"""``python -m xlaish`` is the ``xlaish`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
