@@ -337,7 +337,8 @@ def programs(dtypes=("float32", "float64", "int32"), max_ops=8, max_inputs=3):
             inputs.append(a)
             srcs.append(f"x{i}")
         # nodes: (callable of env list, source, is_int, ndim)
-        nodes = [((lambda i: lambda env: env[i])(i), srcs[i], inputs[i].dtype.kind in "iu", inputs[i].ndim)
+        # a node: (function of the inputs, source text, integer-valued?, result shape)
+        nodes = [((lambda i: lambda env: env[i])(i), srcs[i], inputs[i].dtype.kind in "iu", inputs[i].shape)
                  for i in range(n_in)]
         n_ops = draw(st.integers(1, max_ops))
         for _ in range(n_ops):
@@ -351,12 +352,17 @@ def programs(dtypes=("float32", "float64", "int32"), max_ops=8, max_inputs=3):
             elif kind == "binary":
                 b_i = draw(st.integers(0, len(nodes) - 1))
                 fb, sb, ib, nb = nodes[b_i]
+                try:        # (a reduction without keepdims may have made the shapes incompatible:
+                    out_shape = np.broadcast_shapes(na, nb)     # then the op takes a twice)
+                except ValueError:
+                    fb, sb, ib, nb = fa, sa, ia, na
+                    out_shape = na
                 both_int = ia and ib
                 name = draw(st.sampled_from(_INT_BINARY if both_int else sorted(_BINARY)))
                 fn, tmpl = _BINARY[name]
                 out_int = both_int and name != "div_safe"
                 node = ((lambda fn, fa, fb: lambda env: fn(fa(env), fb(env)))(fn, fa, fb),
-                        tmpl.format(sa, sb), out_int, max(na, nb))
+                        tmpl.format(sa, sb), out_int, out_shape)
             elif kind == "scalar":
                 c = draw(st.sampled_from([2, -1, 3, 0.5, 1.5, -2.0]))
                 op = draw(st.sampled_from(["+", "*", "-r"]))
@@ -373,23 +379,19 @@ def programs(dtypes=("float32", "float64", "int32"), max_ops=8, max_inputs=3):
             else:
                 name = draw(st.sampled_from(sorted(_REDUCTIONS)))
                 red = _REDUCTIONS[name]
-                if na == 0:
+                nd = len(na)
+                if nd == 0:
                     axis = None
                 else:
-                    axis = draw(st.one_of(st.none(), st.integers(-na, na - 1),
-                                          st.lists(st.integers(0, na - 1), min_size=1, max_size=na,
+                    axis = draw(st.one_of(st.none(), st.integers(-nd, nd - 1),
+                                          st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd,
                                                    unique=True).map(tuple)))
                 keepdims = draw(st.booleans())
                 f = (lambda red, fa, axis, kd: lambda env: red(fa(env), axis=axis, keepdims=kd))(
                     red, fa, axis, keepdims)
                 s = f"np.{name}({sa}, axis={axis!r}, keepdims={keepdims})"
-                if keepdims:
-                    nd = na
-                elif axis is None:
-                    nd = 0
-                else:
-                    nd = na - (len(axis) if isinstance(axis, tuple) else 1)
-                node = (f, s, ia and name != "mean", nd)
+                shape = np.zeros(na).sum(axis=axis, keepdims=keepdims).shape
+                node = (f, s, ia and name != "mean", shape)
             nodes.append(node)
         n_out = draw(st.integers(1, 2))
         outs = [nodes[-1]] + ([nodes[draw(st.integers(0, len(nodes) - 2))]] if n_out == 2 else [])
