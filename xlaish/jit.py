@@ -144,11 +144,10 @@ _ANY_ARITY = -2
 
 
 def _type_sig(v):
-    """The types inside a static value (containers walked), for the cache key."""
+    """The types inside a static value (tuples walked: static values are hashable), for the
+    cache key."""
     if isinstance(v, (tuple, list)):
         return (type(v), tuple(_type_sig(x) for x in v))
-    if isinstance(v, dict):
-        return (dict, tuple((k, _type_sig(x)) for k, x in v.items()))
     return type(v)
 
 

@@ -349,3 +349,14 @@ def test_bad_shape_dtype_and_axis_arguments_are_clear_errors():
             return x * 2
     with pytest.raises(xl.errors.UnsupportedError, match="make `self` static"):
         Model().forward(np.ones(2))
+
+
+def test_python_int_argument_must_fit_every_dtype_it_meets(jit):
+    """One Python int multiplying an int8 and a uint8 array: it must fit both ranges."""
+    a, b = np.ones(2, np.int8), np.ones(2, np.uint8)
+    f = jit(lambda a, b, k: (a * k, b * k))
+    for g, e in zip(f(a, b, 5), (a * 5, b * 5)):
+        assert_matches_numpy(g, e)
+    for k in (200, -1):
+        with pytest.raises(OverflowError, match="out of bounds for int8 and uint8"):
+            f(a, b, k)

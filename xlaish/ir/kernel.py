@@ -133,9 +133,6 @@ def pending_in_order(v, known, defs, leaf) -> list:
     return out
 
 
-DEEP = 64      # a chain longer than this is evaluated bottom-up (see pending_in_order)
-
-
 def slot_sizes(fn) -> dict[int, int]:
     """Bytes per intermediate slot of a buffer-planned function, read off the ``buffers``
     attrs (written by :mod:`xlaish.passes.buffers`, read by every backend)."""

@@ -12,10 +12,6 @@ def _ndim(x):
     return x.ndim if hasattr(x, "ndim") else np.ndim(x)
 
 
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-
-
 def matmul(x1, x2, out=None, **kwargs):
     if not any_tracer((x1, x2)):
         return np.matmul(x1, x2, out=out, **kwargs)
@@ -52,11 +48,11 @@ def vdot(a, b):
 def inner(a, b):
     if not any_tracer((a, b)):
         return np.inner(a, b)
-    from ._shape import reshape, transpose
+    from ._shape import reshape, shape, transpose
     na, nb = _ndim(a), _ndim(b)
     if na == 0 or nb == 0:
         return _ufuncs.FUNCS["multiply"](a, b)
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = tuple(shape(a)), tuple(shape(b))
     if sa[-1] != sb[-1]:
         raise context.with_location(ValueError(
             f"inner: last dimensions differ: shapes {sa} and {sb}"))

@@ -267,6 +267,12 @@ def _extends_map(g, cand, info, op, group_of) -> bool:
     return True
 
 
+def _closed(grp) -> bool:
+    """A group that takes no more ops: a concatenate or a barrier, always alone in its group
+    (neither ever merges), so looking at the first op is enough."""
+    return grp[0].name == "concatenate" or _barrier(grp[0])
+
+
 def _barrier(op) -> bool:
     """Ops that stay at the top level between kernels: control flow and side effects."""
     return op.opdef.has(REGION) or op.opdef.has(SIDE_EFFECT)
@@ -354,13 +360,11 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     group_of: dict[int, list] = {}
     groups: list[list] = []
     infos: dict[int, object] = {}      # id(group) -> its KernelInfo, for groups made by merging
-    closed: dict[int, bool] = {}       # id(group) -> holds a concatenate or a barrier (takes no more)
     for op in compute:
         grp = [op]
         groups.append(grp)
         group_of[id(op)] = grp
-        closed[id(grp)] = op.name == "concatenate" or _barrier(op)
-        if closed[id(grp)] or (not enabled and op.name != "reshape"):
+        if _closed(grp) or (not enabled and op.name != "reshape"):
             continue   # unfused: only free reshapes of a kernel's output join it
         for v in op.operands:
             d = g.def_of(v)
@@ -369,15 +373,16 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             if d is None or id(d) not in group_of:
                 continue
             cand = group_of[id(d)]
-            if cand is grp or closed.get(id(cand), False):
+            if cand is grp or _closed(cand):
                 continue
-            if len(grp) == 1:      # op is the newest op: cand (sorted) + [op] stays sorted
+            fresh = op if len(grp) == 1 else None      # grp is just op, the newest op so far
+            if fresh is not None:      # cand (sorted) + [op] stays sorted
                 merged = cand + grp
             else:
                 merged = sorted(cand + grp, key=lambda o: g.index[id(o)])
-            if _creates_cycle(g, cand, grp, group_of, fresh=op if len(grp) == 1 else None):
+            if _creates_cycle(g, cand, grp, group_of, fresh=fresh):
                 continue
-            if len(grp) == 1 and _extends_map(g, cand, infos.get(id(cand)), op, group_of):
+            if fresh is not None and _extends_map(g, cand, infos.get(id(cand)), op, group_of):
                 info = infos[id(cand)]
             else:
                 info = _kernel_info(g, merged)
@@ -387,11 +392,8 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             groups.remove(grp)
             infos.pop(id(cand), None)
             infos.pop(id(grp), None)
-            closed.pop(id(cand), None)
-            closed.pop(id(grp), None)
             grp = merged
             infos[id(grp)] = info
-            closed[id(grp)] = False
             groups.append(grp)
             for o in grp:
                 group_of[id(o)] = grp

@@ -96,10 +96,14 @@ def _note_int_bounds(x, dtype):
     if pos is None:
         return
     info = np.iinfo(dtype)
-    old = tr.weak_bounds.get(id(x.value))
     lo, hi, name = info.min, info.max, dtype.name
-    if old is not None and old[2] - old[1] <= hi - lo:
-        return
+    old = tr.weak_bounds.get(id(x.value))
+    if old is not None:               # used with several dtypes: the argument must fit them all
+        _, olo, ohi, oname = old
+        if olo >= lo and ohi <= hi:
+            return
+        if not (lo >= olo and hi <= ohi):
+            lo, hi, name = max(lo, olo), min(hi, ohi), f"{oname} and {name}"
     tr.weak_bounds[id(x.value)] = (pos, lo, hi, name)
 
 

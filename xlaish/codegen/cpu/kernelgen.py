@@ -36,8 +36,8 @@ import math
 import numpy as np
 from llvmlite import ir
 
-from ...ir.kernel import (DEEP, KernelInfo, analyze, contiguous_strides, domain_strides,
-                          pending_in_order, view_layout)
+from ...ir.kernel import (KernelInfo, analyze, contiguous_strides, domain_strides, pending_in_order,
+                          view_layout)
 from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
 from . import types as T
@@ -232,20 +232,21 @@ class KernelGen:
         return acc
 
     def eval(self, v, idx, env, acc, domain):
-        """The value of v at domain index idx (list of i64 values, len(domain))."""
+        """The value of v at domain index idx (list of i64 values, len(domain)). Values are
+        computed bottom-up, operands first and in order, without recursion (a long Python loop
+        unrolled while tracing makes chains thousands of ops deep)."""
         key = id(v)
-        if key in env:
-            return env[key]
-        if key not in acc and key in self.defs:
-            chain = pending_in_order(v, lambda k: k in env or k in acc, self.defs,
-                                     lambda op: op.opdef.has(REDUCTION))
-            if len(chain) > DEEP:        # bottom-up, so the recursion below stays shallow
-                for u in chain[:-1]:
-                    self.eval(u, idx, env, acc, domain)
+        if key not in env:
+            for u in pending_in_order(v, lambda k: k in env, self.defs,
+                                      lambda op: op.opdef.has(REDUCTION) or id(op.results[0]) in acc):
+                env[id(u)] = self._eval_one(u, idx, env, acc, domain)
+        return env[key]
+
+    def _eval_one(self, v, idx, env, acc, domain):
+        """v's value, its operands' already in env (or loaded from acc)."""
+        key = id(v)
         if key in acc:
-            r = self.load(acc[key], idx)
-            env[key] = r
-            return r
+            return self.load(acc[key], idx)
         op = self.defs[key]
         n = op.name
         if n == "constant":
@@ -274,7 +275,6 @@ class KernelGen:
                 r = LOWER[n](self.cg, args, dts[-1], v.type.dtype)
                 if v.type.dtype == np.float16:
                     r = round_half(self.b, r)
-        env[key] = r
         return r
 
     # -- map kernels ------------------------------------------------------------------------

@@ -151,7 +151,6 @@ class _ProgramEmitter:
         self.scratch_cells = 0
         self.scratch_name = ""
         self.scratch_global = None
-        self._cells: dict = {}
         self.prints: list = []
         self.checks: list = []
         self.nan_kernels: list = []
@@ -199,8 +198,8 @@ class _ProgramEmitter:
         for j, r in enumerate(fn.results):
             first_result.setdefault(id(r), j)
         sizes = slot_sizes(fn)
-        block, slot_ptrs = self._scratch(b, name, [max(sizes.get(s, 0), 1)
-                                                   for s in range(max(sizes, default=-1) + 1)])
+        block, slot_ptrs, cell = self._scratch(b, name, [max(sizes.get(s, 0), 1)
+                                                         for s in range(max(sizes, default=-1) + 1)])
         cleanup = [block] if block is not None else []
 
         def fail_if_null(ptrs):
@@ -281,13 +280,13 @@ class _ProgramEmitter:
                 continue
             self.copy(b, result_ptrs[j], ptr[id(r)], r.type.nbytes)
         if block is not None:
-            self._scratch_done(b, block)
+            self._scratch_done(b, block, cell)
         b.ret(ir.Constant(T.I32, 0))
         return entry
 
     def _scratch(self, b, name, sizes):
         """One block for the intermediate slots of the buffer plan (64-byte aligned offsets):
-        (block or None, slot pointers). With ``cache_scratch`` (the JIT) the runtime points a
+        (block or None, slot pointers, its cell for ``_scratch_done``). With ``cache_scratch`` (the JIT) the runtime points a
         global at cells it owns, one per function; the block of the last call waits in its
         cell and is taken back with an atomic exchange, so a program called again runs on warm
         memory instead of page-faulting fresh pages (a concurrent call finds the cell empty and
@@ -295,13 +294,14 @@ class _ProgramEmitter:
         without running code of the module). Without it, or while the global is null,
         malloc/free per call (AOT libraries keep no such state)."""
         if not sizes:
-            return None, []
+            return None, [], None
         offsets, total = [], 0
         for n in sizes:
             offsets.append(total)
             total += -(-n // 64) * 64
         size = ir.Constant(T.I64, total)
         null = ir.Constant(T.PTR, None)
+        cell = None
         if not self.cache_scratch:
             block = b.call(self.malloc, [size])
         else:
@@ -311,26 +311,24 @@ class _ProgramEmitter:
                 self.scratch_global.initializer = ir.Constant(T.PTR.as_pointer(), None)
             cells = b.load(self.scratch_global)
             have = b.icmp_unsigned("!=", cells, ir.Constant(T.PTR.as_pointer(), None))
-            cell = b.gep(cells, [ir.Constant(T.I64, self.scratch_cells)])
+            cell = (have, b.gep(cells, [ir.Constant(T.I64, self.scratch_cells)]))
             self.scratch_cells += 1
             slot = b.alloca(T.PTR)
             b.store(null, slot)
             with b.if_then(have):
-                b.store(b.atomic_rmw("xchg", cell, null, "acq_rel"), slot)
+                b.store(b.atomic_rmw("xchg", cell[1], null, "acq_rel"), slot)
             with b.if_then(b.icmp_unsigned("==", b.load(slot), null), likely=False):
                 b.store(b.call(self.malloc, [size]), slot)
             block = b.load(slot)
-            self._cells[id(block)] = (have, cell)
-        return block, [b.gep(block, [ir.Constant(T.I64, o)]) for o in offsets]
+        return block, [b.gep(block, [ir.Constant(T.I64, o)]) for o in offsets], cell
 
-    def _scratch_done(self, b, block):
+    def _scratch_done(self, b, block, cell):
         """Put the block back in its cell (freeing whatever a concurrent call left there), or
         free it."""
-        got = self._cells.get(id(block))
-        if got is None:
+        if cell is None:
             b.call(self.free, [block])
             return
-        have, cell = got
+        have, cell = cell
         with b.if_else(have) as (keep, drop):
             with keep:
                 old = b.atomic_rmw("xchg", cell, block, "acq_rel")

@@ -1021,7 +1021,7 @@ def _rempi(E: _E, x):
 # the same results for |x| < SHORT_RANGE_LIMIT (and NaN, +-inf), unspecified
 # beyond.  Map kernels run the short variant and note whether any argument of
 # a chunk was out of range; such a chunk is computed again with the full
-# variant (see ``KernelGen._map``).
+# variant (see ``KernelGen._range_checked``).
 SHORT_RANGE = frozenset({"sin", "cos", "tan"})
 SHORT_RANGE_LIMIT = 2.0**32
 
@@ -1513,13 +1513,13 @@ def _define(module: ir.Module, name: str, ty, fname: str, short_range: bool) -> 
     fn.attributes.add("nounwind")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     if not is64 and name in ("sin", "cos"):
-        res = _sincos_f32(_E(b, ty), fn.args[0], name)
+        E32 = _E(b, ty)
+        res = _sincos_f32(E32, fn.args[0], name)
         if not short_range:      # the float64 algorithm for |x| >= F32_SINCOS_LIMIT
             E = _E(b, ir.DoubleType())
             E.lite = True
             wide = b.fptrunc(_IMPL[name](E, b.fpext(fn.args[0], E.ty)), ty)
-            near = _E(b, ty).lt(_E(b, ty).abs(fn.args[0]), F32_SINCOS_LIMIT)
-            res = b.select(near, res, wide)
+            res = b.select(E32.lt(E32.abs(fn.args[0]), F32_SINCOS_LIMIT), res, wide)
     elif is64 or name in _F32_NATIVE:
         E = _E(b, ty)
         E.short_range = short_range
@@ -1542,8 +1542,8 @@ def get(module: ir.Module, name: str, ty, short_range: bool = False) -> ir.Funct
     *ty* is ``ir.FloatType()`` or ``ir.DoubleType()``; the function takes
     ``1`` (unary) or ``2`` (binary: power, arctan2, hypot, logaddexp)
     arguments of type *ty* and returns *ty*.  ``short_range=True`` (only for
-    the names in ``SHORT_RANGE``) gives ``xl.<name>.short.<f32|f64>``, exact
-    for arguments below ``SHORT_RANGE_LIMIT`` in magnitude only.
+    the names in ``SHORT_RANGE``) gives ``xl.<name>.short.<f32|f64>``, equal to the
+    full one for arguments below ``short_range_limit(name, ty)`` in magnitude only.
     """
     if name not in SUPPORTED:
         raise KeyError("vecmath: unsupported function %r" % (name,))

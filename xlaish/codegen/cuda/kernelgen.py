@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ...ir.kernel import DEEP, KernelInfo, analyze, pending_in_order
+from ...ir.kernel import KernelInfo, analyze, pending_in_order
 from ...ir.opdef import ELEMENTWISE, REDUCTION
 from . import ops as OPS
 from .source import (Access, Block, CoordSpace, FlatSpace, KernelText, ModuleSource,
@@ -103,17 +103,19 @@ class Eval:
 
     # values --------------------------------------------------------------------------------------
     def value(self, v) -> str:
+        """v's variable (or constant text). Values are emitted bottom-up, operands first and in
+        order, without recursion (chains can be thousands of ops deep)."""
         got = self.lookup(v)
         if got is not None:
             return got
-        if id(v) not in self.acc and id(v) in self.gen.defs:
-            chain = pending_in_order(v, lambda k: k in self.acc or self._known(k), self.gen.defs,
-                                     lambda op: op.opdef.has(REDUCTION))
-            if len(chain) > DEEP:        # bottom-up, so the recursion below stays shallow
-                for u in chain[:-1]:
-                    self.level_of(u)
-                for u in chain[:-1]:
-                    self.value(u)
+        for u in pending_in_order(v, self._known, self.gen.defs,
+                                  lambda op: op.opdef.has(REDUCTION) or id(op.results[0]) in self.acc):
+            self.level_of(u)          # its operands' levels are cached by now: shallow
+            self._value_one(u)
+        return self.lookup(v)
+
+    def _value_one(self, v) -> str:
+        """Emit v, its operands already emitted."""
         lv = self.level_of(v)
         level = self.levels[lv]
         kt = self.kt
