@@ -89,9 +89,11 @@ def shape_programs(max_ops: int = 10):
                 }[name]
                 if name == "x/1" and not is_float:
                     continue        # would change the dtype of the node
-                node = ((lambda f, fa: lambda env: f(fa(env)))(f, fa), "(" + re.sub(r"\bx\b", sa, name) + ")", sha)
+                node = ((lambda f, fa: lambda env: f(fa(env)))(f, fa),
+                        "(" + re.sub(r"\bx\b", sa, name) + ")", sha)
             elif kind == "unary":
-                names = ["negative", "abs", "tanh", "sin", "exp"] if is_float else ["negative", "abs", "square"]
+                names = (["negative", "abs", "tanh", "sin", "exp"] if is_float
+                         else ["negative", "abs", "square"])
                 name = draw(st.sampled_from(names))
                 f = getattr(np, name)
                 node = ((lambda f, fa: lambda env: f(fa(env)))(f, fa), f"np.{name}({sa})", sha)
@@ -133,7 +135,8 @@ def shape_programs(max_ops: int = 10):
                 f = getattr(np, name)
                 shape = tuple(1 if i == axis else d for i, d in enumerate(sha)) if kd else \
                     tuple(d for i, d in enumerate(sha) if i != axis)
-                node = ((lambda f, fa, axis, kd: lambda env: f(fa(env), axis=axis, keepdims=kd))(f, fa, axis, kd),
+                node = ((lambda f, fa, axis, kd: lambda env: f(fa(env), axis=axis, keepdims=kd))(
+                    f, fa, axis, kd),
                         f"np.{name}({sa}, axis={axis}, keepdims={kd})", shape)
             elif kind == "matmul" and len(sha) == 2:
                 other = pick(lambda nd: len(nd[2]) in (1, 2) and nd[2][0] == sha[1])

@@ -42,7 +42,7 @@ def _ufunc_axes(axis, ndim) -> tuple[int, ...]:
     return normalize_axes(axis, ndim)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _result_dtype(fn_name, dt, dtype):
     fn = getattr(np, fn_name)
     with np.errstate(all="ignore"):

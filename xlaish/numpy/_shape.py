@@ -8,8 +8,16 @@ import numpy as np
 from .. import dtypes
 from ..errors import ConcretizationError
 from ..trace import context
-from ..trace.bind import (any_tracer, broadcast, cast, emit1, operand_dtype, promote, to_value,
-                          unsupported, wrap)
+from ..trace.bind import (
+    any_tracer,
+    broadcast,
+    cast,
+    emit1,
+    promote,
+    to_value,
+    unsupported,
+    wrap,
+)
 from ..trace.tracer import Tracer
 from . import _ufuncs
 from ._reductions import normalize_axes
@@ -219,7 +227,8 @@ def where(condition, x=None, y=None):
     if not any_tracer((condition, x, y)):
         return np.where(condition, x, y)
     dt = promote(x, y)
-    c = to_value(condition, np.bool_) if not isinstance(condition, Tracer) else cast(condition.value, np.bool_)
+    c = (cast(condition.value, np.bool_) if isinstance(condition, Tracer)
+         else to_value(condition, np.bool_))
     # the result is an array, so it is never weak (NumPy: where(c, 7, 0.25) is a float64 array)
     return wrap(emit1("select", [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]))
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir.core import Function
-from ..ir.kernel import VIEW_OPS, analyze
-from ..ir.kernel import slot_sizes
+from ..ir.kernel import VIEW_OPS, analyze, slot_sizes
 
 
 @dataclass
@@ -69,9 +68,10 @@ class FusionReport:
         lines.append(f"unfused: {self.unfused_kernels} kernels, read {_b(self.unfused_bytes_read)}, "
                      f"written {_b(self.unfused_bytes_written)}")
         if self.slots:
-            lines.append("buffer plan: " + ", ".join(f"slot {s}: {_b(n)}" for s, n in sorted(self.slots.items()))
-                         + "; kernels write " + "; ".join(
-                             f"{k.name} -> {list(k.buffers)}" for k in self.kernels if any(b >= 0 for b in k.buffers)))
+            slots = ", ".join(f"slot {s}: {_b(n)}" for s, n in sorted(self.slots.items()))
+            writes = "; ".join(f"{k.name} -> {list(k.buffers)}" for k in self.kernels
+                               if any(b >= 0 for b in k.buffers))
+            lines.append(f"buffer plan: {slots}; kernels write {writes}")
         else:
             lines.append("buffer plan: no intermediate buffers")
         lines.extend(self.notes)
