@@ -20,6 +20,7 @@ from ._shape import (astype, reshape, ravel, transpose, permute_dims, moveaxis, 
 from ._creation import (zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
                         arange, eye, identity, linspace)
 from ._linalg import matmul, dot, vdot, inner, outer
+from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 
 globals().update(_UFUNCS)
 
