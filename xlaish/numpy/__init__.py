@@ -6,21 +6,60 @@ traces. A NumPy function with no entry here raises ``UnsupportedError`` naming i
 """
 from __future__ import annotations
 
+import sys as _sys
+
 import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from ._ufuncs import FUNCS as _UFUNCS
-from ._reductions import (sum, prod, max, min, amax, amin, any, all, argmax, argmin, mean, var,
-                          std)
-from ._shape import (astype, reshape, ravel, transpose, permute_dims, moveaxis, swapaxes,
-                     broadcast_to, broadcast_arrays, expand_dims, squeeze, concatenate, stack,
-                     vstack, hstack, where, clip, round, around, shape, ndim, size, asarray, array,
-                     ascontiguousarray, copy, _getitem)
-from ._creation import (zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
-                        arange, eye, identity, linspace)
-from ._linalg import matmul, dot, vdot, inner, outer
+from . import linalg
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
+from ._creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from ._linalg import dot, inner, matmul, outer, vdot
+from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from ._shape import (
+    _getitem,
+    around,
+    array,
+    asarray,
+    ascontiguousarray,
+    astype,
+    broadcast_arrays,
+    broadcast_to,
+    clip,
+    concatenate,
+    copy,
+    expand_dims,
+    hstack,
+    moveaxis,
+    ndim,
+    permute_dims,
+    ravel,
+    reshape,
+    round,
+    shape,
+    size,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+    vstack,
+    where,
+)
+from ._ufuncs import FUNCS as _UFUNCS
 
 globals().update(_UFUNCS)
 
@@ -53,12 +92,15 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
 
 
 _SKIP = {"_array_ufunc", "_array_function"}
+# NumPy's module of a function -> the xlaish namespace with the same names
+_NAMESPACES = {"numpy": _sys.modules[__name__], "numpy.linalg": linalg}
 
 
 def _array_function(func, args, kwargs):
     name = func.__name__
     mod = getattr(func, "__module__", "numpy") or "numpy"
-    fn = globals().get(name) if mod == "numpy" and not name.startswith("_") else None
+    space = _NAMESPACES.get(mod)
+    fn = getattr(space, name, None) if space is not None and not name.startswith("_") else None
     if fn is None or name in _SKIP or not callable(fn) or isinstance(fn, type):
         raise _context.with_location(_Unsupported(
             f"{mod}.{name} is not supported inside xlaish.jit (supported: see xlaish.numpy)"))
