@@ -12,8 +12,9 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import linalg
+from . import _contract, linalg
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
+from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (
     arange,
     empty,
@@ -67,7 +68,8 @@ globals().update(_UFUNCS)
 from numpy import (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16,  # noqa
                    float32, float64, pi, e, inf, nan, newaxis, dtype)
 
-_GUFUNCS = {"matmul": matmul}   # generalized ufuncs reach __array_ufunc__ too (np.matmul)
+# generalized ufuncs reach __array_ufunc__ too (np.matmul, np.matvec, ...)
+_GUFUNCS = {"matmul": matmul, "matvec": _contract.matvec, "vecmat": _contract.vecmat, "vecdot": linalg.vecdot}
 
 _REDUCE = {"add": sum, "multiply": prod, "maximum": max, "minimum": min, "logical_and": all,
            "logical_or": any, "fmax": max, "fmin": min}

@@ -33,7 +33,8 @@ def dot(a, b, out=None):
         return _ufuncs.FUNCS["multiply"](a, b)
     if nb <= 2 and (na <= 2 or nb == 1):
         return matmul(a, b)
-    raise unsupported("dot of arrays with more than 2 dimensions (use matmul or einsum-free reshapes)")
+    from ._contract import tensordot  # N-d: sum over a's last and b's second-to-last axis
+    return tensordot(a, b, axes=([-1], [-2]))
 
 
 def vdot(a, b):
