@@ -12,7 +12,7 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import _contract, linalg
+from . import _contract, _extra, linalg
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (
@@ -29,6 +29,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from ._extra import *  # noqa: F403  (heaviside, sinc, nan_to_num, polyval, cov, ...)
 from ._linalg import dot, inner, matmul, outer, vdot
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
 from ._shape import (
@@ -61,6 +62,7 @@ from ._shape import (
     where,
 )
 from ._ufuncs import FUNCS as _UFUNCS
+from ._windows import *  # noqa: F403  (pad, sliding_window_view, rot90, convolve, ...)
 
 globals().update(_UFUNCS)
 
@@ -82,20 +84,36 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
             if not (method == "reduce" and k in ("axis", "keepdims")):
                 raise _context.with_location(_Unsupported(
                     f"numpy.{name}(..., {k}=...) is not supported on traced arrays"))
+    fn = _UFUNCS.get(name) or _GUFUNCS.get(name) or _extra.UFUNCS.get(name)
     if method == "__call__":
-        fn = _UFUNCS.get(name) or _GUFUNCS.get(name)
         if fn is None:
-            raise _context.with_location(_Unsupported(f"numpy.{name} is not supported by xlaish"))
+            mod = _ufunc_module(ufunc)
+            raise _context.with_location(_Unsupported(f"{mod}.{name} is not supported by xlaish"))
         return fn(*inputs)
+    if method == "outer" and fn is not None and ufunc.nin == 2:
+        a, b = (asarray(v) for v in inputs)
+        return fn(reshape(a, _np.shape(a) + (1,) * _np.ndim(b)), b)
     if method == "reduce" and name in _REDUCE:
         (x,) = inputs
         return _REDUCE[name](x, axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
     raise _context.with_location(_Unsupported(f"numpy.{name}.{method} is not supported by xlaish"))
 
 
+def _ufunc_module(ufunc) -> str:
+    """Where the user's ufunc comes from, for error messages (scipy.special's are ufuncs too)."""
+    name = ufunc.__name__
+    if getattr(_np, name, None) is ufunc:
+        return "numpy"
+    for mod in ("scipy.special",):
+        if getattr(_sys.modules.get(mod), name, None) is ufunc:
+            return mod
+    return "the ufunc"
+
+
 _SKIP = {"_array_ufunc", "_array_function"}
 # NumPy's module of a function -> the xlaish namespace with the same names
-_NAMESPACES = {"numpy": _sys.modules[__name__], "numpy.linalg": linalg}
+_NAMESPACES = {"numpy": _sys.modules[__name__], "numpy.linalg": linalg,
+               "numpy.lib.stride_tricks": _sys.modules[__name__]}
 
 
 def _array_function(func, args, kwargs):
