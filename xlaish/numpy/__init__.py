@@ -12,7 +12,7 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import _contract, _extra, linalg
+from . import _contract, _extra, _misc, linalg
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (
@@ -31,6 +31,7 @@ from ._creation import (
 )
 from ._extra import *  # noqa: F403  (heaviside, sinc, nan_to_num, polyval, cov, ...)
 from ._linalg import dot, inner, matmul, outer, vdot
+from ._misc import *  # noqa: F403  (real, result_type, fix, isin, gradient, delete, ...)
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
 from ._shape import (
     _getitem,
@@ -73,6 +74,9 @@ from numpy import (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint
 # generalized ufuncs reach __array_ufunc__ too (np.matmul, np.matvec, ...)
 _GUFUNCS = {"matmul": matmul, "matvec": _contract.matvec, "vecmat": _contract.vecmat, "vecdot": linalg.vecdot}
 
+# ufuncs written as compositions (heaviside, modf, conjugate, ...)
+_MORE_UFUNCS = {**_extra.UFUNCS, **_misc.UFUNCS}
+
 _REDUCE = {"add": sum, "multiply": prod, "maximum": max, "minimum": min, "logical_and": all,
            "logical_or": any, "fmax": max, "fmin": min}
 
@@ -84,7 +88,7 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
             if not (method == "reduce" and k in ("axis", "keepdims")):
                 raise _context.with_location(_Unsupported(
                     f"numpy.{name}(..., {k}=...) is not supported on traced arrays"))
-    fn = _UFUNCS.get(name) or _GUFUNCS.get(name) or _extra.UFUNCS.get(name)
+    fn = _UFUNCS.get(name) or _GUFUNCS.get(name) or _MORE_UFUNCS.get(name)
     if method == "__call__":
         if fn is None:
             mod = _ufunc_module(ufunc)
