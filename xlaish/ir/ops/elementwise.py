@@ -182,7 +182,7 @@ def _select_dtype(dts, attrs):
 register(OpDef(
     name="select", arity=3, dtype_rule=_select_dtype, shape_rule=broadcast_rule,
     reference=lambda c, a, b: np.where(c, a, b), traits=frozenset({ELEMENTWISE, PURE}),
-    doc="np.where(cond, a, b) with a and b of one dtype"))
+    differentiable=True, doc="np.where(cond, a, b) with a and b of one dtype"))
 
 
 def _astype_ref(x, dtype):
