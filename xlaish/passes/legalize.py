@@ -27,12 +27,10 @@ def legalize(fn: Function) -> Function:
         if not is_mixed_compare(op.name, dts):
             rw.keep(op)
             continue
-        loc = op.loc
-
-        def emit(name, operands, attrs=None):
+        def emit(name, operands, attrs=None, loc=op.loc):
             return rw.emit1(name, operands, attrs, loc=loc)
 
-        def const(value):
+        def const(value, loc=op.loc):
             return rw.emit1("constant", [], {"value": np.asarray(value)}, loc=loc)
 
         x, y = (rw[v] for v in op.operands)
