@@ -8,14 +8,24 @@ whatever the default device compiles to) and on ``"interpreter"``
 backend. At the end of the test every program it traced is checked: the
 verifier accepts it, and the printer/parser round trip is exact
 (``parse(str(f)) == f`` and ``str(parse(str(f))) == str(f)``).
+
+``XLAISH_VERIFY=1`` is set for the whole suite: the pass pipeline runs the IR
+verifier after every pass. ``NUMBA_ENABLE_CUDASIM=1`` is the default (set before
+anything imports numba) so the CUDA simulator serves tests outside
+``tests/cuda`` too (``tests/ops/test_ir_forms.py``); an explicit value is kept.
 """
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import os
 
-import xlaish as xl
-from xlaish.ir import parse, verify
+os.environ.setdefault("XLAISH_VERIFY", "1")
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import xlaish as xl  # noqa: E402
+from xlaish.ir import parse, verify  # noqa: E402
 
 try:  # keep hypothesis runs small and free of wall-clock deadlines (compilation is slow)
     from hypothesis import HealthCheck, settings

@@ -64,3 +64,8 @@ def debug_nans() -> bool:
 def c_compiler() -> str | None:
     """``$CC`` if set (the AOT linker then uses exactly it), else None (search cc, gcc, clang)."""
     return os.environ.get("CC") or None
+
+
+def verify_passes() -> bool:
+    """``XLAISH_VERIFY=1``: the pass pipeline runs the IR verifier after every pass."""
+    return os.environ.get("XLAISH_VERIFY", "").strip().lower() in ("1", "true", "yes", "on")

@@ -122,7 +122,7 @@ def test_matmul_mismatch_names_shapes():
     (lambda: (lambda x: np.cumsum(x)), "numpy.cumsum"),
     (lambda: (lambda x: np.linalg.inv(x)), "numpy.linalg.inv"),
     (lambda: (lambda x: np.add.accumulate(x)), "numpy.add.accumulate"),
-    (lambda: (lambda x: np.deg2rad(x)), "numpy.deg2rad"),
+    (lambda: (lambda x: np.spacing(x)), "numpy.spacing"),
     (lambda: (lambda x: np.add(x, x, out=x)), "numpy.add(..., out=...)"),
 ], ids=["fft", "sort", "cumsum", "linalg.inv", "ufunc.accumulate", "unsupported ufunc", "out="])
 def test_unsupported_numpy_function_is_named(make, name):

@@ -6,24 +6,22 @@ Tracers in the trace being built; it returns one cotangent (or None) per
 operand. Because the rules are ordinary traced NumPy code, the gradient is
 itself a traceable program: ``jit(grad(f))`` and ``grad(grad(f))`` work.
 
-The table lives here, keyed by op name, rather than in each ``OpDef``: the
-IR package must not import the NumPy layer the rules are written in (that
-layer imports the IR). A registry test checks every float op has a rule or
-is listed in ``NON_DIFFERENTIABLE``.
+The rules are written here, keyed by op name, because the IR package must
+not import the NumPy layer they are written in (that layer imports the IR);
+each is attached to its op's record (``OpDef.vjp``, by
+:func:`xlaish.ir.opdef.register_vjp`) when this module is imported, and the
+import fails if an op its record declares ``differentiable`` has no rule (or
+a rule is given to an op declared not differentiable). Whether an op is
+differentiable is the record's fact; ``NON_DIFFERENTIABLE`` is derived from it.
+Region ops (``cond``, ``custom_vjp_call``, ``while``) are differentiated by the
+transform itself (:mod:`xlaish.autodiff`).
 """
 from __future__ import annotations
 
 import math
 
 from .. import numpy as xnp
-
-NON_DIFFERENTIABLE = frozenset({
-    "sign", "floor", "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logical_not",
-    "invert", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "left_shift", "right_shift", "floor_divide", "argmax", "argmin", "any", "all", "constant",
-    "iota", "debug_print", "debug_check",
-})
+from ..ir.opdef import REGION, all_ops, register_vjp
 
 
 def unbroadcast(g, shape):
@@ -50,6 +48,7 @@ def _ew(f):
 
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
+DEG2RAD, RAD2DEG = math.pi / 180.0, 180.0 / math.pi
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -90,6 +89,8 @@ VJP = {
     "erf": _ew(lambda g, x, y: g * TWO_OVER_SQRT_PI * xnp.exp(-x * x)),
     "erfc": _ew(lambda g, x, y: -g * TWO_OVER_SQRT_PI * xnp.exp(-x * x)),
     "expit": _ew(lambda g, x, y: g * y * (1 - y)),
+    "deg2rad": _ew(lambda g, x, y: g * DEG2RAD),
+    "rad2deg": _ew(lambda g, x, y: g * RAD2DEG),
     "add": _ew(lambda g, a, b, y: (g, g)),
     "subtract": _ew(lambda g, a, b, y: (g, -g)),
     "multiply": _ew(lambda g, a, b, y: (g * b, g * a)),
@@ -248,3 +249,17 @@ VJP.update({
     "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,
 })
+
+
+def _attach():
+    for name, rule in VJP.items():
+        register_vjp(name, rule)
+    missing = sorted(n for n, od in all_ops().items() if od.differentiable and od.vjp is None)
+    if missing:
+        raise ImportError(f"ops declared differentiable have no VJP rule in xlaish.autodiff.rules: "
+                          f"{missing}")
+
+
+_attach()
+NON_DIFFERENTIABLE = frozenset(n for n, od in all_ops().items()
+                               if not od.differentiable and not od.has(REGION))

@@ -1,4 +1,9 @@
-"""Elementwise functions with NumPy's names (one per elementwise op, plus aliases)."""
+"""Elementwise functions with NumPy's names: one per elementwise row of the op registry, plus
+every other name NumPy gives the same ufunc (``np.abs`` is ``np.absolute``, ``np.pow`` is
+``np.power``) and the few distinct NumPy ufuncs that compute an op of the registry
+(``SYNONYMS``: ``np.radians`` is ``np.deg2rad``'s twin; ``np.fabs`` is ``abs`` on its float
+loops). Nothing here lists ops: a new row is reachable as ``xnp.<name>`` and through
+``np.<name>(tracer)`` (``__array_ufunc__`` looks functions up by the ufunc's ``__name__``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -33,13 +38,31 @@ def _make(name):
     return f
 
 
-FUNCS = {name: _make(name) for name in ew.ELEMENTWISE_FUNCS}
-FUNCS["absolute"] = FUNCS["abs"]
-ALIASES = {
-    "absolute": "abs", "true_divide": "divide", "mod": "remainder", "pow": "power",
-    "bitwise_not": "invert", "bitwise_invert": "invert", "asin": "arcsin", "acos": "arccos",
-    "atan": "arctan", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2",
-    "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift", "fabs": "abs",
-}
-for _alias, _target in ALIASES.items():
-    FUNCS[_alias] = FUNCS[_target]
+def _synonym(ufunc, name):
+    """NumPy's ``ufunc`` computed by op ``name`` after casting to ``ufunc``'s own loop dtype."""
+    def f(x):
+        if not any_tracer((x,)):
+            return ufunc(x)
+        dt = ew_operand(x)
+        if not isinstance(dt, type):
+            loop = ufunc.resolve_dtypes((dt, None))
+            if loop[0] != dt:
+                x = x.astype(loop[0])
+        return elementwise(name, x)
+    f.__name__ = f.__qualname__ = ufunc.__name__
+    f.__doc__ = f"``numpy.{ufunc.__name__}``, computed by the op ``{name}``."
+    return f
+
+
+FUNCS = {name: _make(name) for name in ew.ROWS}
+for _name, _fn in ew.ELEMENTWISE_FUNCS.items():       # the other names of the same ufunc
+    if isinstance(_fn, np.ufunc):
+        FUNCS.setdefault(_fn.__name__, FUNCS[_name])
+for _attr in dir(np):
+    _obj = getattr(np, _attr)
+    if isinstance(_obj, np.ufunc) and _obj.__name__ in FUNCS:
+        FUNCS.setdefault(_attr, FUNCS[_obj.__name__])
+SYNONYMS = {"radians": "deg2rad", "degrees": "rad2deg", "fabs": "abs"}
+for _alias, _target in SYNONYMS.items():
+    FUNCS[_alias] = _synonym(getattr(np, _alias), _target)
+ALIASES = {a: f.__name__ for a, f in FUNCS.items() if a != f.__name__}

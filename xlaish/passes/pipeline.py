@@ -1,8 +1,11 @@
 """The pass manager: an explicit ordered list of passes.
 
 ``XLAISH_DUMP=all`` prints the IR after every pass to stderr (or a comma list
-of pass names). ``run_pipeline(fn, passes=[...])`` runs only the named passes,
-in the default order; fusion and buffer planning always run last because the
+of pass names). ``XLAISH_VERIFY=1`` (or ``check=True``) runs the verifier
+after every pass; the test suite sets it. ``run_pipeline(fn, passes=[...])``
+runs only the named passes, in the default order; the ``canonicalize`` step
+(:mod:`.legalize` then :mod:`.canonicalize`, the forms the backends rely on)
+always runs first, fusion and buffer planning always run last because the
 backends compile kernels, not loose ops.
 """
 from __future__ import annotations
@@ -17,10 +20,17 @@ from .cse import cse
 from .dce import dce
 from .fold import fold
 from .fusion import fuse
+from .legalize import legalize
 from .simplify import simplify
 
+
+def _canonical(fn):
+    """The forms the backends rely on: legalize, then canonicalize (reported as one step)."""
+    return canonicalize(legalize(fn))
+
+
 OPTIMIZATIONS = {
-    "canonicalize": canonicalize,
+    "canonicalize": _canonical,
     "simplify": simplify,
     "fold": fold,
     "cse": cse,
@@ -31,7 +41,9 @@ _REQUIRED = ("canonicalize",)
 
 
 def run_pipeline(fn, fuse: bool = True, passes=None, check: bool = False):
-    """Optimise, fuse and plan buffers. ``check=True`` verifies the IR after each pass."""
+    """Optimise, fuse and plan buffers. ``check=True`` (or ``XLAISH_VERIFY=1``) verifies the IR
+    after each pass."""
+    check = check or config.verify_passes()
     if passes is None:
         order = DEFAULT
     else:

@@ -1,23 +1,34 @@
 """LLVM lowering of every elementwise op: the CPU column of the op table.
 
-``LOWER[name](cg, args, in_dtype, out_dtype) -> llvm value``. Operands arrive
+``LOWER[name](cg, args, in_dtype, out_dtype) -> llvm value`` (the rule contract
+of :mod:`xlaish.ir.lowering`). Operands arrive
 already in the loop dtype (see :mod:`xlaish.ir.ops.elementwise`), in compute
 types (:mod:`.types`). Integer semantics follow NumPy exactly where C would be
 undefined: division by zero gives 0, ``MIN // -1`` wraps, shifts by at least
 the bit width give 0 (or -1 for negative right shifts). Transcendentals call
 the branch-free, vectorisable functions of :mod:`.vecmath`, never libm.
 
-Why the table lives here and not in the ``OpDef``: the IR must import without
-llvmlite (fast ``import xlaish``, and AOT libraries load with no LLVM at all),
-so ``OpDef.lower["cpu"]`` names the recipe and this module holds it; the
-registry test checks every op has one.
+Why the rules live here and not in the ``OpDef``: the IR must import without
+llvmlite (fast ``import xlaish``, and AOT libraries load with no LLVM at all).
+Each rule is registered with ``@RULES.op(name)`` next to its peers; rows of a
+family (math-library ops, scaling ops) share one generic rule; importing this
+module fails if an elementwise op of the registry has no rule, and attaches
+each rule to its record (``OpDef.lower["cpu"]``). The NumPy semantics both
+backends reproduce (mixed uint64/int64 comparisons, float -> int casts,
+integer results where C is undefined) are decided in :mod:`xlaish.ir.policy`.
 """
 from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
 
+from ...ir import policy
+from ...ir.groups import COMPARISONS
+from ...ir.lowering import BackendRules
+from ...ir.ops.elementwise import PREDICATES
 from . import halfsupport, types as T
+
+RULES = BackendRules("cpu")
 
 
 def _f(dt):
@@ -314,32 +325,26 @@ def _cvtt(b, x, bits):
     """x86-64's truncating conversion (``cvttss2si`` / ``cvttsd2si``) to an i<bits>: NaN and
     out-of-range values give INT_MIN (LLVM's fptosi would give poison)."""
     ity = ir.IntType(bits)
-    hi = 2.0 ** (bits - 1)
-    lo = -hi - 1.0                       # exact for bits=32 (x in (-2**31-1, -2**31) is valid)
+    lo, hi = policy.cvtt_range(bits)     # lo exact for bits=32 (x in (-2**31-1, -2**31) is valid)
     lo_ok = b.fcmp_ordered(">", x, ir.Constant(x.type, lo)) if lo != -hi else \
         b.fcmp_ordered(">=", x, ir.Constant(x.type, -hi))
     ok = b.and_(lo_ok, b.fcmp_ordered("<", x, ir.Constant(x.type, hi)))
     v = b.fptosi(b.select(ok, x, ir.Constant(x.type, 0.0)), ity)
-    return b.select(ok, v, ir.Constant(ity, -(1 << (bits - 1))))
+    return b.select(ok, v, ir.Constant(ity, policy.int_min(bits)))
 
 
 def _float_to_int(b, x, src, dst):
-    """float -> integer as NumPy's cast loops do on x86-64, where every input has a defined
-    result: int32/int64 by ``_cvtt`` (NaN, +-inf, out of range -> INT_MIN); int8/int16/uint8/
-    uint16 through the int32 conversion, wrapped; uint32/uint64 the compilers' idiom
-    ``x >= 2**(n-1) ? cvtt(x - 2**(n-1)) ^ INT_MIN : cvtt(x)`` (float16 -> uint32: through
-    the int64 conversion, wrapped, as NumPy's half loops)."""
+    """float -> integer by :func:`xlaish.ir.policy.float_to_int_plan` (NumPy's x86-64 cast
+    loops, where every input has a defined result)."""
     bits = dst.itemsize * 8
-    if src.itemsize == 2 and dst == np.uint32:
-        return b.trunc(_cvtt(b, x, 64), ir.IntType(32))
-    if bits < 32:
-        return b.trunc(_cvtt(b, x, 32), ir.IntType(bits))
-    if dst.kind == "i":
-        return _cvtt(b, x, bits)
+    plan = policy.float_to_int_plan(src, dst)
+    if plan.kind == "cvtt":
+        v = _cvtt(b, x, plan.bits)
+        return v if plan.bits == bits else b.trunc(v, ir.IntType(bits))
     half = ir.Constant(x.type, 2.0 ** (bits - 1))
     big = b.fcmp_ordered(">=", x, half)
     v = _cvtt(b, b.select(big, b.fsub(x, half), x), bits)
-    return b.select(big, b.xor(v, ir.Constant(v.type, -(1 << (bits - 1)))), v)
+    return b.select(big, b.xor(v, ir.Constant(v.type, policy.int_min(bits))), v)
 
 
 def astype(cg, x, src, dst):
@@ -376,15 +381,27 @@ def astype(cg, x, src, dst):
     return b.sext(x, dt_) if src.kind == "i" else b.zext(x, dt_)
 
 
-LOWER = {
+def _scale(row):
+    def f(cg, a, dt, out):
+        x = a[0]
+        ct = np.float32 if np.dtype(dt).itemsize == 2 else dt     # float16 computes in float32
+        return cg.b.fmul(x, ir.Constant(x.type, policy.scale_factor(row.scale, ct)))
+    return f
+
+
+def _signbit(cg, a, dt, out):
+    x = a[0]
+    bits = cg.b.bitcast(x, ir.IntType(64 if x.type == T.F64 else 32))   # float16 computes in float
+    return cg.b.icmp_signed("<", bits, ir.Constant(bits.type, 0))
+
+
+# ---- the table: one rule per op (the families below fill the rest) ---------------------------
+for _name, _rule in {
     "add": _add, "subtract": _sub, "multiply": _mul, "divide": _div,
     "floor_divide": _floor_divide, "remainder": _remainder, "power": _power,
     "maximum": _maximum, "minimum": lambda cg, a, dt, out: _maximum(cg, a, dt, out, False),
     "fmax": _fmax, "fmin": lambda cg, a, dt, out: _fmax(cg, a, dt, out, False),
-    "arctan2": _math("arctan2"), "hypot": _math("hypot"), "logaddexp": _math("logaddexp"),
     "copysign": _copysign,
-    "equal": _compare("=="), "not_equal": _compare("!="), "less": _compare("<"),
-    "less_equal": _compare("<="), "greater": _compare(">"), "greater_equal": _compare(">="),
     "logical_and": _logical("and_"), "logical_or": _logical("or_"), "logical_xor": _logical("xor"),
     "bitwise_and": _bitwise("and_"), "bitwise_or": _bitwise("or_"), "bitwise_xor": _bitwise("xor"),
     "left_shift": _shift(True), "right_shift": _shift(False),
@@ -392,31 +409,27 @@ LOWER = {
     "square": _square, "reciprocal": _reciprocal,
     "floor": _rounding("llvm.floor"), "ceil": _rounding("llvm.ceil"),
     "trunc": _rounding("llvm.trunc"), "rint": _rounding("llvm.roundeven"),
-    "isnan": _isnan_op, "isinf": _isinf, "isfinite": _isfinite,
+    "isnan": _isnan_op, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
     "logical_not": _logical_not, "invert": _invert, "select": _select,
-}
-for _name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "cbrt", "sin", "cos", "tan",
-              "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
-              "erf", "erfc", "expit"):
-    LOWER[_name] = _math(_name)
+}.items():
+    RULES.set(_name, _rule)
+RULES.family(lambda row: row.compare is not None, lambda row: _compare(row.compare))
+RULES.family(lambda row: row.math, lambda row: _math(row.name))      # vecmath, by op name
+RULES.family(lambda row: row.scale is not None, _scale)
+LOWER = RULES.finish()
 
-
-MIXED_COMPARE = frozenset({"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
+MIXED_COMPARE = COMPARISONS       # kept for kernelgen; see mixed_compare
 
 
 def mixed_compare(cg, name, args, dts):
-    """NumPy's exact loops comparing uint64 with int64: a negative int64 is below every uint64."""
+    """NumPy's exact loops comparing uint64 with int64 (:func:`xlaish.ir.policy.mixed_compare_plan`):
+    a negative int64 is below every uint64. (The pass pipeline splits such comparisons into
+    uniform-dtype ops before code generation; this serves IR compiled without it.)"""
     b = cg.b
     x, y = args
-    swap = np.dtype(dts[0]).kind == "i"          # make x the uint64 side
-    if swap:
+    plan = policy.mixed_compare_plan(name, dts)
+    if plan.swap:
         x, y = y, x
-        name = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
-                "greater_equal": "less_equal"}.get(name, name)
     neg = b.icmp_signed("<", y, ir.Constant(y.type, 0))
-    pred = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
-            "greater_equal": ">="}[name]
-    same = b.icmp_unsigned(pred, x, y)
-    # y < 0: x (>= 0) is greater than y
-    when_neg = ir.Constant(T.I1, 1 if name in ("not_equal", "greater", "greater_equal") else 0)
-    return b.select(neg, when_neg, same)
+    same = b.icmp_unsigned(PREDICATES[plan.name], x, y)
+    return b.select(neg, ir.Constant(T.I1, int(plan.when_negative)), same)

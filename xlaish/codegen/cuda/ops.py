@@ -17,15 +17,24 @@ NumPy exactly where C (and CUDA) would be undefined, as the CPU column does:
 division by zero gives 0, ``MIN // -1`` wraps, shifts by at least the bit
 width give 0 (or -1 for negative right shifts).
 
-Why the table lives here and not in the ``OpDef``: like the CPU column, it is
-codegen (text recipes plus device helpers), and the IR must not depend on it;
-:func:`covered` lets the registry test check every op has an entry.
+Why the rules live here and not in the ``OpDef``: like the CPU column, they
+are codegen (text recipes plus device helpers), and the IR must not depend on
+them. They follow :mod:`xlaish.ir.lowering`'s contract: registered with
+``RULES`` next to each other, families of rows (math-library ops, scaling
+ops) sharing one generic rule, checked complete at import and attached to
+each record (``OpDef.lower["cuda"]``). The decisions shared with the CPU column
+(float -> int casts, mixed uint64/int64 comparisons, integer results where C
+is undefined) are :mod:`xlaish.ir.policy`'s.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ...ir import groups, policy
+from ...ir.lowering import BackendRules
 from .target import compute_dtype, np_name
+
+RULES = BackendRules("cuda")
 
 
 def _k(dt):
@@ -200,10 +209,9 @@ def instantiate(name: str, dt, fn: str) -> str:
     fmt = dict(fn=fn, T=T, SIGNED=str(_s(dt)), BITS=dt.itemsize * 8)
     if name.startswith("cvtt"):       # cvtt32 / cvttu64 ...: dt is the float type converted
         bits = int(name[-2:])
-        half = 2.0 ** (bits - 1)
-        lo = -half - 1.0
+        lo, half = policy.cvtt_range(bits)
         exact = lo != -half and float(ct.type(lo)) == lo
-        fmt.update(BITS=bits, HALF=f"{T}({half!r})", MIN=-(1 << (bits - 1)),
+        fmt.update(BITS=bits, HALF=f"{T}({half!r})", MIN=policy.int_min(bits),
                    LO_OK=f"> {T}({lo!r})" if exact else f">= {T}({-half!r})",
                    S=f"np.int{bits}", U=f"np.uint{bits}")
         name = name[:-2]
@@ -421,50 +429,57 @@ def astype(c, x, src, dst) -> str:
         return x
     if dst.kind == "b":
         return truth(c, x, src)
-    if src.kind == "f" and dst.kind in "iu":     # defined for every input, as the CPU column
-        if src.itemsize == 2 and dst == np.uint32:
-            return c.cast(f"{c.helper('cvtt64', src)}({x})", dst)
-        if dst.itemsize < 4:
-            return c.cast(f"{c.helper('cvtt32', src)}({x})", dst)
-        kind = "cvtt" if dst.kind == "i" else "cvttu"
-        return f"{c.helper(f'{kind}{dst.itemsize * 8}', src)}({x})"
+    if src.kind == "f" and dst.kind in "iu":     # defined for every input: the policy's plan
+        plan = policy.float_to_int_plan(src, dst)
+        call = f"{c.helper(f'{plan.kind}{plan.bits}', src)}({x})"
+        return call if plan.bits == dst.itemsize * 8 else c.cast(call, dst)
     return c.cast(x, dst)
 
 
-EXPR = {
+def _scale(row):
+    def f(c, a, dt, out):
+        k = policy.scale_factor(row.scale, compute_dtype(dt))
+        return c.cast(f"({a[0]} * {c.const(k, compute_dtype(dt))})", out)
+    return f
+
+
+def _signbit(c, a, dt, out):
+    return f"({c.math('copysign')}({c.const(1, dt)}, {a[0]}) < {c.const(0, dt)})"
+
+
+# ---- the table: one rule per op (the families below fill the rest) ---------------------------
+for _name, _rule in {
     "add": _binop("+", "|"), "subtract": _binop("-", "^"), "multiply": _binop("*", "&"),
     "divide": _divide, "floor_divide": _floor_divide, "remainder": _remainder, "power": _power,
     "maximum": _maximum(True), "minimum": _maximum(False), "fmax": _fmax(True), "fmin": _fmax(False),
-    "arctan2": _math2("atan2"), "hypot": _math2("hypot"), "copysign": _math2("copysign"),
-    "logaddexp": _logaddexp,
-    "equal": _compare("=="), "not_equal": _compare("!="), "less": _compare("<"),
-    "less_equal": _compare("<="), "greater": _compare(">"), "greater_equal": _compare(">="),
+    "arctan2": _math2("atan2"), "copysign": _math2("copysign"), "logaddexp": _logaddexp,
     "logical_and": _logical("&"), "logical_or": _logical("|"), "logical_xor": _logical("^"),
     "bitwise_and": _bitwise("&"), "bitwise_or": _bitwise("|"), "bitwise_xor": _bitwise("^"),
     "left_shift": _shift(True), "right_shift": _shift(False),
     "negative": _negative, "positive": _positive, "abs": _abs, "sign": _sign,
-    "sqrt": _math1("sqrt"), "cbrt": _math1("cbrt"), "square": _square, "reciprocal": _reciprocal,
+    "square": _square, "reciprocal": _reciprocal,
     "floor": _rounding("floor"), "ceil": _rounding("ceil"), "trunc": _rounding("trunc"),
     "rint": _rounding("rint"),
-    "isnan": _isnan, "isinf": _isinf, "isfinite": _isfinite,
+    "isnan": _isnan, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
     "logical_not": _logical_not, "invert": _invert, "select": _select, "expit": _expit,
-}
-for _name in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
-              "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
-              "erf", "erfc"):
-    EXPR[_name] = _math1(_name)
+}.items():
+    RULES.set(_name, _rule)
+RULES.family(lambda row: row.compare is not None, lambda row: _compare(row.compare))
+RULES.family(lambda row: row.math, lambda row: (_math1 if row.arity == 1 else _math2)(row.name))
+RULES.family(lambda row: row.scale is not None, _scale)
+EXPR = RULES.finish()
 
+# derived from the registry (xlaish.ir.groups), kept under their old names for the generators:
 # ops the kernel generator handles itself (not expressions of operands)
-STRUCTURAL = frozenset({"astype", "constant", "iota", "reshape", "broadcast_to", "transpose", "slice",
-                        "sum", "prod", "max", "min", "any", "all", "argmax", "argmin", "matmul",
-                        "concatenate"})
+STRUCTURAL = groups.STRUCTURAL
 # top-level ops of a program the CUDA runtime runs (besides fused kernels): control flow reads
 # its predicate back to the host; debug ops copy their operands to the host
-PROGRAM_OPS = frozenset({"fused", "constant", "cond", "while", "debug_print", "debug_check"})
+PROGRAM_OPS = groups.PROGRAM
 # ops the passes remove before any backend sees them
-INLINED = frozenset({"custom_vjp_call"})
+INLINED = groups.INLINED
 
 
 def covered(name: str) -> bool:
-    """Does the CUDA backend lower op ``name``?"""
+    """Does the CUDA backend lower op ``name``? (Every op does once this module is imported:
+    the registry test checks ``OpDef.lower["cuda"]``.)"""
     return name in EXPR or name in STRUCTURAL or name in PROGRAM_OPS or name in INLINED

@@ -1,6 +1,8 @@
 """Elementwise ops: rows of one table.
 
-Each row is ``(name, numpy function, arity, traits)``. The dtype rule is the
+Each row is a :class:`Row`: the op's name, NumPy function, arity and the facts
+the backends and autodiff read (commutative, differentiable, math-library
+function, comparison predicate, constant scale). The dtype rule is the
 NumPy ufunc's own type resolution (``ufunc.resolve_dtypes``); IR operands are
 always already cast to the loop's input dtypes (the tracer inserts explicit
 ``astype`` ops), so lowerings see uniform operand types. Shapes broadcast.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -40,36 +44,86 @@ def _via_f64(fn, x):
     return np.asarray(fn(x.astype(np.float64))).astype(x.dtype)
 
 
-# (ir name, numpy function, arity, extra traits, resolver ufunc if not a ufunc)
-UNARY = [
-    ("negative", np.negative), ("positive", np.positive), ("abs", np.absolute), ("sign", np.sign),
-    ("exp", np.exp), ("exp2", np.exp2), ("expm1", np.expm1), ("log", np.log), ("log2", np.log2),
-    ("log10", np.log10), ("log1p", np.log1p), ("sqrt", np.sqrt), ("cbrt", np.cbrt),
-    ("square", np.square), ("reciprocal", np.reciprocal),
-    ("sin", np.sin), ("cos", np.cos), ("tan", np.tan), ("arcsin", np.arcsin), ("arccos", np.arccos),
-    ("arctan", np.arctan), ("sinh", np.sinh), ("cosh", np.cosh), ("tanh", np.tanh),
-    ("arcsinh", np.arcsinh), ("arccosh", np.arccosh), ("arctanh", np.arctanh),
-    ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
-    ("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite),
-    ("logical_not", np.logical_not), ("invert", np.invert),
-    ("erf", _erf), ("erfc", _erfc), ("expit", _expit),
+@dataclass(frozen=True)
+class Row:
+    """One elementwise op: every fact about it the layers above the IR read.
+
+    ``fn``: NumPy's function (a ufunc, whose type resolution is the op's dtype
+    rule; or a plain function taking ``np.exp``'s type rule). ``math``: on
+    float operands the op is the math library's function of the same name
+    (vector math on the CPU, libdevice on a GPU); a backend's generic math rule
+    lowers it unless the backend gives the op its own rule. ``compare``: the
+    predicate of a comparison. ``scale``: ``x * (num / den)``, the constant
+    computed in the operand's (compute) float type as NumPy's loops do.
+    ``differentiable``: False for piecewise-constant and non-float results.
+    """
+    name: str
+    fn: Callable
+    arity: int
+    commutative: bool = False
+    differentiable: bool = True
+    math: bool = False
+    compare: str | None = None
+    scale: tuple | None = None
+
+
+def _u(name, fn, **kw):
+    return Row(name, fn, 1, **kw)
+
+
+def _b(name, fn, **kw):
+    return Row(name, fn, 2, **kw)
+
+
+_ND = dict(differentiable=False)
+_M = dict(math=True)
+ROWS_LIST = [
+    _u("negative", np.negative), _u("positive", np.positive), _u("abs", np.absolute),
+    _u("sign", np.sign, **_ND),
+    _u("exp", np.exp, **_M), _u("exp2", np.exp2, **_M), _u("expm1", np.expm1, **_M),
+    _u("log", np.log, **_M), _u("log2", np.log2, **_M), _u("log10", np.log10, **_M),
+    _u("log1p", np.log1p, **_M), _u("sqrt", np.sqrt, **_M), _u("cbrt", np.cbrt, **_M),
+    _u("square", np.square), _u("reciprocal", np.reciprocal),
+    _u("sin", np.sin, **_M), _u("cos", np.cos, **_M), _u("tan", np.tan, **_M),
+    _u("arcsin", np.arcsin, **_M), _u("arccos", np.arccos, **_M), _u("arctan", np.arctan, **_M),
+    _u("sinh", np.sinh, **_M), _u("cosh", np.cosh, **_M), _u("tanh", np.tanh, **_M),
+    _u("arcsinh", np.arcsinh, **_M), _u("arccosh", np.arccosh, **_M), _u("arctanh", np.arctanh, **_M),
+    _u("deg2rad", np.deg2rad, scale=(math.pi, 180.0)),
+    _u("rad2deg", np.rad2deg, scale=(180.0, math.pi)),
+    _u("floor", np.floor, **_ND), _u("ceil", np.ceil, **_ND), _u("trunc", np.trunc, **_ND),
+    _u("rint", np.rint, **_ND),
+    _u("isnan", np.isnan, **_ND), _u("isinf", np.isinf, **_ND), _u("isfinite", np.isfinite, **_ND),
+    _u("signbit", np.signbit, **_ND),
+    _u("logical_not", np.logical_not, **_ND), _u("invert", np.invert, **_ND),
+    _u("erf", _erf, **_M), _u("erfc", _erfc, **_M), _u("expit", _expit, **_M),
+    _b("add", np.add, commutative=True), _b("subtract", np.subtract),
+    _b("multiply", np.multiply, commutative=True), _b("divide", np.divide),
+    _b("floor_divide", np.floor_divide, **_ND), _b("remainder", np.remainder),
+    _b("power", np.power),
+    _b("maximum", np.maximum, commutative=True), _b("minimum", np.minimum, commutative=True),
+    _b("fmax", np.fmax, commutative=True), _b("fmin", np.fmin, commutative=True),
+    _b("arctan2", np.arctan2, **_M), _b("hypot", np.hypot, commutative=True, **_M),
+    _b("logaddexp", np.logaddexp, commutative=True, **_M), _b("copysign", np.copysign),
+    _b("equal", np.equal, commutative=True, compare="==", **_ND),
+    _b("not_equal", np.not_equal, commutative=True, compare="!=", **_ND),
+    _b("less", np.less, compare="<", **_ND), _b("less_equal", np.less_equal, compare="<=", **_ND),
+    _b("greater", np.greater, compare=">", **_ND),
+    _b("greater_equal", np.greater_equal, compare=">=", **_ND),
+    _b("logical_and", np.logical_and, commutative=True, **_ND),
+    _b("logical_or", np.logical_or, commutative=True, **_ND),
+    _b("logical_xor", np.logical_xor, commutative=True, **_ND),
+    _b("bitwise_and", np.bitwise_and, commutative=True, **_ND),
+    _b("bitwise_or", np.bitwise_or, commutative=True, **_ND),
+    _b("bitwise_xor", np.bitwise_xor, commutative=True, **_ND),
+    _b("left_shift", np.left_shift, **_ND), _b("right_shift", np.right_shift, **_ND),
 ]
-_COMM = {"add", "multiply", "maximum", "minimum", "fmax", "fmin", "hypot", "logaddexp", "equal",
-         "not_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
-         "bitwise_xor"}
-BINARY = [
-    ("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply), ("divide", np.divide),
-    ("floor_divide", np.floor_divide), ("remainder", np.remainder), ("power", np.power),
-    ("maximum", np.maximum), ("minimum", np.minimum), ("fmax", np.fmax), ("fmin", np.fmin),
-    ("arctan2", np.arctan2), ("hypot", np.hypot), ("logaddexp", np.logaddexp),
-    ("copysign", np.copysign),
-    ("equal", np.equal), ("not_equal", np.not_equal), ("less", np.less),
-    ("less_equal", np.less_equal), ("greater", np.greater), ("greater_equal", np.greater_equal),
-    ("logical_and", np.logical_and), ("logical_or", np.logical_or), ("logical_xor", np.logical_xor),
-    ("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or), ("bitwise_xor", np.bitwise_xor),
-    ("left_shift", np.left_shift), ("right_shift", np.right_shift),
-]
-COMPARISONS = frozenset({"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"})
+ROWS = {r.name: r for r in ROWS_LIST}
+UNARY = [(r.name, r.fn) for r in ROWS_LIST if r.arity == 1]
+BINARY = [(r.name, r.fn) for r in ROWS_LIST if r.arity == 2]
+ELEMENTWISE_FUNCS = {r.name: r.fn for r in ROWS_LIST}
+# the comparisons and their predicates (the op groups live in xlaish.ir.groups)
+COMPARISONS = frozenset(r.name for r in ROWS_LIST if r.compare)
+PREDICATES = {r.name: r.compare for r in ROWS_LIST if r.compare}
 
 
 def resolver(name: str) -> np.ufunc:
@@ -110,14 +164,12 @@ def _reference(fn):
     return ref
 
 
-ELEMENTWISE_FUNCS = {}
-for _name, _fn in UNARY + BINARY:
-    ELEMENTWISE_FUNCS[_name] = _fn
-    _traits = {ELEMENTWISE, PURE} | ({COMMUTATIVE} if _name in _COMM else set())
-    register(OpDef(name=_name, arity=1 if (_name, _fn) in UNARY else 2,
-                   dtype_rule=_dtype_rule(_name), shape_rule=broadcast_rule,
-                   reference=_reference(_fn), traits=frozenset(_traits),
-                   doc=f"NumPy's {getattr(_fn, '__name__', _name)}, elementwise"))
+for _r in ROWS_LIST:
+    _traits = {ELEMENTWISE, PURE} | ({COMMUTATIVE} if _r.commutative else set())
+    register(OpDef(name=_r.name, arity=_r.arity, dtype_rule=_dtype_rule(_r.name),
+                   shape_rule=broadcast_rule, reference=_reference(_r.fn), traits=frozenset(_traits),
+                   differentiable=_r.differentiable,
+                   doc=f"NumPy's {getattr(_r.fn, '__name__', _r.name)}, elementwise"))
 
 
 def _select_dtype(dts, attrs):
@@ -130,7 +182,7 @@ def _select_dtype(dts, attrs):
 register(OpDef(
     name="select", arity=3, dtype_rule=_select_dtype, shape_rule=broadcast_rule,
     reference=lambda c, a, b: np.where(c, a, b), traits=frozenset({ELEMENTWISE, PURE}),
-    doc="np.where(cond, a, b) with a and b of one dtype"))
+    differentiable=True, doc="np.where(cond, a, b) with a and b of one dtype"))
 
 
 def _astype_ref(x, dtype):
@@ -141,4 +193,5 @@ def _astype_ref(x, dtype):
 register(OpDef(
     name="astype", arity=1, dtype_rule=lambda dts, attrs: attrs["dtype"],
     shape_rule=lambda shapes, attrs: shapes[0], reference=_astype_ref,
-    traits=frozenset({ELEMENTWISE, PURE}), doc="dtype conversion with NumPy's astype semantics"))
+    traits=frozenset({ELEMENTWISE, PURE}), differentiable=True,
+    doc="dtype conversion with NumPy's astype semantics"))

@@ -33,5 +33,5 @@ def _dtype(dts, attrs):
 
 
 register(OpDef(name="matmul", arity=2, dtype_rule=_dtype, shape_rule=matmul_shape,
-               reference=lambda a, b: np.matmul(a, b), traits=frozenset({PURE}),
+               reference=lambda a, b: np.matmul(a, b), traits=frozenset({PURE}), differentiable=True,
                doc="np.matmul"))

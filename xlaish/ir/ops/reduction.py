@@ -58,6 +58,7 @@ _TABLE = [
 for _n, _fn, _ident, _pd, _dr in _TABLE:
     register(OpDef(name=_n, arity=1, dtype_rule=_dr, shape_rule=_shape_rule,
                    reference=_ref(_fn, _pd), traits=frozenset({REDUCTION, PURE}), identity=_ident,
+                   differentiable=_n in ("sum", "prod", "max", "min"),
                    doc=f"np.{_fn.__name__} over attrs axes, keepdims"))
 
 

@@ -7,7 +7,7 @@ the passes create it and the backends compile the region as one loop nest.
 from __future__ import annotations
 
 from ...errors import IRError
-from ..opdef import PURE, REGION, OpDef, register
+from ..opdef import INLINED, PURE, REGION, OpDef, register
 
 
 def _call_region(in_types, attrs, regions):
@@ -97,5 +97,6 @@ def _call_rule(in_types, attrs, regions):
 
 
 register(OpDef(name="custom_vjp_call", arity=None, dtype_rule=None, shape_rule=None,
-               reference=_no_reference, region_rule=_call_rule, traits=frozenset({REGION, PURE}),
+               reference=_no_reference, region_rule=_call_rule,
+               traits=frozenset({REGION, PURE, INLINED}),
                lower={"interp": _interp}, doc="call of a function with a custom VJP"))

@@ -26,7 +26,7 @@ def _reshape_shape(shapes, attrs):
 
 
 register(OpDef(name="reshape", arity=1, dtype_rule=_same_dtype, shape_rule=_reshape_shape,
-               reference=lambda x, shape: np.reshape(x, shape), traits=_T,
+               reference=lambda x, shape: np.reshape(x, shape), traits=_T, differentiable=True,
                doc="C-order reshape to attrs shape"))
 
 
@@ -38,7 +38,7 @@ def _transpose_shape(shapes, attrs):
 
 
 register(OpDef(name="transpose", arity=1, dtype_rule=_same_dtype, shape_rule=_transpose_shape,
-               reference=lambda x, perm: np.transpose(x, perm), traits=_T,
+               reference=lambda x, perm: np.transpose(x, perm), traits=_T, differentiable=True,
                doc="axis permutation: result dim i is operand dim perm[i]"))
 
 
@@ -50,7 +50,7 @@ def _bcast_shape(shapes, attrs):
 
 
 register(OpDef(name="broadcast_to", arity=1, dtype_rule=_same_dtype, shape_rule=_bcast_shape,
-               reference=lambda x, shape: np.broadcast_to(x, shape), traits=_T,
+               reference=lambda x, shape: np.broadcast_to(x, shape), traits=_T, differentiable=True,
                doc="NumPy broadcast to attrs shape (read through strides, never copied when fused)"))
 
 
@@ -74,7 +74,7 @@ def slice_ref(x, start, stop, step):
 
 
 register(OpDef(name="slice", arity=1, dtype_rule=_same_dtype, shape_rule=_slice_shape,
-               reference=slice_ref, traits=_T,
+               reference=slice_ref, traits=_T, differentiable=True,
                doc="strided slice; per dim start, stop (-1 = past the front for negative steps), step"))
 
 
@@ -91,5 +91,5 @@ def _concat_shape(shapes, attrs):
 
 
 register(OpDef(name="concatenate", arity=None, dtype_rule=_same_dtype, shape_rule=_concat_shape,
-               reference=lambda *xs, axis: np.concatenate(xs, axis=axis), traits=_T,
+               reference=lambda *xs, axis: np.concatenate(xs, axis=axis), traits=_T, differentiable=True,
                doc="join operands along attrs axis"))
