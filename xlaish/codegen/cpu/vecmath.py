@@ -1021,7 +1021,7 @@ def _rempi(E: _E, x):
 # the same results for |x| < SHORT_RANGE_LIMIT (and NaN, +-inf), unspecified
 # beyond.  Map kernels run the short variant and note whether any argument of
 # a chunk was out of range; such a chunk is computed again with the full
-# variant (see ``KernelGen._range_checked``).
+# variant (see ``MapKernel._range_checked``).
 SHORT_RANGE = frozenset({"sin", "cos", "tan"})
 SHORT_RANGE_LIMIT = 2.0**32
 
