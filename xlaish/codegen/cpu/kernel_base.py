@@ -20,8 +20,14 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
-from ...ir.kernel import (KernelInfo, analyze, contiguous_strides, domain_strides, pending_in_order,
-                          view_layout)
+from ...ir.kernel import (
+    KernelInfo,
+    analyze,
+    contiguous_strides,
+    domain_strides,
+    pending_in_order,
+    view_layout,
+)
 from ...ir.opdef import REDUCTION
 from . import types as T
 from . import vecmath
