@@ -256,15 +256,6 @@ class RegionGen:
                               strides, base, nd)
         return acc
 
-    def operand_access(self, v, nd):
-        """Access for a value read over its own index space (matmul operands, concatenate)."""
-        pid = self.param_index.get(id(v))
-        if pid is not None:
-            return Access(f"in{pid}", v.type.dtype, v.type.shape, contiguous_strides(v.type.shape), 0, nd)
-        root, chain = self.info.views[id(v)]
-        shape, strides, base = view_layout(root.type.shape, chain)
-        return Access(f"in{self.param_index[id(root)]}", v.type.dtype, shape, strides, base, nd)
-
     def out_access(self, k, shape, nd):
         r = self.region.results[k]
         return Access(f"out{k}", r.type.dtype, shape, contiguous_strides(shape), 0, nd)
