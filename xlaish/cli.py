@@ -1,54 +1,23 @@
-"""The ``xlaish`` command: ``demo``, ``inspect``, ``export``, ``bench``."""
+"""The ``xlaish`` command: ``demo`` (:mod:`.demo`), ``inspect``, ``export`` (:mod:`.aot.cli`), ``bench``.
+
+``inspect`` and ``export`` read their MODULE:FUNCTION target and DTYPE[DIMS]
+argument specs with :mod:`.cli_args`; a target that cannot be loaded is one
+line on stderr and exit status 2.
+"""
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import re
 import sys
 
-from . import dtypes
+from .cli_args import TargetError, load_function, parse_arg_spec
 
-_SPEC = re.compile(r"^\s*([A-Za-z0-9_]+)\s*\[([0-9,\s]*)\]\s*$")
-
-
-def parse_arg_spec(text: str):
-    """``"f32[1000]"``, ``"float64[3,4]"``, ``"bool[]"`` -> ShapeDtype."""
-    from .trace.tracing import ShapeDtype
-    m = _SPEC.match(text)
-    if not m:
-        raise argparse.ArgumentTypeError(
-            f"bad argument spec {text!r}: expected DTYPE[DIMS], e.g. f32[1000] or float64[3,4]")
-    dims = [d for d in m.group(2).replace(" ", "").split(",") if d]
-    try:
-        return ShapeDtype(tuple(int(d) for d in dims), dtypes.canonical(m.group(1)))
-    except Exception as e:
-        raise argparse.ArgumentTypeError(f"bad argument spec {text!r}: {e}") from None
-
-
-def load_function(target: str):
-    """``package.module:function`` (or a ``path/to/file.py:function``) -> the function."""
-    if ":" not in target:
-        raise SystemExit(f"xlaish: expected MODULE:FUNCTION, got {target!r}")
-    mod_name, fn_name = target.rsplit(":", 1)
-    if mod_name.endswith(".py"):
-        spec = importlib.util.spec_from_file_location("_xlaish_target", mod_name)
-        if spec is None:
-            raise SystemExit(f"xlaish: cannot load {mod_name}")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    else:
-        sys.path.insert(0, "")
-        mod = importlib.import_module(mod_name)
-    fn = getattr(mod, fn_name, None)
-    if fn is None:
-        raise SystemExit(f"xlaish: {mod_name} has no attribute {fn_name!r}")
-    return getattr(fn, "fun", fn)     # accept an already-jitted function
+__all__ = ["main", "parse_arg_spec", "load_function"]
 
 
 def _inspect(args) -> int:
     from .jit import jit
     fn = load_function(args.target)
+    fn = getattr(fn, "fun", fn)     # an xl.jit function: inspect its Python function with these options
     low = jit(fn, fuse=not args.no_fuse).lower(*args.arg)
     if args.stage in ("traced", "optimized"):
         print(low.as_text(args.stage))
@@ -87,10 +56,14 @@ def main(argv=None) -> int:
     b.add_argument("rest", nargs=argparse.REMAINDER, help="options for the benchmark runner")
 
     args = p.parse_args(argv)
-    if args.cmd == "inspect":
-        return _inspect(args)
-    if args.cmd == "export":
-        return aot_cli.run(args)
+    try:
+        if args.cmd == "inspect":
+            return _inspect(args)
+        if args.cmd == "export":
+            return aot_cli.run(args)
+    except TargetError as e:
+        print(f"xlaish {args.cmd}: {e}", file=sys.stderr)
+        return 2
     if args.cmd == "demo":
         from .demo import run_demo
         return run_demo(size=args.size)

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from . import jit
+from .jit import jit
 
 
 def layernorm(x, gamma, beta):

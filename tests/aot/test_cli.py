@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -95,3 +96,45 @@ def test_export_errors_are_one_line(tmp_path):
                            capture_output=True, text=True)
         assert r.returncode == 2, r.stderr
         assert "Traceback" not in r.stderr and r.stderr.startswith("xlaish export:"), r.stderr
+
+
+# -- the MODULE:FUNCTION loader shared by ``xlaish inspect`` and ``xlaish export`` -----------------
+
+def test_load_function_module_and_file_targets(tmp_path, monkeypatch):
+    from xlaish.cli_args import load_function
+    jitted = xl.jit(add_one, fuse=False)
+    monkeypatch.setattr(sys.modules[__name__], "jitted_add_one", jitted, raising=False)
+    assert load_function("tests.aot.test_cli:add_one") is add_one
+    assert load_function("tests.aot.test_cli:jitted_add_one") is jitted     # options kept
+    (tmp_path / "helper_mod_for_cli.py").write_text("K = 3\n")
+    src = tmp_path / "target.py"
+    src.write_text("import dataclasses\nfrom helper_mod_for_cli import K\n\n"
+                   "@dataclasses.dataclass\nclass P:\n    a: int = 1\n\n"
+                   "def f(x):\n    return x * K\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    f = load_function(f"{src}:f")
+    x = np.arange(4, dtype=np.float32)
+    np.testing.assert_array_equal(f(x), x * 3)      # the file's neighbours import; dataclasses work
+    sys.modules.pop("helper_mod_for_cli", None)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("no_colon_here", "expected MODULE:FUNCTION or path/file.py:FUNCTION, got 'no_colon_here'"),
+    ("tests.aot.test_cli:", "expected MODULE:FUNCTION"),
+    ("no_such_module_xl:f", "cannot import no_such_module_xl"),
+    ("tests.aot.test_cli:nope", "tests.aot.test_cli has no attribute 'nope'"),
+    ("tests.aot.test_cli:ROOT", "tests.aot.test_cli:ROOT is a str, not a function"),
+    ("/no/such/dir/file.py:f", "no such file: /no/such/dir/file.py"),
+])
+def test_load_function_errors_name_the_problem(target, message):
+    from xlaish.cli_args import TargetError, load_function
+    with pytest.raises(TargetError, match=re.escape(message)):
+        load_function(target)
+
+
+@pytest.mark.parametrize("cmd", ["inspect", "export"])
+def test_bad_target_is_one_line_and_status_2(cmd, capsys, tmp_path):
+    extra = ["-o", str(tmp_path)] if cmd == "export" else []
+    assert main([cmd, "tests.aot.test_cli:nope", "--arg", "f32[4]", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err == f"xlaish {cmd}: tests.aot.test_cli has no attribute 'nope'\n"

@@ -1,4 +1,4 @@
-"""Map kernels calling sin/cos/tan run range-checked chunks (KernelGen._range_checked):
+"""Map kernels calling sin/cos/tan run range-checked chunks (MapKernel._range_checked):
 the short-range variant first, the full one again for a chunk holding a far argument.
 Checked against NumPy with far arguments at chunk edges, in broadcast and strided
 operands, and for the guarantee that an element's result does not depend on its chunk."""

@@ -372,7 +372,7 @@ def test_special_values(name, tag):
 @pytest.mark.parametrize("tag", TAGS)
 @pytest.mark.parametrize("name", sorted(vecmath.SHORT_RANGE))
 def test_short_range_variant_equals_full_below_its_limit(name, tag):
-    """Map kernels run the short-range variant first (see KernelGen._range_checked): below its
+    """Map kernels run the short-range variant first (see MapKernel._range_checked): below its
     limit it must give the full variant's results bit for bit, so that an element's result never
     depends on whether its chunk held a far argument."""
     lim = vecmath.short_range_limit(name, IRTY[tag])

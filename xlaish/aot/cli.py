@@ -5,14 +5,17 @@ Same files as :func:`xlaish.aot.export` (byte-identical header and manifest):
 ``--arg`` takes one spec per (array) argument in order: ``f32[1000]``,
 ``float64[3,4]``, ``i64[]``; dtypes f16/f32/f64, i8-i64, u8-u64, bool or
 their NumPy names. ``--static NAME=VALUE`` passes a static argument (a
-Python literal). Exit status: 0, 1 when linking failed (object and header
-are still written), 2 for bad arguments or a function that does not compile.
+Python literal). The function is loaded by :func:`xlaish.cli_args.load_function`
+(the same as ``xlaish inspect``). Exit status: 0, 1 when linking failed (object
+and header are still written), 2 for bad arguments (a target that cannot be
+loaded included) or a function that does not compile.
 """
 from __future__ import annotations
 
 import ast
 import sys
 
+from ..cli_args import load_function, parse_arg_spec
 from .targets import DEFAULT_TARGET
 
 
@@ -28,7 +31,6 @@ def _static(text: str):
 
 
 def configure(parser):
-    from ..cli import parse_arg_spec
     parser.add_argument("function", metavar="MODULE:FUNCTION",
                         help="package.module:function or path/file.py:function")
     parser.add_argument("--arg", action="append", type=parse_arg_spec, default=[], metavar="SPEC",
@@ -48,32 +50,11 @@ def configure(parser):
                         help="write the object file, header and manifest only")
 
 
-def _load_function(target: str):
-    """``xlaish.cli.load_function``, except that ``package.module:function`` is imported here:
-    ``load_function``'s module branch hits an UnboundLocalError (its inner
-    ``import importlib.util`` makes ``importlib`` local); path/file.py targets go to it."""
-    from ..cli import load_function
-    mod_name, sep, fn_name = target.rpartition(":")
-    if not sep or mod_name.endswith(".py"):
-        return load_function(target)
-    import importlib
-    if "" not in sys.path:
-        sys.path.insert(0, "")
-    try:
-        mod = importlib.import_module(mod_name)
-    except ImportError as e:
-        raise SystemExit(f"xlaish: cannot import {mod_name}: {e}") from None
-    fn = getattr(mod, fn_name, None)
-    if fn is None:
-        raise SystemExit(f"xlaish: {mod_name} has no attribute {fn_name!r}")
-    return fn          # a JitFunction keeps its static_argnums / fuse options
-
-
 def run(args) -> int:
     from ..errors import XlaishError
     from .errors import LinkError
     from .exporter import export
-    fn = _load_function(args.function)
+    fn = load_function(args.function)     # an xl.jit function keeps its static_argnums / fuse
     static = dict(args.static)
     try:
         paths = export(fn, tuple(args.arg), static, out_dir=args.out_dir, name=args.name,

@@ -1,16 +1,24 @@
 """A whole fused program -> one LLVM module with one entry point.
 
-``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel in program order,
-so a call crosses from Python into native code once. ``bufs`` holds the
-function's parameters then its results; the intermediate slots of the buffer
-plan are allocated (``malloc``) and freed inside the call, so the code keeps
-no global state and is safe to call from several threads at once. It returns
-0, or 2 when an allocation failed. ``entry_py(PyObject** arrays, i64)`` is the
-same for the Python runtime: it reads each NumPy array's data pointer from
-the array object (``PyArrayObject.data``), which saves the slow
-``ndarray.ctypes`` round trip on every call. Dense constants are module globals. Kernels with enough
-work are split over ``nthreads`` POSIX threads (chunks of outer iterations,
-the calling thread takes the first); small kernels run inline.
+``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel (:mod:`.kernelgen`)
+in program order, so a call crosses from Python into native code once.
+``bufs`` holds the function's parameters then its results. It returns 0, 2 when
+an allocation failed, ``CHECK_BASE + i`` when ``debug_check`` i failed and
+``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``). ``entry_py(PyObject** arrays, i64)`` is the same for the Python
+runtime: it reads each NumPy array's data pointer from the array object
+(``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
+on every call. Dense constants are module globals.
+
+The intermediate slots of the buffer plan live in one scratch block per call:
+``malloc``/``free`` inside the call (AOT libraries), or, with
+``cache_scratch`` (the JIT), kept between calls in cells the runtime owns
+(see ``_ProgramEmitter._scratch``). The module's only mutable globals are the
+pointers the runtime sets (:class:`ProgramLayout`: the debug-print hook, the
+worker-pool hook, the scratch cells); the code is safe to call from several
+threads at once. Kernels with enough work are split over ``nthreads``
+threads (the runtime's worker pool when its hook is set, else POSIX threads;
+chunks of outer iterations, the calling thread takes the first); small
+kernels run inline.
 """
 from __future__ import annotations
 
@@ -20,9 +28,9 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.core import Function
-from . import types as T
 from ...ir.kernel import slot_sizes
-from .kernelgen import KernelGen
+from . import types as T
+from .kernelgen import build_kernel
 
 PARALLEL_MIN_WORK = 1 << 16      # elements of work below which a kernel runs on one thread
 
@@ -109,7 +117,8 @@ def _parfor(module: ir.Module, pool_hook) -> ir.Function:
 
     def join(k):
         with b.if_then(b.load(b.gep(started, [ir.Constant(T.I32, 0), k]))):
-            b.call(pj, [b.load(b.gep(tids, [ir.Constant(T.I32, 0), k])), ir.Constant(T.PTR.as_pointer(), None)])
+            b.call(pj, [b.load(b.gep(tids, [ir.Constant(T.I32, 0), k])),
+                        ir.Constant(T.PTR.as_pointer(), None)])
     for_range(b, 1, nt, join, "join")
     b.ret_void()
     return fn
@@ -286,8 +295,9 @@ class _ProgramEmitter:
 
     def _scratch(self, b, name, sizes):
         """One block for the intermediate slots of the buffer plan (64-byte aligned offsets):
-        (block or None, slot pointers, its cell for ``_scratch_done``). With ``cache_scratch`` (the JIT) the runtime points a
-        global at cells it owns, one per function; the block of the last call waits in its
+        (block or None, slot pointers, its cell for ``_scratch_done``). With ``cache_scratch`` (the
+        JIT) the runtime points a global at cells it owns, one per function; the block of the last
+        call waits in its
         cell and is taken back with an atomic exchange, so a program called again runs on warm
         memory instead of page-faulting fresh pages (a concurrent call finds the cell empty and
         allocates its own; the runtime frees what the cells hold when it drops the program,
@@ -307,7 +317,8 @@ class _ProgramEmitter:
         else:
             if self.scratch_global is None:
                 self.scratch_name = self.hook_name.replace("xl_debug_hook_", "xl_scratch_")
-                self.scratch_global = ir.GlobalVariable(self.module, T.PTR.as_pointer(), name=self.scratch_name)
+                self.scratch_global = ir.GlobalVariable(self.module, T.PTR.as_pointer(),
+                                                        name=self.scratch_name)
                 self.scratch_global.initializer = ir.Constant(T.PTR.as_pointer(), None)
             cells = b.load(self.scratch_global)
             have = b.icmp_unsigned("!=", cells, ir.Constant(T.PTR.as_pointer(), None))
@@ -366,7 +377,7 @@ class _ProgramEmitter:
                 b.ret(ir.Constant(T.I32, NAN_BASE + k))
 
     def _kernel(self, b, op, kname, ins, outs, nthreads, table, fail_if_null, cleanup):
-        launches, scratch = KernelGen(self.module, op.regions[0], kname).build()
+        launches, scratch = build_kernel(self.module, op.regions[0], kname)
         self.kernels.append(kname)
         vals = ins + outs
         scratch_ptr = None

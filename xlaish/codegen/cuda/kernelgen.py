@@ -21,10 +21,9 @@ Kernel kinds follow :func:`xlaish.ir.kernel.analyze`, with the CPU backend's sem
   evaluates the operand its coordinate along the axis falls in (a view, or
   elementwise values computed per element).
 
-Every kernel takes flat (1-D, contiguous) arrays: the region's parameters
-``in0..``, its results ``out0..``, then scratch ``s0..`` (split reductions).
-Values are emitted by :class:`Eval` as numbered variables, each in the
-outermost loop scope it can live in.
+``generate_region`` picks the kind; map, copy and matmul are here, reduce in
+:mod:`.reduce`, and what they share (``RegionGen``, ``Eval``, ``strided_loop``)
+in :mod:`.region`.
 """
 from __future__ import annotations
 
@@ -32,432 +31,141 @@ import math
 
 import numpy as np
 
-from ...ir.kernel import KernelInfo, analyze, pending_in_order
-from ...ir.opdef import ELEMENTWISE, REDUCTION
 from . import ops as OPS
-from .source import (Access, Block, CoordSpace, FlatSpace, KernelText, ModuleSource,
-                     contiguous_strides, unsupported, view_layout)
-from .target import Target, compute_dtype, nb_name, np_name
+from .reduce import ReduceGen
+from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
+from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
+from .target import compute_dtype, np_name
 
 
-class Level:
-    """One loop scope: its lines, the index space of the domain dims it introduces, its values."""
-
-    def __init__(self, block: Block, space=None):
-        self.block, self.space = block, space
-        self.env: dict[int, str] = {}
+def generate_region(mod: ModuleSource, region, name: str) -> KernelSource:
+    """The kernel(s) of one fused region, by its kind (map, reduce, matmul, copy)."""
+    rg = RegionGen(mod, region, name)
+    return KINDS[rg.info.kind](rg)
 
 
-class Eval:
-    """Emits region values as variables, each in the outermost scope it can live in."""
-
-    def __init__(self, kt: KernelText, gen: "RegionGen", levels, dim_levels: dict, acc=None, ndomain=None):
-        self.kt, self.gen, self.levels = kt, gen, list(levels)
-        self.dim_levels = dict(dim_levels)     # domain dim -> the loop level that walks it
-        self.level_cache: dict[int, int] = {}
-        self.acc = gen.acc if acc is None else acc     # how params and views are read
-        self.ndomain = len(gen.info.domain) if ndomain is None else ndomain
-
-    # which loop level a value varies at ------------------------------------------------------
-    def dim_level(self, d) -> int:
-        return self.dim_levels.get(d, 0)
-
-    def access_level(self, acc: Access) -> int:
-        return max((self.dim_level(d) for d, s in enumerate(acc.dstrides) if s), default=0)
-
-    def level_of(self, v) -> int:
-        key = id(v)
-        if key in self.level_cache:
-            return self.level_cache[key]
-        acc = self.acc.get(key)
-        if acc is not None:
-            lv = self.access_level(acc)
-        else:
-            op = self.gen.defs[key]
-            if op.name == "constant":
-                lv = 0
-            elif op.name == "iota":
-                d = self.gen.iota_dim(op, self.ndomain)
-                lv = 0 if d is None else self.dim_level(d)
-            elif op.opdef.has(REDUCTION):
-                lv = 1
-            else:
-                lv = max((self.level_of(x) for x in op.operands), default=0)
-        self.level_cache[key] = lv
-        return lv
-
-    def _known(self, key) -> bool:
-        return any(key in lv.env for lv in self.levels)
-
-    def lookup(self, v):
-        for lv in reversed(self.levels):
-            if id(v) in lv.env:
-                return lv.env[id(v)]
-        return None
-
-    def offset(self, acc: Access, upto: int) -> str:
-        terms = [str(acc.base)] if acc.base else []
-        for lv in self.levels[1: upto + 1]:
-            terms += lv.space.terms(acc.dstrides)
-        return " + ".join(terms) if terms else "0"
-
-    # values --------------------------------------------------------------------------------------
-    def value(self, v) -> str:
-        """v's variable (or constant text). Values are emitted bottom-up, operands first and in
-        order, without recursion (chains can be thousands of ops deep)."""
-        got = self.lookup(v)
-        if got is not None:
-            return got
-        for u in pending_in_order(v, self._known, self.gen.defs,
-                                  lambda op: op.opdef.has(REDUCTION) or id(op.results[0]) in self.acc):
-            self.level_of(u)          # its operands' levels are cached by now: shallow
-            self._value_one(u)
-        return self.lookup(v)
-
-    def _value_one(self, v) -> str:
-        """Emit v, its operands already emitted."""
-        lv = self.level_of(v)
-        level = self.levels[lv]
-        kt = self.kt
-        acc = self.acc.get(id(v))
-        if acc is not None:
-            expr = kt.load(acc.buf, acc.dtype, self.offset(acc, lv))
-        else:
-            op = self.gen.defs[id(v)]
-            n = op.name
-            if n == "constant":
-                val = np.asarray(op.attrs["value"])
-                if val.size != 1:
-                    raise unsupported(op, "(a non-scalar constant inside a kernel)")
-                expr = kt.const(val.reshape(()), v.type.dtype)
-                level.env[id(v)] = expr
-                return expr
-            if n == "iota":
-                d = self.gen.iota_dim(op, self.ndomain)
-                c = "0" if d is None else self.levels[lv].space.coord(d)
-                expr = kt.cast(c, v.type.dtype)
-            elif n in ("reshape", "broadcast_to"):
-                expr = self.value(op.operands[0])
-                level.env[id(v)] = expr
-                return expr
-            elif n == "astype":
-                x = self.value(op.operands[0])
-                expr = OPS.astype(kt, x, op.operands[0].type.dtype, op.attrs["dtype"])
-            elif op.opdef.has(REDUCTION):
-                raise AssertionError(f"reduction {n} evaluated before its loop")
-            elif n in OPS.EXPR:
-                args = [self.value(x) for x in op.operands]
-                expr = OPS.EXPR[n](kt, args, op.operands[-1].type.dtype, v.type.dtype)
-            else:
-                raise unsupported(op)
-        name = kt.fresh()
-        level.block.add(f"{name} = {expr}")
-        level.env[id(v)] = name
-        return name
+def map_kernel(rg: RegionGen) -> KernelSource:
+    t = rg.target
+    domain = rg.info.domain
+    nd = len(domain)
+    n = math.prod(domain)
+    kt = KernelText(rg.mod)
+    rg.acc = rg.accesses(nd)
+    ev = Eval(kt, rg, [Level(kt.prologue)], {d: 1 for d in range(nd)})
+    srcs = [rg.info.source(r) for r in rg.region.results]
+    unroll = t.map_unroll if n >= 4 * t.map_tpb else 1
+    body = strided_loop(ev, 1, "i", "cuda.grid(1)", n, "st", unroll,
+                        lambda var, blk: FlatSpace(kt, var, range(nd), domain, blk),
+                        lambda ev_, blk, var: rg.store_outputs(ev_, blk, 1),
+                        leaves_of(rg, srcs, set()))
+    k = f"{rg.name}"
+    launches = [(k, ("cap", n, t.map_tpb, t.map_blocks_per_sm), (t.map_tpb,))] if n else []
+    return rg.finish("map", [rg.assemble(k, kt, ["st = cuda.gridsize(1)"], body)], launches)
 
 
-def leaves_of(gen: "RegionGen", values, stop) -> list:
-    """Parameters and views the values read (not looking through ids in ``stop``), in first-use order."""
-    out, seen = [], set()
-    for v0 in values:          # depth first, operands in order, without recursion
-        stack = [v0]
-        while stack:
-            v = stack.pop()
-            if id(v) in seen or id(v) in stop:
-                continue
-            seen.add(id(v))
-            if id(v) in gen.acc:
-                out.append(v)
-                continue
-            op = gen.defs.get(id(v))
-            if op is not None and not op.opdef.has(REDUCTION):
-                stack.extend(reversed(op.operands))
-    return out
+def copy_kernel(rg: RegionGen) -> KernelSource:
+    t = rg.target
+    (op,) = [o for o in rg.region.ops if o.name == "concatenate"]
+    out = op.result
+    shape = out.type.shape
+    nd = len(shape)
+    axis = op.attrs["axis"]
+    n = math.prod(shape)
+    kt = KernelText(rg.mod)
+    loop = Block(2)
+    space = FlatSpace(kt, "i", range(nd), shape, loop)
+    ca = space.coord(axis) if shape[axis] != 1 else "0"
+    acc = rg.accesses(nd)
+    start, first = 0, True
+    val = kt.fresh()
+    for v in op.operands:
+        ext = v.type.shape[axis]
+        if ext == 0:
+            continue
+        coords = {d: (space.coord(d) if shape[d] != 1 else "0") for d in range(nd)}
+        coords[axis] = f"({ca} - {start})" if start else ca
+        loop.add(f"{'if' if first else 'elif'} {ca} < {start + ext}:")
+        blk = Block(3)   # each operand (a view, or values computed per element) in its own index space
+        ev = Eval(kt, rg, [Level(kt.prologue), Level(blk, CoordSpace(coords))],
+                  {d: 1 for d in range(nd)}, acc=acc, ndomain=nd)
+        blk.add(f"{val} = {ev.value(v)}")
+        loop.extend(blk)
+        first = False
+        start += ext
+    loop.add(f"out0[i] = {kt.store_value(val, out.type.dtype)}")
+    body = Block(1)
+    body.add(f"for i in range(cuda.grid(1), {n}, cuda.gridsize(1)):")
+    body.extend(loop)
+    launches = [(rg.name, ("cap", n, t.map_tpb, t.map_blocks_per_sm), (t.map_tpb,))] if n else []
+    return rg.finish("copy", [rg.assemble(rg.name, kt, [], body)], launches)
 
 
-def strided_loop(ev: Eval, indent: int, var: str, start: str, stop, step: str, unroll: int,
-                 make_space, body, leaves) -> Block:
-    """``for var in range(start, stop, step)`` running ``body(ev, block, index)`` per element.
+def matmul_kernel(rg: RegionGen) -> KernelSource:
+    t = rg.target
+    T = t.tile
+    region = rg.region
+    mm = next(op for op in region.ops if op.name == "matmul")
+    a_v, b_v = mm.operands
+    domain = rg.info.domain
+    nd = len(domain)
+    M, N = domain[-2], domain[-1]
+    K = a_v.type.shape[-1]
+    batch = domain[:-2]
+    nb = math.prod(batch)
+    dt = mm.result.type.dtype
+    ct = np.dtype(np.int32) if dt.kind == "b" else compute_dtype(dt)   # float16 accumulates in float32
+    kt = KernelText(rg.mod)
+    rg.acc = rg.accesses(nd)
+    head = [f"sa = cuda.shared.array(({T}, {T}), {np_name(ct)})",
+            f"sb = cuda.shared.array(({T}, {T}), {np_name(ct)})",
+            "tx = cuda.threadIdx.x", "ty = cuda.threadIdx.y",
+            f"j = cuda.blockIdx.x * {T} + tx", f"i = cuda.blockIdx.y * {T} + ty"]
+    body = Block(1)
+    coords = {}
+    if batch:
+        head.append("bz = cuda.blockIdx.z")
+        space = FlatSpace(kt, "bz", range(len(batch)), batch, body)
+        for d in range(len(batch)):
+            coords[d] = space.coord(d)
+    coords[nd - 2], coords[nd - 1] = "i", "j"
+    zero = kt.const(0, ct)
 
-    With ``unroll`` > 1 the loop takes ``unroll`` elements per trip and issues
-    every load of all of them before any arithmetic or store (more memory
-    requests in flight per thread), then a remainder loop; elements are still
-    visited in increasing order, so accumulations associate exactly as in
-    the plain loop.
-    """
-    outer = ev.levels[:]
-    blk = Block(indent)
-    if unroll <= 1:
-        blk.add(f"for {var} in range({start}, {stop}, {step}):")
-        inner = Block(indent + 1)
-        ev.levels = outer + [Level(inner, make_space(var, inner))]
-        body(ev, inner, var)
-        blk.extend(inner)
-        ev.levels = outer
-        return blk
-    blk.add(f"{var} = {start}")
-    blk.add(f"while {var} + {unroll - 1} * {step} < {stop}:")
-    inner = Block(indent + 1)
-    levels = []
-    for u in range(unroll):
-        name = var if u == 0 else f"{var}_{u}"
-        if u:
-            inner.add(f"{name} = {var} + {u} * {step}" if u > 1 else f"{name} = {var} + {step}")
-        levels.append((Level(inner, make_space(name, inner)), name))
-    for lv, _ in levels:
-        ev.levels = outer + [lv]
-        for v in leaves:
-            ev.value(v)
-    for lv, name in levels:
-        ev.levels = outer + [lv]
-        body(ev, inner, name)
-    inner.add(f"{var} += {unroll} * {step}")
-    blk.extend(inner)
-    blk.add(f"while {var} < {stop}:")
-    tail = Block(indent + 1)
-    ev.levels = outer + [Level(tail, make_space(var, tail))]
-    body(ev, tail, var)
-    tail.add(f"{var} += {step}")
-    blk.extend(tail)
-    ev.levels = outer
-    return blk
+    def tile_load(v, tile_name, ci, cj, cond):
+        """tile[ty, tx] = v at (batch, ci, cj) of v's own index space, or 0 outside it."""
+        body.add(f"{tile_name}[ty, tx] = {zero}", 1)
+        body.add(f"if {cond}:", 1)
+        blk = Block(3)
+        c = dict(coords)
+        c[nd - 2], c[nd - 1] = ci, cj
+        ev = Eval(kt, rg, [Level(kt.prologue), Level(blk, CoordSpace(c))],
+                  {d: 1 for d in range(nd)}, acc=rg.accesses(nd), ndomain=nd)
+        x = ev.value(v)
+        blk.add(f"{tile_name}[ty, tx] = {'np.int32(' + x + ')' if dt.kind == 'b' else x}")
+        body.extend(blk)
 
-
-class KernelSource:
-    """The text of one region's kernels and how to launch them.
-
-    ``launches``: ``(kernel name, grid, block, nscratch)`` in order; a grid is a
-    tuple of ints or ``("cap", items, per_block, blocks_per_sm)`` (resolved
-    against the device's SM count at load time). ``scratch``: ``(dtype, n)``
-    per scratch array. Every launch passes ins, outs, then all scratch arrays.
-    """
-
-    def __init__(self, name, kind, text, launches, scratch, strategy=""):
-        self.name, self.kind, self.text = name, kind, text
-        self.launches, self.scratch, self.strategy = launches, scratch, strategy
-
-
-def check_region(region):
-    """Name the first op of a region the CUDA backend cannot lower."""
-    for op in region.ops:
-        if not OPS.covered(op.name):
-            raise unsupported(op)
-        if op.opdef.has(ELEMENTWISE) and op.name not in OPS.EXPR and op.name != "astype":
-            raise unsupported(op)
+    body.add(f"acc = {zero}")
+    body.add(f"for k0 in range(0, {K}, {T}):")
+    body.add("ka = k0 + tx", 1)
+    tile_load(a_v, "sa", "i", "ka", f"i < {M} and ka < {K}")
+    body.add("kb = k0 + ty", 1)
+    tile_load(b_v, "sb", "kb", "j", f"kb < {K} and j < {N}")
+    body.add("cuda.syncthreads()", 1)
+    body.add(f"for kk in range({T}):", 1)
+    prod = OPS.EXPR["multiply"](kt, ["sa[ty, kk]", "sb[kk, tx]"], ct, ct)
+    body.add(f"acc = {OPS.EXPR['add'](kt, ['acc', prod], ct, ct)}", 2)
+    body.add("cuda.syncthreads()", 1)
+    body.add(f"if i < {M} and j < {N}:")
+    inner = Block(2)
+    level = Level(inner, CoordSpace(coords))
+    ev = Eval(kt, rg, [Level(kt.prologue), level], {d: 1 for d in range(nd)})
+    level.env[id(mm.result)] = "(acc != 0)" if dt.kind == "b" else (kt.cast("acc", dt) if ct != dt else "acc")
+    ev.level_cache[id(mm.result)] = 1
+    rg.store_outputs(ev, inner, 1)
+    body.extend(inner)
+    grid = (-(-N // T), -(-M // T), nb)
+    launches = [(rg.name, grid, (T, T))] if M and N and nb else []
+    return rg.finish("matmul", [rg.assemble(rg.name, kt, head, body)], launches)
 
 
-class RegionGen:
-    def __init__(self, mod: ModuleSource, region, name: str):
-        check_region(region)
-        self.mod, self.region, self.name = mod, region, name
-        self.target: Target = mod.target
-        self.info: KernelInfo = analyze(region)
-        self.defs = {id(r): op for op in region.ops for r in op.results}
-        self.nin, self.nout = len(region.params), len(region.results)
-        self.param_index = {id(p): i for i, p in enumerate(region.params)}
-        self.scratch: list[tuple] = []
-
-    # shared helpers -----------------------------------------------------------------------------
-    def accesses(self, nd):
-        acc = {}
-        for p in self.region.params:
-            if len(p.type.shape) > nd:      # read only through views (reshape) of another rank
-                continue
-            acc[id(p)] = Access(f"in{self.param_index[id(p)]}", p.type.dtype, p.type.shape,
-                                contiguous_strides(p.type.shape), 0, nd)
-        for vid, (root, chain) in self.info.views.items():
-            shape, strides, base = view_layout(root.type.shape, chain)
-            if len(shape) > nd:
-                continue
-            acc[vid] = Access(f"in{self.param_index[id(root)]}", chain[-1].result.type.dtype, shape,
-                              strides, base, nd)
-        return acc
-
-    def operand_access(self, v, nd):
-        """Access for a value read over its own index space (matmul operands, concatenate)."""
-        pid = self.param_index.get(id(v))
-        if pid is not None:
-            return Access(f"in{pid}", v.type.dtype, v.type.shape, contiguous_strides(v.type.shape), 0, nd)
-        root, chain = self.info.views[id(v)]
-        shape, strides, base = view_layout(root.type.shape, chain)
-        return Access(f"in{self.param_index[id(root)]}", v.type.dtype, shape, strides, base, nd)
-
-    def out_access(self, k, shape, nd):
-        r = self.region.results[k]
-        return Access(f"out{k}", r.type.dtype, shape, contiguous_strides(shape), 0, nd)
-
-    def iota_dim(self, op, ndomain=None):
-        shape = op.result.type.shape
-        ax = op.attrs["axis"]
-        if shape[ax] == 1:
-            return None
-        return (len(self.info.domain) if ndomain is None else ndomain) - len(shape) + ax
-
-    def add_scratch(self, dtype, n) -> str:
-        self.scratch.append((np.dtype(dtype).name, max(int(n), 1)))
-        return f"s{len(self.scratch) - 1}"
-
-    def signature(self) -> str:
-        ts = [nb_name(p.type.dtype) for p in self.region.params]
-        ts += [nb_name(r.type.dtype) for r in self.region.results]
-        ts += [nb_name(dt) for dt, _ in self.scratch]
-        return "void(" + ", ".join(f"{t}[::1]" for t in ts) + ")"
-
-    def arglist(self) -> str:
-        names = [f"in{i}" for i in range(self.nin)] + [f"out{k}" for k in range(self.nout)]
-        names += [f"s{k}" for k in range(len(self.scratch))]
-        return ", ".join(names)
-
-    def assemble(self, kname: str, kt: KernelText, head: list[str], body: Block) -> str:
-        """One kernel function's text: decorator placeholder, def line, prologue, body."""
-        lines = [f"@kernel(SIG_{self.name})", f"def {kname}({self.arglist()}):"]
-        lines += ["    " + h for h in head]
-        lines += kt.prologue.lines
-        lines += body.lines
-        if len(lines) == 2:
-            lines.append("    pass")
-        return "\n".join(lines)
-
-    def build(self) -> KernelSource:
-        kind = self.info.kind
-        if kind == "reduce":
-            from .reduce import ReduceGen
-            return ReduceGen(self).build()
-        return getattr(self, f"_{kind}")()
-
-    def finish(self, kind, kernels, launches, strategy="") -> KernelSource:
-        text = f"SIG_{self.name} = {self.signature()!r}\n\n\n" + "\n\n\n".join(kernels)
-        return KernelSource(self.name, kind, text, launches, list(self.scratch), strategy)
-
-    def store_outputs(self, ev: Eval, block: Block, upto: int, only=None):
-        nd = len(self.info.domain)
-        for k, r in enumerate(self.region.results):
-            src = self.info.source(r)
-            if only is not None and not only(src):
-                continue
-            val = ev.value(src)
-            off = ev.offset(self.out_access(k, self.info.domain, nd), upto)
-            block.add(f"out{k}[{off}] = {ev.kt.store_value(val, r.type.dtype)}")
-
-    # map ------------------------------------------------------------------------------------------
-    def _map(self) -> KernelSource:
-        t = self.target
-        domain = self.info.domain
-        nd = len(domain)
-        n = math.prod(domain)
-        kt = KernelText(self.mod)
-        self.acc = self.accesses(nd)
-        ev = Eval(kt, self, [Level(kt.prologue)], {d: 1 for d in range(nd)})
-        srcs = [self.info.source(r) for r in self.region.results]
-        unroll = t.map_unroll if n >= 4 * t.map_tpb else 1
-        body = strided_loop(ev, 1, "i", "cuda.grid(1)", n, "st", unroll,
-                            lambda var, blk: FlatSpace(kt, var, range(nd), domain, blk),
-                            lambda ev_, blk, var: self.store_outputs(ev_, blk, 1),
-                            leaves_of(self, srcs, set()))
-        k = f"{self.name}"
-        launches = [(k, ("cap", n, t.map_tpb, t.map_blocks_per_sm), (t.map_tpb,))] if n else []
-        return self.finish("map", [self.assemble(k, kt, ["st = cuda.gridsize(1)"], body)], launches)
-
-    # copy (concatenate) ---------------------------------------------------------------------------
-    def _copy(self) -> KernelSource:
-        t = self.target
-        (op,) = [o for o in self.region.ops if o.name == "concatenate"]
-        out = op.result
-        shape = out.type.shape
-        nd = len(shape)
-        axis = op.attrs["axis"]
-        n = math.prod(shape)
-        kt = KernelText(self.mod)
-        loop = Block(2)
-        space = FlatSpace(kt, "i", range(nd), shape, loop)
-        ca = space.coord(axis) if shape[axis] != 1 else "0"
-        acc = self.accesses(nd)
-        start, first = 0, True
-        val = kt.fresh()
-        for v in op.operands:
-            ext = v.type.shape[axis]
-            if ext == 0:
-                continue
-            coords = {d: (space.coord(d) if shape[d] != 1 else "0") for d in range(nd)}
-            coords[axis] = f"({ca} - {start})" if start else ca
-            loop.add(f"{'if' if first else 'elif'} {ca} < {start + ext}:")
-            blk = Block(3)   # each operand (a view, or values computed per element) in its own index space
-            ev = Eval(kt, self, [Level(kt.prologue), Level(blk, CoordSpace(coords))],
-                      {d: 1 for d in range(nd)}, acc=acc, ndomain=nd)
-            blk.add(f"{val} = {ev.value(v)}")
-            loop.extend(blk)
-            first = False
-            start += ext
-        loop.add(f"out0[i] = {kt.store_value(val, out.type.dtype)}")
-        body = Block(1)
-        body.add(f"for i in range(cuda.grid(1), {n}, cuda.gridsize(1)):")
-        body.extend(loop)
-        launches = [(self.name, ("cap", n, t.map_tpb, t.map_blocks_per_sm), (t.map_tpb,))] if n else []
-        return self.finish("copy", [self.assemble(self.name, kt, [], body)], launches)
-
-    # matmul ---------------------------------------------------------------------------------------
-    def _matmul(self) -> KernelSource:
-        t = self.target
-        T = t.tile
-        region = self.region
-        mm = next(op for op in region.ops if op.name == "matmul")
-        a_v, b_v = mm.operands
-        domain = self.info.domain
-        nd = len(domain)
-        M, N = domain[-2], domain[-1]
-        K = a_v.type.shape[-1]
-        batch = domain[:-2]
-        nb = math.prod(batch)
-        dt = mm.result.type.dtype
-        ct = np.dtype(np.int32) if dt.kind == "b" else compute_dtype(dt)   # float16 accumulates in float32
-        kt = KernelText(self.mod)
-        self.acc = self.accesses(nd)
-        head = [f"sa = cuda.shared.array(({T}, {T}), {np_name(ct)})",
-                f"sb = cuda.shared.array(({T}, {T}), {np_name(ct)})",
-                "tx = cuda.threadIdx.x", "ty = cuda.threadIdx.y",
-                f"j = cuda.blockIdx.x * {T} + tx", f"i = cuda.blockIdx.y * {T} + ty"]
-        body = Block(1)
-        coords = {}
-        if batch:
-            head.append("bz = cuda.blockIdx.z")
-            space = FlatSpace(kt, "bz", range(len(batch)), batch, body)
-            for d in range(len(batch)):
-                coords[d] = space.coord(d)
-        coords[nd - 2], coords[nd - 1] = "i", "j"
-        zero = kt.const(0, ct)
-
-        def tile_load(v, tile_name, ci, cj, cond):
-            """tile[ty, tx] = v at (batch, ci, cj) of v's own index space, or 0 outside it."""
-            body.add(f"{tile_name}[ty, tx] = {zero}", 1)
-            body.add(f"if {cond}:", 1)
-            blk = Block(3)
-            c = dict(coords)
-            c[nd - 2], c[nd - 1] = ci, cj
-            ev = Eval(kt, self, [Level(kt.prologue), Level(blk, CoordSpace(c))],
-                      {d: 1 for d in range(nd)}, acc=self.accesses(nd), ndomain=nd)
-            x = ev.value(v)
-            blk.add(f"{tile_name}[ty, tx] = {'np.int32(' + x + ')' if dt.kind == 'b' else x}")
-            body.extend(blk)
-
-        body.add(f"acc = {zero}")
-        body.add(f"for k0 in range(0, {K}, {T}):")
-        body.add("ka = k0 + tx", 1)
-        tile_load(a_v, "sa", "i", "ka", f"i < {M} and ka < {K}")
-        body.add("kb = k0 + ty", 1)
-        tile_load(b_v, "sb", "kb", "j", f"kb < {K} and j < {N}")
-        body.add("cuda.syncthreads()", 1)
-        body.add(f"for kk in range({T}):", 1)
-        prod = OPS.EXPR["multiply"](kt, ["sa[ty, kk]", "sb[kk, tx]"], ct, ct)
-        body.add(f"acc = {OPS.EXPR['add'](kt, ['acc', prod], ct, ct)}", 2)
-        body.add("cuda.syncthreads()", 1)
-        body.add(f"if i < {M} and j < {N}:")
-        inner = Block(2)
-        level = Level(inner, CoordSpace(coords))
-        ev = Eval(kt, self, [Level(kt.prologue), level], {d: 1 for d in range(nd)})
-        level.env[id(mm.result)] = "(acc != 0)" if dt.kind == "b" else (kt.cast("acc", dt) if ct != dt else "acc")
-        ev.level_cache[id(mm.result)] = 1
-        self.store_outputs(ev, inner, 1)
-        body.extend(inner)
-        grid = (-(-N // T), -(-M // T), nb)
-        launches = [(self.name, grid, (T, T))] if M and N and nb else []
-        return self.finish("matmul", [self.assemble(self.name, kt, head, body)], launches)
+KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
+         "reduce": lambda rg: ReduceGen(rg).build()}

@@ -16,8 +16,9 @@ lowering time, never at launch.
 from __future__ import annotations
 
 from ...ir.core import Function
-from .kernelgen import KernelSource, RegionGen
+from .kernelgen import generate_region
 from .ops import PROGRAM_OPS
+from .region import KernelSource
 from .source import ModuleSource, unsupported
 from .target import GPU, Target, prelude
 
@@ -72,7 +73,7 @@ def generate(fn: Function, target: Target = GPU) -> CudaModule:
     kernels = []
     for k, op in enumerate(fused_ops(fn)):
         name = f"k{k}_{op.regions[0].name}".replace(".", "_").replace("-", "_")
-        kernels.append(RegionGen(mod, op.regions[0], name).build())
+        kernels.append(generate_region(mod, op.regions[0], name))
     plan = [{"name": ks.name, "kind": ks.kind, "strategy": ks.strategy, "launches": ks.launches,
              "scratch": ks.scratch} for ks in kernels]
     parts = [HEADER.format(name=fn.name, kind=target.kind)]

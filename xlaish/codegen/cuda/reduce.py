@@ -34,7 +34,7 @@ import numpy as np
 
 from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
-from .kernelgen import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
+from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
 from .source import Block, FlatSpace, KernelText
 from .target import compute_dtype, np_name
 
@@ -111,8 +111,8 @@ class Acc:
                 tie = f"({t} == {a} or ({t} != {t} and {a} != {a}))"
             else:
                 tie = f"({t} == {a})"
-            blk.add(f"if {ti} >= 0 and ({self.i} < 0 or {self._better(t, a)} or ({tie} and {ti} < {self.i})):",
-                    extra)
+            better = f"{self.i} < 0 or {self._better(t, a)} or ({tie} and {ti} < {self.i})"
+            blk.add(f"if {ti} >= 0 and ({better}):", extra)
             blk.add(f"{a} = {t}", extra + 1)
             blk.add(f"{self.i} = {ti}", extra + 1)
             return
