@@ -29,6 +29,8 @@ CASES = {
     "diagonal": [lambda a: (np.linalg.diagonal(a), np.linalg.diagonal(a, offset=-1))],
     "matrix_transpose": [lambda a: np.linalg.matrix_transpose(a)],
     "vecdot": [lambda a: np.linalg.vecdot(a, a)],
+    "cross": [lambda a: np.linalg.cross(a[:, :3], a[::-1, :3])],
+    "tensordot": [lambda a: (np.linalg.tensordot(a, a), np.linalg.tensordot(a, a.T, axes=1))],
 }
 
 
@@ -40,7 +42,7 @@ def test_every_function_has_cases():
 @pytest.mark.parametrize("name,i", [(n, i) for n, fs in CASES.items() for i in range(len(fs))])
 def test_matches_numpy(name, i, dt):
     fn = CASES[name][i]
-    if dt == "bool" and name in ("matmul", "vecdot", "outer", "trace"):
+    if dt == "bool" and name in ("matmul", "vecdot", "outer", "trace", "cross", "tensordot"):
         pytest.skip("covered by the matmul/reduction op tests; bool here adds nothing")
     rng = np.random.default_rng(2)
     for shape in [(4, 3), (3, 3)]:

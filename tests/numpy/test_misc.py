@@ -19,6 +19,7 @@ CASES = {
     "result_type": [lambda a: a.astype(np.result_type(a, 1.5))],
     "can_cast": [lambda a: a * np.can_cast(a, np.float64)],
     "concat": [lambda a: np.concat([a, a], axis=-1)],
+    "row_stack": [lambda a: np.row_stack([a, a[:1]])],
     "matrix_transpose": [lambda a: np.matrix_transpose(a)],
     "unstack": [lambda a: np.unstack(a, axis=1)],
     "rollaxis": [lambda a: (np.rollaxis(a, 1), np.rollaxis(a, 0, 2))],
@@ -59,6 +60,7 @@ def _params():
 
 
 @pytest.mark.parametrize("fn,dt", list(_params()))
+@pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated:DeprecationWarning")
 def test_matches_numpy(fn, dt):
     rng = np.random.default_rng(11)
     a = make_input(rng, (3, 4), dt, edges=False, low=-3, high=4)

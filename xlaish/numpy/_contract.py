@@ -22,7 +22,7 @@ import numpy as np
 from ..trace import context
 from ..trace.bind import any_tracer, promote
 from ._composite import _asarr, diagonal
-from ._linalg import matmul
+from ._linalg import matmul, tensordot
 from ._reductions import sum as _sum
 from ._shape import broadcast_to, moveaxis, reshape, stack, transpose
 from ._ufuncs import FUNCS as _U
@@ -165,33 +165,6 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         cur_t, cur = _contract2(cur_t, cur, t, a, later, sizes)
     cur_t, cur = _prepare(cur_t, cur, sizes, set(out_term))
     return _permute(cur_t, cur, out_term)
-
-
-def tensordot(a, b, axes=2):
-    if not any_tracer((a, b)):
-        return np.tensordot(a, b, axes)
-    a, b = _asarr(a), _asarr(b)
-    if isinstance(axes, int):
-        if axes < 0:
-            raise _error("tensordot: axes must be a non-negative integer")
-        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
-    else:
-        ax_a, ax_b = axes
-        ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
-        ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
-    if len(ax_a) != len(ax_b):
-        raise _error("shape-mismatch for sum")
-    ax_a = [x % a.ndim for x in ax_a]
-    ax_b = [x % b.ndim for x in ax_b]
-    for i, j in zip(ax_a, ax_b):
-        if a.shape[i] != b.shape[j]:
-            raise _error("shape-mismatch for sum")
-    fa = [i for i in range(a.ndim) if i not in ax_a]
-    fb = [j for j in range(b.ndim) if j not in ax_b]
-    k = math.prod(a.shape[i] for i in ax_a)
-    a2 = reshape(transpose(a, tuple(fa + ax_a)), (math.prod(a.shape[i] for i in fa), k))
-    b2 = reshape(transpose(b, tuple(ax_b + fb)), (k, math.prod(b.shape[j] for j in fb)))
-    return reshape(matmul(a2, b2), tuple(a.shape[i] for i in fa) + tuple(b.shape[j] for j in fb))
 
 
 def kron(a, b):

@@ -1,6 +1,8 @@
 """matmul / dot / @ with NumPy's rules."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..trace import context
@@ -33,8 +35,7 @@ def dot(a, b, out=None):
         return _ufuncs.FUNCS["multiply"](a, b)
     if nb <= 2 and (na <= 2 or nb == 1):
         return matmul(a, b)
-    from ._contract import tensordot  # N-d: sum over a's last and b's second-to-last axis
-    return tensordot(a, b, axes=([-1], [-2]))
+    return tensordot(a, b, axes=([-1], [-2]))     # N-d: a's last axis with b's second-to-last
 
 
 def vdot(a, b):
@@ -68,6 +69,34 @@ def outer(a, b, out=None):
         return np.outer(a, b, out=out)
     from ._shape import ravel, reshape
     return _ufuncs.FUNCS["multiply"](reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    if not any_tracer((a, b)):
+        return np.tensordot(a, b, axes)
+    from ._shape import asarray, reshape, transpose
+    a, b = asarray(a), asarray(b)
+    if isinstance(axes, int):
+        if axes < 0:
+            raise context.with_location(ValueError("tensordot: axes must be a non-negative integer"))
+        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, int) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, int) else list(ax_b)
+    if len(ax_a) != len(ax_b):
+        raise context.with_location(ValueError("shape-mismatch for sum"))
+    ax_a = [x % a.ndim for x in ax_a]
+    ax_b = [x % b.ndim for x in ax_b]
+    for i, j in zip(ax_a, ax_b):
+        if a.shape[i] != b.shape[j]:
+            raise context.with_location(ValueError("shape-mismatch for sum"))
+    fa = [i for i in range(a.ndim) if i not in ax_a]
+    fb = [j for j in range(b.ndim) if j not in ax_b]
+    k = math.prod(a.shape[i] for i in ax_a)
+    a2 = reshape(transpose(a, tuple(fa + ax_a)), (math.prod(a.shape[i] for i in fa), k))
+    b2 = reshape(transpose(b, tuple(ax_b + fb)), (k, math.prod(b.shape[j] for j in fb)))
+    return reshape(matmul(a2, b2), tuple(a.shape[i] for i in fa) + tuple(b.shape[j] for j in fb))
 
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer"]

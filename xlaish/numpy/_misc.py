@@ -27,7 +27,7 @@ from ._ufuncs import FUNCS as _U
 from ._windows import take_static
 
 __all__ = ["real", "imag", "conj", "conjugate", "angle", "iscomplex", "isreal", "iscomplexobj",
-           "isrealobj", "isscalar", "result_type", "can_cast", "concat", "matrix_transpose",
+           "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack", "matrix_transpose",
            "unstack", "rollaxis", "fix", "isposinf", "isneginf",
            "array_equiv", "isin", "select", "vander", "trapezoid", "gradient", "resize", "delete",
            "insert", "polyadd", "polysub", "polyder"]
@@ -124,6 +124,11 @@ def can_cast(from_, to, casting="safe"):
 # ---- spellings -------------------------------------------------------------------------------------
 def concat(arrays, /, *, axis=0, out=None, dtype=None, casting="same_kind"):
     return concatenate(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
+
+
+def row_stack(tup, *, dtype=None, casting="same_kind"):
+    from ._shape import vstack
+    return vstack(tup, dtype=dtype, casting=casting)
 
 
 def matrix_transpose(x, /):

@@ -204,18 +204,19 @@ def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return concatenate(xs, axis=axis, dtype=dtype)
 
 
-def vstack(tup):
+def vstack(tup, *, dtype=None, casting="same_kind"):
     if not any_tracer(list(tup)):
-        return np.vstack(tup)
-    return concatenate([x if _t(x).ndim >= 2 else reshape(x, (1, -1)) for x in tup], axis=0)
+        return np.vstack(tup, dtype=dtype, casting=casting)
+    return concatenate([x if _t(x).ndim >= 2 else reshape(x, (1, -1)) for x in tup], axis=0,
+                       dtype=dtype, casting=casting)
 
 
-def hstack(tup):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     if not any_tracer(list(tup)):
-        return np.hstack(tup)
+        return np.hstack(tup, dtype=dtype, casting=casting)
     xs = [_t(x) for x in tup]
     xs = [reshape(x, (1,)) if x.ndim == 0 else x for x in xs]       # atleast_1d, as NumPy
-    return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+    return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1, dtype=dtype, casting=casting)
 
 
 def where(condition, x=None, y=None):

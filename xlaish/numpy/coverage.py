@@ -54,7 +54,7 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
         "load", "save", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt", "fromfile",
         "fromregex", "fromstring", "frombuffer", "fromiter", "from_dlpack", "shares_memory",
         "may_share_memory", "nested_iters", "require", "asmatrix", "bmat", "asanyarray",
-        "asfortranarray", "asarray_chkfinite", "isfortran", "row_stack"),
+        "asfortranarray", "asarray_chkfinite", "isfortran"),
     "datetime arrays": (
         "busday_count", "busday_offset", "is_busday", "datetime_as_string", "datetime_data", "isnat"),
     "calls back into arbitrary Python per element or slice": (

@@ -27,7 +27,7 @@ from ._shape import reshape, swapaxes
 from ._ufuncs import FUNCS as _U
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "outer", "trace", "diagonal",
-           "matrix_transpose", "vecdot"]
+           "matrix_transpose", "vecdot", "cross", "tensordot"]
 
 _inf = float("inf")
 
@@ -176,3 +176,17 @@ def vecdot(x1, x2, /, *, axis=-1):
     p = _U["multiply"](x1, x2)
     return _sum(p, axis=axis, dtype=p.dtype)     # a gufunc: no sum-style integer widening
 
+
+def cross(x1, x2, /, *, axis=-1):
+    if not any_tracer((x1, x2)):
+        return np.linalg.cross(x1, x2, axis=axis)
+    from ._contract import cross as _cross
+    if _asarr(x1).shape[axis] != 3 or _asarr(x2).shape[axis] != 3:
+        raise context.with_location(ValueError(
+            "Both input arrays must be (arrays of) 3-dimensional vectors"))
+    return _cross(x1, x2, axis=axis)
+
+
+def tensordot(x1, x2, /, *, axes=2):
+    from ._contract import tensordot as _tensordot
+    return _tensordot(x1, x2, axes)
