@@ -19,6 +19,12 @@ Float -> integer casts
     uint32 through the int64 conversion. :func:`float_to_int_plan` picks the
     step; :func:`cvtt_range` is the open interval ``cvtt`` accepts.
 
+Reduction accumulators
+    ``sum`` and ``prod`` of float16/float32 accumulate in float64 (NumPy's pairwise
+    float32 sum is more accurate than a float32 running total; float64 is at least as
+    accurate); every other reduction accumulates in its input dtype.
+    :func:`accumulator_dtype` is the one answer both backends use.
+
 Integer arithmetic where C is undefined (NumPy's defined results)
     ``x // 0`` and ``x % 0`` are 0; ``MIN // -1`` wraps to ``MIN`` and
     ``MIN % -1`` is 0; a shift by a count that is negative or at least the bit
@@ -108,3 +114,11 @@ def scale_factor(row_scale: tuple, compute_dtype) -> float:
     t = np.dtype(compute_dtype).type
     num, den = row_scale
     return float(t(num) / t(den))
+
+
+def accumulator_dtype(op_name: str, in_dtype) -> np.dtype:
+    """The dtype reduction ``op_name`` accumulates ``in_dtype`` values in."""
+    dt = np.dtype(in_dtype)
+    if op_name in ("sum", "prod") and dt.kind == "f" and dt.itemsize <= 4:
+        return np.dtype(np.float64)
+    return dt

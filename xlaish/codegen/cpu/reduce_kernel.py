@@ -20,6 +20,7 @@ import math
 import numpy as np
 from llvmlite import ir
 
+from ...ir import policy
 from ...ir.kernel import contiguous_strides
 from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
@@ -256,7 +257,7 @@ class ReduceKernel(KernelGen):
         nblocks = b.sdiv(b.add(n, ir.Constant(T.I64, block - 1)), ir.Constant(T.I64, block))
 
         def blk(bi):
-            for op, a in zip(reds, accs):
+            for a in accs:
                 if "block" in a:
                     b.store(ir.Constant(a["block"].type.pointee, 0.0), a["block"])
             s0 = b.add(start, b.mul(bi, ir.Constant(T.I64, block)))
@@ -267,10 +268,7 @@ class ReduceKernel(KernelGen):
         for_range(b, 0, nblocks, blk, "bln")
 
     def _acc_type(self, op):
-        dt = op.operands[0].type.dtype
-        if op.name in ("sum", "prod") and dt.kind == "f" and dt.itemsize <= 4:
-            return np.dtype(np.float64)
-        return dt
+        return policy.accumulator_dtype(op.name, op.operands[0].type.dtype)
 
     def _blocked(self, op):
         return op.name == "sum" and op.operands[0].type.dtype.kind == "f"

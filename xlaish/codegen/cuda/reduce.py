@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from ...ir import policy
 from ...ir.opdef import REDUCTION
 from ...ir.ops.reduction import identity_for
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
@@ -50,11 +51,9 @@ class Acc:
         self.out_dt = np.dtype(op.result.type.dtype)
         self.arg = self.name in ("argmax", "argmin")
         if self.in_dt.kind == "b":
-            at = np.dtype(np.int32)
-        elif self.name in ("sum", "prod") and self.in_dt.kind == "f" and self.in_dt.itemsize <= 4:
-            at = np.dtype(np.float64)
+            at = np.dtype(np.int32)          # bool counts and flags held as int32 on the GPU
         else:
-            at = compute_dtype(self.in_dt)
+            at = compute_dtype(policy.accumulator_dtype(self.name, self.in_dt))
         self.at = at
         self.v = f"a{k}"
         self.i = f"a{k}i" if self.arg else None
