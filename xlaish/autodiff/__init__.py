@@ -15,11 +15,10 @@ from __future__ import annotations
 import functools
 import itertools
 
-
-
 from .. import numpy as xnp
 from ..errors import TraceError
 from ..ir.core import Function
+from ..ir.opnames import COND, CUSTOM_VJP_CALL, WHILE
 from ..trace import context, pytree
 from ..trace.bind import emit, to_value, wrap
 from ..trace.tracer import Tracer
@@ -45,7 +44,7 @@ class _Tape:
         env = {id(p): a for p, a in zip(fn.params, args)}
         for op in fn.ops:
             ins = [env[id(v)] for v in op.operands]
-            if op.name == "while" and "trip_count" in op.attrs:
+            if op.name == WHILE and "trip_count" in op.attrs:
                 outs = self._unroll(op, ins)
             else:
                 outs = emit(op.opdef, ins, dict(op.attrs), op.regions)
@@ -66,11 +65,11 @@ class _Tape:
             gs = [cts.get(id(o)) for o in outs]
             if all(g is None for g in gs):
                 continue
-            if op.name == "cond":
+            if op.name == COND:
                 new = _cond_vjp(op, ins, outs, gs)
-            elif op.name == "custom_vjp_call":
+            elif op.name == CUSTOM_VJP_CALL:
                 new = _custom_vjp_backward(op, ins, gs)
-            elif op.name == "while":
+            elif op.name == WHILE:
                 raise TraceError("reverse-mode differentiation of while_loop is not supported (its "
                                  "trip count is not known); use fori_loop with static bounds")
             elif op.name in NON_DIFFERENTIABLE:
@@ -231,7 +230,7 @@ class custom_vjp:
         if out_tree.kind != "leaf":
             raise TraceError("custom_vjp functions must return one array")
         ins = [to_value(x, leaf_spec(x).type.dtype) for x in leaves] + caps
-        (out,) = emit("custom_vjp_call", ins, {"rule": self.key, "nargs": len(leaves)}, [fn])
+        (out,) = emit(CUSTOM_VJP_CALL, ins, {"rule": self.key, "nargs": len(leaves)}, [fn])
         return wrap(out)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..ir.core import Function
 from ..ir.kernel import slot_sizes  # noqa: F401  (re-exported: the plan's reader)
+from ..ir.opnames import CONSTANT, FUSED
 
 
 def plan_buffers(fn: Function) -> Function:
@@ -23,14 +24,14 @@ def plan_buffers(fn: Function) -> Function:
     free: list[int] = []
     new_ops = []
     for i, op in enumerate(fn.ops):
-        if op.name == "constant":
+        if op.name == CONSTANT:
             new_ops.append(op)
             continue
-        if op.name != "fused" and op.regions:     # control flow: plan inside each region too
+        if op.name != FUSED and op.regions:     # control flow: plan inside each region too
             op = op.replace(regions=[plan_buffers(r) for r in op.regions])
         assign = []
         for r in op.results:
-            if id(r) in results or (id(r) not in last_use and op.name == "fused"):
+            if id(r) in results or (id(r) not in last_use and op.name == FUSED):
                 assign.append(-1)      # a result, or an unused kernel output (DCE drops those)
                 continue
             need = r.type.nbytes

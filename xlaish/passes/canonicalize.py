@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from ..ir.core import Function
 from ..ir.opdef import REDUCTION
+from ..ir.opnames import CUSTOM_VJP_CALL, MATMUL, RESHAPE
 from ._rewrite import Rewriter
 
 
 def canonicalize(fn: Function) -> Function:
     rw = Rewriter(fn)
     for op in fn.ops:
-        if op.name == "custom_vjp_call":       # autodiff is done: inline the primal function
+        if op.name == CUSTOM_VJP_CALL:       # autodiff is done: inline the primal function
             body = canonicalize(op.regions[0])
             env = {id(p): rw[v] for p, v in zip(body.params, op.operands)}
             for inner in body.ops:
@@ -34,17 +35,17 @@ def canonicalize(fn: Function) -> Function:
             attrs = dict(op.attrs, keepdims=True)
             r = rw.emit1(op.opdef, [rw[op.operands[0]]], attrs, loc=op.loc)
             out = op.result.type.shape
-            rw.set(op.result, rw.emit1("reshape", [r], {"shape": out}, loc=op.loc)
+            rw.set(op.result, rw.emit1(RESHAPE, [r], {"shape": out}, loc=op.loc)
                    if r.type.shape != out else r)
             continue
-        if op.name == "matmul" and any(v.type.ndim == 1 for v in op.operands):
+        if op.name == MATMUL and any(v.type.ndim == 1 for v in op.operands):
             a, b = (rw[v] for v in op.operands)
             if a.type.ndim == 1:
-                a = rw.emit1("reshape", [a], {"shape": (1, a.type.shape[0])}, loc=op.loc)
+                a = rw.emit1(RESHAPE, [a], {"shape": (1, a.type.shape[0])}, loc=op.loc)
             if b.type.ndim == 1:
-                b = rw.emit1("reshape", [b], {"shape": (b.type.shape[0], 1)}, loc=op.loc)
-            r = rw.emit1("matmul", [a, b], loc=op.loc)
-            rw.set(op.result, rw.emit1("reshape", [r], {"shape": op.result.type.shape}, loc=op.loc)
+                b = rw.emit1(RESHAPE, [b], {"shape": (b.type.shape[0], 1)}, loc=op.loc)
+            r = rw.emit1(MATMUL, [a, b], loc=op.loc)
+            rw.set(op.result, rw.emit1(RESHAPE, [r], {"shape": op.result.type.shape}, loc=op.loc)
                    if r.type.shape != op.result.type.shape else r)
             continue
         rw.keep(op)

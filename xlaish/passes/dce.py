@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..ir.core import Function
 from ..ir.opdef import REGION, SIDE_EFFECT
+from ..ir.opnames import FUSED
 
 
 def dce(fn: Function) -> Function:
@@ -18,7 +19,7 @@ def dce(fn: Function) -> Function:
         used = [id(r) in live for r in op.results]
         if not any(used) and not op.opdef.has(SIDE_EFFECT):
             continue
-        if op.opdef.has(REGION) and op.name == "fused" and not all(used):
+        if op.opdef.has(REGION) and op.name == FUSED and not all(used):
             body = op.regions[0]
             body = body.replace(results=[r for r, u in zip(body.results, used) if u])
             op = op.replace(results=[r for r, u in zip(op.results, used) if u], regions=[dce(body)])

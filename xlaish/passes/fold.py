@@ -14,6 +14,7 @@ import numpy as np
 
 from ..ir.core import Function
 from ..ir.opdef import CREATION, ELEMENTWISE, REGION, SIDE_EFFECT
+from ..ir.opnames import BROADCAST_TO, CONSTANT, IOTA
 from ._rewrite import Rewriter
 
 FOLD_LIMIT = 1 << 14
@@ -39,12 +40,12 @@ def fold(fn: Function) -> Function:
         flat = arr.reshape(-1)
         if arr.ndim and arr.size > 1 and _uniform(flat):
             scalar = flat[:1].reshape(()).copy()   # a 0-d array (flat[0] is a NumPy scalar)
-            s = rw.emit1("constant", [], {"value": scalar}, loc=loc)
+            s = rw.emit1(CONSTANT, [], {"value": scalar}, loc=loc)
             known[id(s)] = ("dense", scalar)
-            r = rw.emit1("broadcast_to", [s], {"shape": shape}, loc=loc)
+            r = rw.emit1(BROADCAST_TO, [s], {"shape": shape}, loc=loc)
             known[id(r)] = ("splat", scalar)
             return r
-        r = rw.emit1("constant", [], {"value": np.ascontiguousarray(arr).reshape(shape)}, loc=loc)
+        r = rw.emit1(CONSTANT, [], {"value": np.ascontiguousarray(arr).reshape(shape)}, loc=loc)
         known[id(r)] = ("dense", arr.reshape(shape))
         return r
 
@@ -53,15 +54,15 @@ def fold(fn: Function) -> Function:
             rw.keep(op, tuple(fold(r) for r in op.regions))
             continue
         ins = [value_of(v) for v in op.operands]
-        if op.name == "constant":
+        if op.name == CONSTANT:
             rw.keep(op)
             known[id(op.result)] = ("dense", np.asarray(op.attrs["value"]))
             continue
-        if op.name == "iota" and op.result.type.size <= FOLD_LIMIT:
+        if op.name == IOTA and op.result.type.size <= FOLD_LIMIT:
             rw.keep(op)
             known[id(op.result)] = ("dense", op.opdef.evaluate([], op.attrs)[0])
             continue
-        if op.name == "broadcast_to" and ins[0] is not None and ins[0][1].ndim == 0:
+        if op.name == BROADCAST_TO and ins[0] is not None and ins[0][1].ndim == 0:
             rw.keep(op)
             known[id(op.result)] = ("splat", ins[0][1])
             continue

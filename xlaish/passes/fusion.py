@@ -26,11 +26,12 @@ import numpy as np
 from ..ir.core import Function, Value
 from ..ir.kernel import VIEW_OPS, NotFusible, analyze
 from ..ir.opdef import ELEMENTWISE, REGION, SIDE_EFFECT
+from ..ir.opnames import BROADCAST_TO, CONCATENATE, CONSTANT, FUSED, IOTA, RESHAPE
 from ._rewrite import Rewriter
 
 
 def _is_scalar_const(op) -> bool:
-    return op.name == "constant" and np.asarray(op.attrs["value"]).ndim == 0
+    return op.name == CONSTANT and np.asarray(op.attrs["value"]).ndim == 0
 
 
 class _Graph:
@@ -56,9 +57,9 @@ class _Graph:
         op = self.def_of(v)
         if op is None:
             return False
-        if _is_scalar_const(op) or op.name == "iota":
+        if _is_scalar_const(op) or op.name == IOTA:
             return True
-        return op.name == "broadcast_to" and self.inlinable(op.operands[0])
+        return op.name == BROADCAST_TO and self.inlinable(op.operands[0])
 
     def view_root(self, v):
         """(root buffer value, [view ops]) if v is a chain of views over a buffer, else None."""
@@ -83,9 +84,9 @@ def _compute_ops(g: _Graph):
     out = []
     copy_first = set()
     for op in g.fn.ops:
-        if op.name == "reshape":
+        if op.name == RESHAPE:
             d = g.def_of(op.operands[0])
-            if d is not None and d.name in VIEW_OPS and d.name != "reshape" and \
+            if d is not None and d.name in VIEW_OPS and d.name != RESHAPE and \
                     not g.inlinable(d.results[0]):
                 copy_first.add(id(d))
     for op in g.fn.ops:
@@ -96,7 +97,7 @@ def _compute_ops(g: _Graph):
         if _barrier(op):
             out.append(op)
             continue
-        if op.name == "constant" and not (is_output and _is_scalar_const(op)):
+        if op.name == CONSTANT and not (is_output and _is_scalar_const(op)):
             continue   # dense constants are data; scalars are cloned into readers
         if not is_output and (g.inlinable(op.results[0]) or op.name in VIEW_OPS):
             continue   # cloned into every region that reads them
@@ -270,7 +271,7 @@ def _extends_map(g, cand, info, op, group_of) -> bool:
 def _closed(grp) -> bool:
     """A group that takes no more ops: a concatenate or a barrier, always alone in its group
     (neither ever merges), so looking at the first op is enough."""
-    return grp[0].name == "concatenate" or _barrier(grp[0])
+    return grp[0].name == CONCATENATE or _barrier(grp[0])
 
 
 def _barrier(op) -> bool:
@@ -290,7 +291,7 @@ def _emit_control(g, rw, op, enabled, k) -> bool:
         body, inputs, results = _build_region(g, [d], f"operand{k}_{len(rw.ops)}")
         if not all(id(x) in rw.map for x in inputs):
             return False
-        new = rw.emit("fused", [rw[x] for x in inputs], {}, [body], loc=op.loc)
+        new = rw.emit(FUSED, [rw[x] for x in inputs], {}, [body], loc=op.loc)
         for old, nv in zip(results, new):
             rw.set(old, nv)
     regions = tuple(fuse(r, enabled) for r in op.regions)
@@ -315,7 +316,7 @@ def _group_inputs(g, grp) -> set:
 
 def _sibling_key(g, grp):
     """(kind, domain, axes, input buffer ids) of a group's kernel, or None if it takes no siblings."""
-    if any(_barrier(o) or o.name == "concatenate" for o in grp):
+    if any(_barrier(o) or o.name == CONCATENATE for o in grp):
         return None
     try:
         body, _, _ = _build_region(g, grp, "k")
@@ -364,7 +365,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
         grp = [op]
         groups.append(grp)
         group_of[id(op)] = grp
-        if _closed(grp) or (not enabled and op.name != "reshape"):
+        if _closed(grp) or (not enabled and op.name != RESHAPE):
             continue   # unfused: only free reshapes of a kernel's output join it
         for v in op.operands:
             d = g.def_of(v)
@@ -403,7 +404,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     groups.sort(key=lambda grp: g.index[id(grp[-1])])
     rw = Rewriter(fn)
     for op in fn.ops:
-        if op.name == "constant" and not _is_scalar_const(op):
+        if op.name == CONSTANT and not _is_scalar_const(op):
             rw.keep(op)
     pending = list(groups)
     k = 0
@@ -419,7 +420,7 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
             body, inputs, results = _build_region(g, grp, f"kernel{k}")
             if not all(id(v) in rw.map for v in inputs):
                 continue
-            new = rw.emit("fused", [rw[v] for v in inputs], {}, [body], loc=grp[-1].loc)
+            new = rw.emit(FUSED, [rw[v] for v in inputs], {}, [body], loc=grp[-1].loc)
             for old, nv in zip(results, new):
                 rw.set(old, nv)
             pending.remove(grp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.core import Function
+from ..ir.opnames import CONSTANT
 from ..ir.policy import is_mixed_compare, split_mixed_compare
 from ._rewrite import Rewriter
 
@@ -31,7 +32,7 @@ def legalize(fn: Function) -> Function:
             return rw.emit1(name, operands, attrs, loc=loc)
 
         def const(value, loc=op.loc):
-            return rw.emit1("constant", [], {"value": np.asarray(value)}, loc=loc)
+            return rw.emit1(CONSTANT, [], {"value": np.asarray(value)}, loc=loc)
 
         x, y = (rw[v] for v in op.operands)
         rw.set(op.result, split_mixed_compare(emit, const, op.name, x, y, dts))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..ir.core import Function
 from ..ir.kernel import VIEW_OPS, analyze, slot_sizes
+from ..ir.opnames import CONSTANT, FUSED
 
 
 @dataclass
@@ -89,11 +90,11 @@ def _b(n: int) -> str:
 def fusion_report(fused: Function, unfused: Function | None = None) -> FusionReport:
     rep = FusionReport()
     for op in fused.ops:
-        if op.name != "fused":
+        if op.name != FUSED:
             continue
         body = op.regions[0]
         info = analyze(body)
-        inner = [o.name for o in body.ops if o.name not in ("constant",)]
+        inner = [o.name for o in body.ops if o.name not in (CONSTANT,)]
         rep.kernels.append(KernelReport(
             name=body.name, kind=info.kind, ops=inner,
             inputs=[str(v.type) for v in op.operands], outputs=[str(r.type) for r in op.results],

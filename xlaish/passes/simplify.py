@@ -17,6 +17,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.core import Function
+from ..ir.opnames import (
+    ADD,
+    ASTYPE,
+    BROADCAST_TO,
+    CONSTANT,
+    DIVIDE,
+    MULTIPLY,
+    NEGATIVE,
+    POWER,
+    RESHAPE,
+    SQRT,
+    SUBTRACT,
+    TRANSPOSE,
+)
 from ._rewrite import Rewriter
 
 
@@ -25,9 +39,9 @@ def _scalar(defs, v):
     op = defs.get(id(v))
     if op is None:
         return None
-    if op.name == "constant" and np.asarray(op.attrs["value"]).size == 1:
+    if op.name == CONSTANT and np.asarray(op.attrs["value"]).size == 1:
         return np.asarray(op.attrs["value"]).reshape(())[()]
-    if op.name == "broadcast_to":
+    if op.name == BROADCAST_TO:
         return _scalar(defs, op.operands[0])
     return None
 
@@ -69,61 +83,61 @@ def _simplify_once(fn: Function) -> tuple[Function, bool]:
         out = op.results[0].type if op.results else None
         rep = None
         is_float = out is not None and out.dtype.kind == "f"
-        if n in ("add", "subtract", "multiply", "divide", "power") and len(ins) == 2:
+        if n in (ADD, SUBTRACT, MULTIPLY, DIVIDE, POWER) and len(ins) == 2:
             a, b = ins
             sb = _scalar(defs, b)
             sa = _scalar(defs, a)
-            if n == "add":
+            if n == ADD:
                 if (is_float and _is(sb, 0, neg_zero=True)) or (not is_float and _is(sb, 0)):
                     rep = a
                 elif (is_float and _is(sa, 0, neg_zero=True)) or (not is_float and _is(sa, 0)):
                     rep = b
-            elif n == "subtract":
+            elif n == SUBTRACT:
                 if (is_float and _is(sb, 0, neg_zero=False)) or (not is_float and _is(sb, 0)):
                     rep = a
-            elif n == "multiply":
+            elif n == MULTIPLY:
                 if _is(sb, 1):
                     rep = a
                 elif _is(sa, 1):
                     rep = b
                 elif not is_float and (_is(sb, 0) or _is(sa, 0)):
-                    zero = rw.emit1("constant", [], {"value": np.zeros((), out.dtype)}, loc=op.loc)
-                    rep = rw.emit1("broadcast_to", [zero], {"shape": out.shape}, loc=op.loc) \
+                    zero = rw.emit1(CONSTANT, [], {"value": np.zeros((), out.dtype)}, loc=op.loc)
+                    rep = rw.emit1(BROADCAST_TO, [zero], {"shape": out.shape}, loc=op.loc) \
                         if out.shape else zero
-            elif n == "divide":
+            elif n == DIVIDE:
                 if _is(sb, 1):
                     rep = a
-            elif n == "power":
+            elif n == POWER:
                 if _is(sb, 1):
                     rep = a
                 elif _is(sb, 2):
-                    rep = rw.emit1("multiply", [a, a], loc=op.loc)
+                    rep = rw.emit1(MULTIPLY, [a, a], loc=op.loc)
                 elif out.dtype.itemsize >= 4 and is_float and _is(sb, 0.5):
                     # NumPy's float16 power has no sqrt fast path: pow(-0.0, 0.5) is +0.0 there
-                    rep = rw.emit1("sqrt", [a], loc=op.loc)
-        elif n == "negative":
+                    rep = rw.emit1(SQRT, [a], loc=op.loc)
+        elif n == NEGATIVE:
             d = defs.get(id(ins[0]))
-            if d is not None and d.name == "negative":
+            if d is not None and d.name == NEGATIVE:
                 rep = d.operands[0]
-        elif n == "astype":
+        elif n == ASTYPE:
             if ins[0].type.dtype == op.attrs["dtype"]:
                 rep = ins[0]
-        elif n in ("reshape", "broadcast_to"):
+        elif n in (RESHAPE, BROADCAST_TO):
             d = defs.get(id(ins[0]))
             if ins[0].type.shape == tuple(op.attrs["shape"]):
                 rep = ins[0]
             elif d is not None and d.name == n:
                 rep = rw.emit1(n, [d.operands[0]], dict(op.attrs), loc=op.loc)
-        elif n == "transpose":
+        elif n == TRANSPOSE:
             d = defs.get(id(ins[0]))
             perm = tuple(op.attrs["perm"])
             if perm == tuple(range(len(perm))):
                 rep = ins[0]
-            elif d is not None and d.name == "transpose":
+            elif d is not None and d.name == TRANSPOSE:
                 inner = d.attrs["perm"]
                 composed = tuple(inner[p] for p in perm)
                 rep = d.operands[0] if composed == tuple(range(len(perm))) else \
-                    rw.emit1("transpose", [d.operands[0]], {"perm": composed}, loc=op.loc)
+                    rw.emit1(TRANSPOSE, [d.operands[0]], {"perm": composed}, loc=op.loc)
         if rep is not None and out is not None and rep.type == out:
             rw.set(op.results[0], rep)
             changed = True
