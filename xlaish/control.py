@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import TraceError
 from .ir.core import Function, Value
+from .ir.opnames import ASTYPE, COND, WHILE
 from .trace import context, pytree
 from .trace.bind import emit, to_value, wrap
 from .trace.tracer import Tracer
@@ -90,7 +91,7 @@ def cond(pred, true_fun, false_fun, *operands):
     else_fn = _finish(f_tr, f_params, f_res, caps)
     p = to_value(pred, np.bool_)
     ins = [to_value(x, s.type.dtype) for x, s in zip(leaves, [leaf_spec(x) for x in leaves])]
-    outs = emit("cond", [p] + ins + caps, {}, [then_fn, else_fn])
+    outs = emit(COND, [p] + ins + caps, {}, [then_fn, else_fn])
     return pytree.unflatten(t_tree, [wrap(v, w) for v, w in zip(outs, t_weak)])
 
 
@@ -128,12 +129,12 @@ def _while(cond_fun, body_fun, init_val, attrs):
         from .ir.core import Op
         from .ir.opdef import get
         cast = Value(c_res[0].type.with_dtype(np.bool_))
-        c_tr.builder.ops.append(Op(get("astype"), [c_res[0]], {"dtype": np.dtype(np.bool_)}, [cast]))
+        c_tr.builder.ops.append(Op(get(ASTYPE), [c_res[0]], {"dtype": np.dtype(np.bool_)}, [cast]))
         c_res = [cast]
     cond_fn = _finish(c_tr, c_params, c_res, caps)
     body_fn = _finish(b_tr, b_params, b_res, caps)
     ins = [to_value(x, s.type.dtype) for x, s in zip(leaves, specs)]
-    outs = emit("while", ins + caps, dict(attrs, num_carried=len(ins)), [cond_fn, body_fn])
+    outs = emit(WHILE, ins + caps, dict(attrs, num_carried=len(ins)), [cond_fn, body_fn])
     return pytree.unflatten(tree, [wrap(v, s.weak) for v, s in zip(outs, specs)])
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..ir.opnames import IOTA, SELECT
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer
@@ -87,9 +88,9 @@ def arange(start, stop=None, step=None, dtype=None, **kw):
     n = max(int(math.ceil((stop - start) / step)), 0)
     dt = dtypes.canonical(dtype)
     if dt.kind in "iu" and all(float(v).is_integer() for v in (start, step)):
-        idx = wrap(emit1("iota", [], {"shape": (n,), "dtype": dt, "axis": 0}))
+        idx = wrap(emit1(IOTA, [], {"shape": (n,), "dtype": dt, "axis": 0}))
         return _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, int(step)), int(start)).astype(dt)
-    idx = wrap(emit1("iota", [], {"shape": (n,), "dtype": np.dtype(np.float64), "axis": 0}))
+    idx = wrap(emit1(IOTA, [], {"shape": (n,), "dtype": np.dtype(np.float64), "axis": 0}))
     r = _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, float(step)), float(start))
     return r.astype(dt)
 
@@ -99,10 +100,10 @@ def eye(N, M=None, k=0, dtype=float, order="C", **kw):
         return np.eye(N, M, k, dtype, order, **kw)
     M = N if M is None else M
     dt = dtypes.canonical(dtype)
-    rows = wrap(emit1("iota", [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 0}))
-    cols = wrap(emit1("iota", [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 1}))
+    rows = wrap(emit1(IOTA, [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 0}))
+    cols = wrap(emit1(IOTA, [], {"shape": (N, M), "dtype": np.dtype(np.int64), "axis": 1}))
     on = _ufuncs.FUNCS["equal"](_ufuncs.FUNCS["add"](rows, int(k)), cols)
-    return wrap(emit1("select", [on.value, const(np.asarray(1, dt)), const(np.asarray(0, dt))]))
+    return wrap(emit1(SELECT, [on.value, const(np.asarray(1, dt)), const(np.asarray(0, dt))]))
 
 
 def identity(n, dtype=float, **kw):
@@ -114,10 +115,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
     div = (num - 1) if endpoint else num
     step = (stop - start) / div if div > 0 else 0.0
-    idx = wrap(emit1("iota", [], {"shape": (num,), "dtype": np.dtype(np.float64), "axis": 0}))
+    idx = wrap(emit1(IOTA, [], {"shape": (num,), "dtype": np.dtype(np.float64), "axis": 0}))
     r = _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](idx, float(step)), float(start))
     if endpoint and num > 1:
-        last = wrap(emit1("iota", [], {"shape": (num,), "dtype": np.dtype(np.int64), "axis": 0}))
+        last = wrap(emit1(IOTA, [], {"shape": (num,), "dtype": np.dtype(np.int64), "axis": 0}))
         r = where(_ufuncs.FUNCS["equal"](last, num - 1), float(stop), r)
     return r.astype(dtypes.canonical(dtype or np.float64))
 

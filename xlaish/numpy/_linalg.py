@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..ir.opnames import MATMUL
 from ..trace import context
 from ..trace.bind import any_tracer, emit1, promote, to_value, unsupported, wrap
 from . import _ufuncs
@@ -24,7 +25,7 @@ def matmul(x1, x2, out=None, **kwargs):
     if a.type.ndim == 0 or b.type.ndim == 0:
         raise context.with_location(ValueError(
             "matmul: Input operand does not have enough dimensions (0-d operand; use * instead)"))
-    return wrap(emit1("matmul", [a, b]))
+    return wrap(emit1(MATMUL, [a, b]))
 
 
 def dot(a, b, out=None):

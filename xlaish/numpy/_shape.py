@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..errors import ConcretizationError
+from ..ir.opnames import BROADCAST_TO, CONCATENATE, RESHAPE, SELECT, SLICE, TRANSPOSE
 from ..trace import context
 from ..trace.bind import (
     any_tracer,
@@ -60,7 +61,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = tuple(shape)
     if shape == x.shape:
         return x
-    return wrap(emit1("reshape", [x.value], {"shape": shape}), x.weak)
+    return wrap(emit1(RESHAPE, [x.value], {"shape": shape}), x.weak)
 
 
 def ravel(a, order="C"):
@@ -83,7 +84,7 @@ def transpose(a, axes=None):
             raise context.with_location(ValueError("axes don't match array"))
     if perm == tuple(range(x.ndim)):
         return x
-    return wrap(emit1("transpose", [x.value], {"perm": perm}), x.weak)
+    return wrap(emit1(TRANSPOSE, [x.value], {"perm": perm}), x.weak)
 
 
 def permute_dims(a, axes=None):
@@ -126,7 +127,7 @@ def broadcast_to(array, shape):
     shape = _norm_shape(shape)
     if shape == x.shape:
         return x
-    return wrap(emit1("broadcast_to", [x.value], {"shape": shape}), x.weak)
+    return wrap(emit1(BROADCAST_TO, [x.value], {"shape": shape}), x.weak)
 
 
 def broadcast_arrays(*args):
@@ -189,7 +190,7 @@ def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     (ax,) = normalize_axes(axis, xs[0].ndim)
     if len(xs) == 1:
         return xs[0]
-    return wrap(emit1("concatenate", [x.value for x in xs], {"axis": ax}))
+    return wrap(emit1(CONCATENATE, [x.value for x in xs], {"axis": ax}))
 
 
 def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
@@ -231,7 +232,7 @@ def where(condition, x=None, y=None):
     c = (cast(condition.value, np.bool_) if isinstance(condition, Tracer)
          else to_value(condition, np.bool_))
     # the result is an array, so it is never weak (NumPy: where(c, 7, 0.25) is a float64 array)
-    return wrap(emit1("select", [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]))
+    return wrap(emit1(SELECT, [c, to_value(_where_int(x, dt), dt), to_value(_where_int(y, dt), dt)]))
 
 
 def _where_int(v, dt):
@@ -379,7 +380,7 @@ def _getitem(x: Tracer, key):
         dim += 1
     v = x.value
     if any((a, b, s) != (0, n, 1) for a, b, s, n in zip(start, stop, step, x.shape)):
-        v = emit1("slice", [v], {"start": tuple(start), "stop": tuple(stop), "step": tuple(step)})
+        v = emit1(SLICE, [v], {"start": tuple(start), "stop": tuple(stop), "step": tuple(step)})
     r = wrap(v, x.weak)
     return reshape(r, tuple(out_shape)) if tuple(out_shape) != r.shape else r
 
