@@ -26,9 +26,10 @@ Adding a transcendental elementwise op ``f`` (say ``np.f``), CPU side:
    family (polynomial coefficients in :mod:`.vecmath.coefficients`);
 2. add one row to ``FUNCTIONS`` in :mod:`.vecmath.table` (arity, how float32
    is computed, short-range variant if any) -- nothing else in vecmath;
-3. give the op its CPU lowering ``_math("f")`` in :mod:`.elementwise`'s
-   ``LOWER`` (the op itself is declared in :mod:`xlaish.ir.ops.elementwise`;
-   the CUDA backend and autodiff have their own tables);
+3. declare the op's row in :mod:`xlaish.ir.ops.elementwise` with ``math=True``:
+   the CPU and CUDA backends lower every such row through their math-library
+   family rule (nothing to add in :mod:`.elementwise`), and autodiff needs its
+   VJP line in :mod:`xlaish.autodiff.rules`;
 4. ``tests/codegen/test_vecmath.py`` then measures its accuracy and special
    values against NumPy, as for every name in ``vecmath.SUPPORTED``.
 """
