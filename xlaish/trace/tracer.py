@@ -4,6 +4,13 @@ It carries an IR ``Value`` (shape and dtype are static) and overloads every
 operator, NumPy's ``__array_ufunc__`` and ``__array_function__``, so plain
 NumPy code builds IR. ``weak`` is ``int``/``float`` for values that came from
 Python scalars (NumPy 2's weak promotion), else ``None``.
+
+In-place operators (``x += 1``) build a new value and rebind the name, which
+is NumPy's result whenever nobody else can see the array. Where NumPy would
+change memory that others see, they raise instead of silently differing:
+``alias`` is ``"argument"`` for an array argument of the traced function (the
+caller's array), ``"view"`` for a view (basic indexing, reshape, transpose,
+...) of another value, ``"viewed"`` for a value a view was taken of.
 """
 from __future__ import annotations
 
@@ -29,8 +36,33 @@ def _bin(name, reflected=False):
     return op
 
 
+_INPLACE_SYMBOL = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "floor_divide": "//",
+                   "remainder": "%", "power": "**", "bitwise_and": "&", "bitwise_or": "|",
+                   "bitwise_xor": "^", "left_shift": "<<", "right_shift": ">>"}
+_ALIASED = {
+    "argument": "an array argument of the traced function: NumPy would change the caller's array, "
+                "which a compiled function cannot do",
+    "view": "a view (a slice, reshape, transpose, ...) of another array: NumPy would change that "
+            "array too, which a traced function cannot do",
+    "viewed": "an array that a view (a slice, reshape, transpose, ...) was taken of: NumPy would "
+              "change the view too, which a traced function cannot do",
+}
+
+
+def refuse_inplace(x, sym: str) -> None:
+    """Raise if ``x`` is memory that others see (see the module docstring): ``x {sym}= ...``."""
+    alias = getattr(x, "alias", None)
+    if alias is not None:
+        raise context.with_location(UnsupportedError(
+            f"in-place `{sym}=` on {_ALIASED[alias]}. Write `y = x {sym} ...` (a new array) and "
+            f"return y instead"))
+
+
 def _inplace(name):
+    sym = _INPLACE_SYMBOL[name]
+
     def op(self, other):
+        refuse_inplace(self, sym)
         out = getattr(_xnp(), name)(self, other)
         if out.shape != self.shape:
             raise context.with_location(ValueError(
@@ -51,8 +83,31 @@ _CONCRETE_HINT = ("use xlaish.numpy.where(cond, a, b) for an elementwise choice,
                   "argument static with static_argnums")
 
 
+_VIEW_FUNCS = {"reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis", "expand_dims",
+               "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d", "diagonal", "real", "imag",
+               "matrix_transpose", "permute_dims", "rollaxis"}
+
+
+def _basic_index(key) -> bool:
+    """Does ``x[key]`` give a view in NumPy (basic indexing), not a copy?"""
+    items = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))
+               and not isinstance(k, bool) for k in items)
+
+
+def _mark_view(out, base):
+    """``out`` is a NumPy view of ``base``: both are then shared memory (see ``alias``)."""
+    if isinstance(base, Tracer):
+        for o in (out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(o, Tracer) and o is not base and o.alias is None:
+                o.alias = "view"
+        if base.alias is None:
+            base.alias = "viewed"
+    return out
+
+
 class Tracer:
-    __slots__ = ("_value", "trace", "weak")
+    __slots__ = ("_value", "trace", "weak", "alias")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -60,6 +115,7 @@ class Tracer:
         self._value = value
         self.trace = trace
         self.weak = weak
+        self.alias = None       # "argument" | "view" | "viewed": in-place ops refuse (see above)
 
     @property
     def value(self):
@@ -76,8 +132,8 @@ class Tracer:
     size = property(lambda self: self._value.type.size)
     itemsize = property(lambda self: self._value.type.dtype.itemsize)
     nbytes = property(lambda self: self._value.type.nbytes)
-    T = property(lambda self: _xnp().transpose(self))
-    mT = property(lambda self: _xnp().swapaxes(self, -1, -2))
+    T = property(lambda self: _mark_view(_xnp().transpose(self), self))
+    mT = property(lambda self: _mark_view(_xnp().swapaxes(self, -1, -2), self))
 
     def __repr__(self):
         return f"Tracer<{self._value.type}{', weak' if self.weak else ''}>"
@@ -165,12 +221,15 @@ class Tracer:
         return _xnp().floor_divide(self, other), _xnp().remainder(self, other)
 
     def __getitem__(self, key):
-        return _xnp()._getitem(self, key)
+        out = _xnp()._getitem(self, key)
+        if _basic_index(key) and isinstance(out, Tracer) and out.ndim:   # (a 0-d result is a copy)
+            _mark_view(out, self)
+        return out
 
     def __setitem__(self, key, value):
         raise context.with_location(UnsupportedError(
             "in-place assignment to a traced array is not supported; build a new array "
-            "(xlaish.numpy.where, concatenate) instead"))
+            "(xlaish.numpy.where, concatenate) and return it instead"))
 
     # methods -----------------------------------------------------------------------
     def astype(self, dtype, copy=True):
@@ -179,27 +238,37 @@ class Tracer:
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        return _xnp().reshape(self, shape, order=order)
+        return _mark_view(_xnp().reshape(self, shape, order=order), self)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
-        return _xnp().transpose(self, axes or None)
+        return _mark_view(_xnp().transpose(self, axes or None), self)
 
     def ravel(self):
-        return _xnp().ravel(self)
+        return _mark_view(_xnp().ravel(self), self)
 
     def flatten(self):
-        return _xnp().ravel(self)
+        return self.copy() if self.ndim == 1 else _xnp().ravel(self)
 
     def copy(self):
-        return self
+        return Tracer(self._value, self.trace, self.weak)     # the same value, not shared memory
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
+        if out is not None and out != ():
+            outs = out if isinstance(out, tuple) else (out,)
+            raise context.with_location(UnsupportedError(
+                f"numpy.{ufunc.__name__}(..., out=...) writes into an existing array, which a traced "
+                f"function cannot do{' (here: an argument, the caller would not see it)' if any(getattr(o, 'alias', None) == 'argument' for o in outs) else ''}. "
+                f"Write `y = numpy.{ufunc.__name__}(...)` and return y instead"))
         return _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _xnp()._array_function(func, args, kwargs)
+        out = _xnp()._array_function(func, args, kwargs)
+        if func.__name__ in _VIEW_FUNCS and args:
+            _mark_view(out, args[0])
+        return out
 
 
 def _method(name):
@@ -209,6 +278,15 @@ def _method(name):
     return m
 
 
+def _view_method(name):
+    def m(self, *args, **kwargs):
+        return _mark_view(getattr(_xnp(), name)(self, *args, **kwargs), self)
+    m.__name__ = name
+    return m
+
+
 for _m in ("sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all",
-           "squeeze", "swapaxes", "clip", "round", "dot"):
+           "clip", "round", "dot"):
     setattr(Tracer, _m, _method(_m))
+for _m in ("squeeze", "swapaxes"):
+    setattr(Tracer, _m, _view_method(_m))

@@ -78,6 +78,13 @@ def _leaf_spec(x) -> LeafSpec:
     return LeafSpec(TensorType(a.shape, dtypes.canonical(a.dtype)))
 
 
+def _mutable(x) -> bool:
+    """Is the argument memory the caller sees, which NumPy's in-place operators would change?"""
+    if isinstance(x, Tracer):
+        return x.weak is None
+    return isinstance(x, (np.ndarray, ShapeDtype)) or hasattr(x, "__cuda_array_interface__")
+
+
 class ArgSpec:
     """Binds call arguments to the function's parameters and splits static from dynamic."""
 
@@ -170,6 +177,9 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
         names += pytree.leaf_paths(td, key)
     with context.new_trace(argspec.name) as tr:
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
+        for t, x in zip(tracers, leaves):
+            if _mutable(x):     # `x += 1` would change the caller's array in NumPy: refused
+                t.alias = "argument"
         tr.param_pos = {id(t.value): k for k, t in enumerate(tracers)}
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
