@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NEGATIVE_INT_POWER, ConcretizationError, UnsupportedError
+from ..errors import NEGATIVE_INT_POWER, ConcretizationError, TraceError, UnsupportedError
 from . import context
 
 
@@ -133,8 +133,13 @@ class Tracer:
     def value(self):
         """The IR value, in the trace being built now (closures are captured into nested traces)."""
         cur = context.current()
-        if cur is None or cur is self.trace:
+        if cur is self.trace:
             return self._value
+        if cur is None:
+            raise context.with_location(TraceError(
+                f"a traced value ({self!r}) was used after the function that traced it returned: it "
+                f"escaped while that function was being traced (stored in a global, a list, an "
+                f"attribute or a closure). Return it from the function instead"))
         return cur.capture(self)
 
     # static facts -------------------------------------------------------------
@@ -152,12 +157,14 @@ class Tracer:
 
     def __len__(self):
         if not self.shape:
-            raise TypeError("len() of unsized object")
+            raise context.with_location(TypeError(f"len() of unsized object (a 0-d traced array, "
+                                                  f"{self._value.type}); use .size or .shape"))
         return self.shape[0]
 
     def __iter__(self):
         if not self.shape:
-            raise TypeError("iteration over a 0-d array")
+            raise context.with_location(TypeError(f"iteration over a 0-d array (a traced "
+                                                  f"{self._value.type})"))
         return (self[i] for i in range(self.shape[0]))
 
     # no concrete values at trace time --------------------------------------------
