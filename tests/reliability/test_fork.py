@@ -2,8 +2,8 @@
 call, holding llvmlite's lock) compiles and runs its own programs, and starts its own worker pool.
 
 The child's first compile used to hang forever on llvmlite's lock, inherited held by the
-compiling thread. The parent runs in a subprocess; each child must finish within a deadline or the script kills it
-and reports it hung, so a regression fails the test instead of stalling pytest."""
+compiling thread. The parent runs in a subprocess; each child must finish within a deadline or
+the script kills it and reports it hung, so a regression fails the test instead of stalling pytest."""
 from __future__ import annotations
 
 import os

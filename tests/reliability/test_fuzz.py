@@ -33,6 +33,7 @@ LOG = os.environ.get("XLAISH_FUZZ_LOG")
 SETTINGS = settings(max_examples=20000 if LONG else 150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
+DTYPES = ("float32", "float64", "int32", "int64", "float16", "int8", "uint16")
 LAYOUTS = ["contiguous", "readonly", "strided", "reversed", "fortran", "byteswapped"]
 
 
@@ -69,7 +70,7 @@ def _emptied(inputs, size):
 def cases(draw):
     gen = draw(st.sampled_from(["programs", "shapes"]))
     if gen == "programs":
-        prog, inputs = draw(programs(dtypes=("float32", "float64", "int32", "int64")))
+        prog, inputs = draw(programs(dtypes=DTYPES))
         sizes = sorted({d for a in inputs for d in a.shape if d >= 2})
         if sizes and draw(st.integers(0, 4)) == 0:
             inputs = _emptied(inputs, draw(st.sampled_from(sizes)))

@@ -280,9 +280,10 @@ class Tracer:
         out = kwargs.get("out")
         if out is not None and out != ():
             outs = out if isinstance(out, tuple) else (out,)
+            arg = any(getattr(o, "alias", None) == "argument" for o in outs)
             raise context.with_location(UnsupportedError(
                 f"numpy.{ufunc.__name__}(..., out=...) writes into an existing array, which a traced "
-                f"function cannot do{' (here: an argument, the caller would not see it)' if any(getattr(o, 'alias', None) == 'argument' for o in outs) else ''}. "
+                f"function cannot do{' (here: an argument, the caller would not see it)' if arg else ''}. "
                 f"Write `y = numpy.{ufunc.__name__}(...)` and return y instead"))
         out = _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
         if ufunc.__name__ == "power" and method == "__call__" and len(inputs) == 2:
