@@ -104,3 +104,33 @@ def test_inplace_on_fresh_values_matches_numpy():
     np.testing.assert_array_equal(x, before)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-15)
+
+
+def _temporary_views(x):
+    y = x * 2
+    s = y.reshape(-1).sum() + y.T[0, 0]     # views that are gone once the expression is done
+    y += s
+    z = y * 1
+    w = z.reshape(z.shape)                  # a view even where reshape has nothing to do
+    del w
+    z -= 1
+    return y, z
+
+
+def test_inplace_after_temporary_views_matches_numpy():
+    x = np.arange(6.0).reshape(2, 3)
+    got = xl.jit(_temporary_views)(x)
+    for g, w in zip(got, _temporary_views(x.copy())):
+        np.testing.assert_array_equal(g, w)
+
+
+def _kept_noop_view(x):
+    y = x * 2
+    v = y.reshape(y.shape)
+    y += 1
+    return v
+
+
+def test_inplace_with_a_kept_noop_view_raises():
+    with pytest.raises(xl.UnsupportedError, match="view"):
+        xl.jit(_kept_noop_view)(np.ones((2, 3)))

@@ -10,9 +10,13 @@ is NumPy's result whenever nobody else can see the array. Where NumPy would
 change memory that others see, they raise instead of silently differing:
 ``alias`` is ``"argument"`` for an array argument of the traced function (the
 caller's array), ``"view"`` for a view (basic indexing, reshape, transpose,
-...) of another value, ``"viewed"`` for a value a view was taken of.
+...) of another value; and a value with a view of it still reachable from
+Python (weak references: a temporary view, as in ``y.reshape(-1).sum()``,
+does not count) is refused too.
 """
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
@@ -52,6 +56,9 @@ _ALIASED = {
 def refuse_inplace(x, sym: str) -> None:
     """Raise if ``x`` is memory that others see (see the module docstring): ``x {sym}= ...``."""
     alias = getattr(x, "alias", None)
+    if alias is None and isinstance(x, Tracer) and x._views:
+        x._views = [r for r in x._views if r() is not None]
+        alias = "viewed" if x._views else None
     if alias is not None:
         raise context.with_location(UnsupportedError(
             f"in-place `{sym}=` on {_ALIASED[alias]}. Write `y = x {sym} ...` (a new array) and "
@@ -110,16 +117,20 @@ def _basic_index(key) -> bool:
 def _mark_view(out, base):
     """``out`` is a NumPy view of ``base``: both are then shared memory (see ``alias``)."""
     if isinstance(base, Tracer):
+        root = base._root or base
+        if out is base:         # the op had nothing to do: the view is a new object all the same
+            out = Tracer(base._value, base.trace, base.weak)
         for o in (out if isinstance(out, (tuple, list)) else (out,)):
-            if isinstance(o, Tracer) and o is not base and o.alias is None:
-                o.alias = "view"
-        if base.alias is None:
-            base.alias = "viewed"
+            if isinstance(o, Tracer) and o is not base:
+                if o.alias is None:
+                    o.alias = "view"
+                o._root = root
+                root._views.append(weakref.ref(o))
     return out
 
 
 class Tracer:
-    __slots__ = ("_value", "trace", "weak", "alias")
+    __slots__ = ("_value", "trace", "weak", "alias", "_root", "_views", "__weakref__")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -127,7 +138,9 @@ class Tracer:
         self._value = value
         self.trace = trace
         self.weak = weak
-        self.alias = None       # "argument" | "view" | "viewed": in-place ops refuse (see above)
+        self.alias = None       # "argument" | "view": in-place ops refuse (see above)
+        self._root = None       # a view: the value it views
+        self._views = []        # weak references to the views of this value
 
     @property
     def value(self):
