@@ -117,7 +117,7 @@ def _basic_index(key) -> bool:
 def _mark_view(out, base):
     """``out`` is a NumPy view of ``base``: both are then shared memory (see ``alias``)."""
     if isinstance(base, Tracer):
-        root = base._root or base
+        root = base._root if base._root is not None else base
         if out is base:         # the op had nothing to do: the view is a new object all the same
             out = Tracer(base._value, base.trace, base.weak)
         for o in (out if isinstance(out, (tuple, list)) else (out,)):
@@ -258,7 +258,7 @@ class Tracer:
     def __getitem__(self, key):
         out = _xnp()._getitem(self, key)
         if _basic_index(key) and isinstance(out, Tracer) and out.ndim:   # (a 0-d result is a copy)
-            _mark_view(out, self)
+            out = _mark_view(out, self)
         return out
 
     def __setitem__(self, key, value):
@@ -306,7 +306,7 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         out = _xnp()._array_function(func, args, kwargs)
         if func.__name__ in _VIEW_FUNCS and args:
-            _mark_view(out, args[0])
+            out = _mark_view(out, args[0])
         return out
 
 
