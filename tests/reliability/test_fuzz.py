@@ -13,7 +13,8 @@ tolerance).
 
 In CI it runs a fixed, derandomized set of 150 examples (about 20 s on two cores).
 ``XLAISH_FUZZ=long`` runs 20000 fresh examples instead (a bug hunt: run it under ``timeout``,
-with ``--hypothesis-seed=N`` to vary the draw). ``XLAISH_FUZZ_LOG=path`` appends one line per program run (``ok``/``FAIL``) there.
+with ``--hypothesis-seed=N`` to vary the draw). ``XLAISH_FUZZ_LOG=path`` appends one line per
+program run (``ok``/``FAIL``) there.
 """
 from __future__ import annotations
 
