@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import xlaish as xl
@@ -83,6 +83,19 @@ def cases(draw):
     return prog, inputs, draw(st.sampled_from(LAYOUTS))
 
 
+def _known_reassoc_sum(prog, inputs, expected) -> bool:
+    """The known CPU bug of issue 22's fuzz report: a float sum/mean of ``y - y`` (or of values
+    LLVM can prove equal) loses the NaN an inf or NaN in y gives, because the reduction's
+    ``fadd reassoc`` lets LLVM fold ``acc + (y - y)`` to ``acc`` (kernelgen.py). The long profile
+    sets such programs aside (logged as KNOWN) to keep hunting for other bugs; CI does not."""
+    if not any(r in prog.source for r in ("np.sum(", "np.mean(")):
+        return False
+    if not any(a.dtype.kind == "f" and not np.isfinite(a).all() for a in inputs):
+        return False
+    exp = expected if isinstance(expected, tuple) else (expected,)
+    return any(np.isnan(np.asarray(e)).any() for e in exp if np.asarray(e).dtype.kind == "f")
+
+
 def _log(line: str) -> None:
     if LOG:
         with open(LOG, "a") as f:
@@ -114,6 +127,11 @@ def test_random_programs_match_numpy(case):
             jf = xl.jit(prog)
             _check(prog, inputs, expected, err, jf)
             _check(prog, laid, expected, err, jf)    # same shapes and dtypes: the cached executable
+    except AssertionError:
+        if LONG and err is None and _known_reassoc_sum(prog, inputs, expected):
+            _log(f"KNOWN reassoc-sum {layout} {prog.source}")
+            reject()
+        raise
     except BaseException as e:
         _log(f"FAIL {layout} {[(a.shape, a.dtype.str) for a in inputs]} {prog.source} :: "
              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
