@@ -131,6 +131,7 @@ def test_random_programs_match_numpy(case):
         if LONG and err is None and _known_reassoc_sum(prog, inputs, expected):
             _log(f"KNOWN reassoc-sum {layout} {prog.source}")
             reject()
+        _log(f"FAIL {layout} {[(a.shape, a.dtype.str) for a in inputs]} {prog.source}")
         raise
     except BaseException as e:
         _log(f"FAIL {layout} {[(a.shape, a.dtype.str) for a in inputs]} {prog.source} :: "
