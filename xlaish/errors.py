@@ -28,5 +28,25 @@ class IRError(XlaishError):
     """Malformed IR: a verifier or parser failure."""
 
 
+# Errors NumPy raises from the values, which a compiled program finds only when it runs: xlaish
+# traces an ``xl.debug.check`` with one of these messages, and its failure is then also a
+# ValueError, as NumPy's is (see CheckError.__new__).
+NEGATIVE_INT_POWER = "Integers to negative integer powers are not allowed."
+NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER})
+
+
 class CheckError(XlaishError):
-    """A failed ``xl.debug.check`` inside a compiled program."""
+    """A failed ``xl.debug.check`` inside a compiled program.
+
+    ``CheckError(msg)`` with a message of ``NUMPY_VALUE_ERRORS`` is a :class:`NumpyValueError`
+    (also a ``ValueError``): every backend raises ``CheckError(msg)`` for a failed check."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is CheckError and args and args[0] in NUMPY_VALUE_ERRORS:
+            cls = NumpyValueError
+        return super().__new__(cls, *args, **kwargs)
+
+
+class NumpyValueError(CheckError, ValueError):
+    """A ValueError NumPy raises for these values (integer to a negative integer power), found by
+    the compiled program when it ran."""

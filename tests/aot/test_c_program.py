@@ -182,7 +182,7 @@ def test_library_dependencies_and_symbols(exported):
     if shutil.which("nm"):
         out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True).stdout
         syms = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
-        assert syms == ["black_scholes", "black_scholes_manifest"]
+        assert syms == ["black_scholes", "black_scholes_checked", "black_scholes_manifest"]
         undef = subprocess.run(["nm", "-D", "--undefined-only", lib], capture_output=True, text=True).stdout
         names = {line.split()[-1].split("@")[0] for line in undef.splitlines() if line.strip()}
         allowed = {"malloc", "free", "memcpy", "memset", "memmove", "sysconf", "pthread_create",

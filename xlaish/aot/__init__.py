@@ -2,9 +2,11 @@
 
 ``export(fun, args, out_dir=..., name=...)`` traces and compiles ``fun`` for
 the given shapes/dtypes and writes ``lib<name>.so``, ``<name>.h`` and
-``<name>.json`` (plus ``<name>.o``); ``load(path)`` returns a Python callable
-for an exported library that needs only ctypes, NumPy and json (no tracing,
-no LLVM). Importing this package does not import llvmlite.
+``<name>.json`` (plus ``<name>.o`` and ``<name>.sha256``, the library's
+checksum); ``load(path)`` returns a Python callable for an exported library
+that needs only ctypes, NumPy and json (no tracing, no LLVM), after checking
+the file is whole (see :mod:`.loader`). Importing this package does not
+import llvmlite.
 """
 from .errors import CpuFeatureError, LinkError
 from .exporter import ExportPaths, export

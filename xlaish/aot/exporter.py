@@ -5,6 +5,9 @@ Writes, into ``out_dir``:
 * ``lib<name>.so`` -- the shared library (needs only libc, libm, pthreads),
 * ``<name>.h`` -- its C99 header (see :mod:`.header`),
 * ``<name>.json`` -- the manifest (see :mod:`.manifest`), also embedded in the library,
+* ``<name>.sha256`` -- the library's SHA-256 in ``sha256sum`` format (``sha256sum -c`` reads
+  it), which the loader checks before it maps the library (the embedded manifest cannot
+  hold it: it would have to hash itself),
 * ``<name>.o`` -- the position-independent object code the library is linked from
   (kept: it can be linked statically into a program, or by hand when no C
   compiler was found).
@@ -206,6 +209,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
             "name": name,
             "symbol": name,
             "manifest_symbol": f"{name}_manifest",
+            "checked_symbol": f"{name}_checked",
             "library": _library_filename(name),
             "header": f"{name}.h",
             "manifest": f"{name}.json",
@@ -278,4 +282,8 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
     if proc.returncode != 0:
         raise LinkError(f"xlaish export: linking failed ({' '.join(cmd)}):\n{proc.stderr.strip()}\n"
                         f"{p_obj} and {p_h} were written.", p_obj, p_h, " ".join(cmd))
+    with open(p_lib, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    with open(os.path.join(out_dir, f"{name}.sha256"), "w") as f:
+        f.write(f"{digest}  {os.path.basename(p_lib)}\n")
     return ExportPaths(p_lib, p_h, p_json, p_obj, name)

@@ -90,13 +90,18 @@ def render(m: dict) -> str:
         L.append(f"#define {p}_SIZE {size}  /* elements */")
     L += ["", "/* return codes */", f"#define {up}_OK 0",
           f"#define {up}_ERR_CPU 1    /* the CPU lacks a feature the code was built for */",
-          f"#define {up}_ERR_ALLOC 2  /* an intermediate buffer could not be allocated */"]
+          f"#define {up}_ERR_ALLOC 2  /* an intermediate buffer could not be allocated */",
+          f"#define {up}_ERR_ARGS 3   /* {name}_checked: a buffer size differs from the compiled shapes */"]
     if m.get("checks"):
         L += [f"#define {up}_ERR_CHECK 1000 /* + i: xl.debug.check number i failed: */"]
         L += [f"/*   {1000 + i}: {_clean(json.dumps(msg))} */" for i, msg in enumerate(m["checks"])]
     L += ["",
           "/* inputs in order, then outputs in order; returns 0 on success */",
           f"{prototype(m)};", "",
+          "/* the same call, checked: bufs[i] are the inputs then the outputs, nbytes[i] their sizes in",
+          f"   bytes; returns {up}_ERR_ARGS, computing nothing, unless n and every size match the shapes",
+          "   compiled into the library */",
+          f"int {name}_checked(int64_t n, void *const *bufs, const int64_t *nbytes);", "",
           f"/* the JSON manifest (static storage, NUL-terminated; also in {m['manifest']}) */",
           f"const char *{name}_manifest(void);", "",
           "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {up}_H */", ""]

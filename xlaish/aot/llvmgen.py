@@ -9,6 +9,12 @@ becomes internal) the library module gets:
   is split over threads, else 1), runs the program and copies the results
   the program does not write itself (a result that is an argument, a
   constant, or a second copy of another result).
+* ``int <name>_checked(int64_t n, void *const *bufs, const int64_t *nbytes)``:
+  the same call with the buffers in a table, each with its size in bytes;
+  it returns ``ERR_ARGS`` without computing anything unless ``n`` and every
+  size equal the ones the program's code was generated for (constants in
+  the code, not the manifest, which is data a user can edit). The loader
+  calls this one, with the sizes of the arrays it really passes.
 * ``const char *<name>_manifest(void)``: the manifest text.
 
 The CPU check and the wrapper are compiled for the plain x86-64 baseline
@@ -197,7 +203,43 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     with b.if_then(b.icmp_signed("!=", rc, ir.Constant(I32, 0)), likely=False):
         b.ret(rc)
     b.ret(ir.Constant(I32, 0))
+    _checked_entry(module, w, name, layout, target)
     return module, layout
+
+
+def buffer_nbytes(layout) -> list[int]:
+    """Size in bytes of each buffer of the call (inputs, then outputs), from the program's types."""
+    import numpy as np
+    out = []
+    for t in list(layout.param_types) + list(layout.result_types):
+        n = 1
+        for d in t.shape:
+            n *= int(d)
+        out.append(n * np.dtype(t.dtype).itemsize)
+    return out
+
+
+def _checked_entry(module, w: ir.Function, name: str, layout, target: targets.Target) -> None:
+    """``int <name>_checked(int64_t n, void *const *bufs, const int64_t *nbytes)``."""
+    sizes = buffer_nbytes(layout)
+    fn = ir.Function(module, ir.FunctionType(I32, [I64, PTR.as_pointer(), I64.as_pointer()]),
+                     name=f"{name}_checked")
+    set.add(fn.attributes, "nounwind")
+    if target.x86:
+        _baseline(fn)
+    n, bufs, nbytes = fn.args
+    n.name, bufs.name, nbytes.name = "n", "bufs", "nbytes"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    with b.if_then(b.icmp_signed("!=", n, ir.Constant(I64, len(sizes))), likely=False):
+        b.ret(ir.Constant(I32, targets.ERR_ARGS))
+    bad = ir.Constant(I1, 0)
+    for k, size in enumerate(sizes):
+        got = b.load(b.gep(nbytes, [ir.Constant(I64, k)]))
+        bad = b.or_(bad, b.icmp_signed("!=", got, ir.Constant(I64, size)))
+    with b.if_then(bad, likely=False):
+        b.ret(ir.Constant(I32, targets.ERR_ARGS))
+    ptrs = [b.load(b.gep(bufs, [ir.Constant(I64, k)])) for k in range(len(sizes))]
+    b.ret(b.call(w, ptrs))
 
 
 def host_cpu() -> tuple[str, str]:

@@ -13,12 +13,31 @@ accepted for arguments of a matching kind (bool; integer or float; float);
 other array-likes are converted when NumPy's ``same_kind`` casting allows.
 Every shape must match exactly (``ValueError``). Error messages name the
 argument by its Python path (``x``, ``params['w']``, ``batch[1]``).
+
+Damaged and modified files. Before the library is mapped (``dlopen``; a
+truncated library mapped into the process dies with SIGBUS on first touch):
+
+* if the export's ``<name>.sha256`` is beside it, the library's SHA-256 must
+  match it (``ValueError`` otherwise: truncated, modified or replaced);
+* the library's ELF structure must fit in the file (header, program headers
+  and every segment's bytes, section headers): this catches truncation also
+  when no manifest file is beside it.
+
+Then every call goes through ``<name>_checked``, which compares the number
+and byte sizes of the buffers it is given (those of the arrays really passed)
+with constants in the library's code: a manifest patched to claim smaller
+outputs gets an error, never a heap overflow. What is not protected: someone
+who can rewrite both the library and its ``.sha256`` (or the library alone,
+when no ``.sha256`` is beside it) can make the library do anything at all;
+loading a library runs its code, as importing a Python module does.
 """
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -52,12 +71,76 @@ def _resolve(path: str, name: str | None) -> str:
                      + (f"several exports ({', '.join(libs)}): pass name=" if libs else "no lib*.so export"))
 
 
+def _damaged(path: str, why: str) -> ValueError:
+    return ValueError(f"xlaish.aot.load: {path} is damaged or was modified ({why}); not loaded. "
+                      f"Export it again.")
+
+
+def _check_recorded(path: str) -> None:
+    """The library has the SHA-256 that the export recorded beside it (``<name>.sha256``)."""
+    rpath = os.path.join(os.path.dirname(path), f"{_guess_name(path)}.sha256")
+    if not os.path.isfile(rpath):
+        return                          # exported before the record existed, or linked by hand
+    with open(rpath) as f:
+        want = f.read().split()
+    if len(want) != 2 or len(want[0]) != 64 or want[1].lstrip("*") != os.path.basename(path):
+        raise ValueError(f"xlaish.aot.load: {rpath} is not the sha256sum line of "
+                         f"{os.path.basename(path)}")
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    if h.hexdigest() != want[0].lower():
+        raise _damaged(path, f"{os.path.getsize(path)} bytes whose SHA-256 differs from the one "
+                             f"recorded at export in {os.path.basename(rpath)}")
+
+
+def _check_elf(path: str) -> None:
+    """The ELF header, program headers, every segment's file bytes and the section headers lie
+    inside the file (what ``dlopen`` maps; a truncated file would fault when touched)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if head[:4] != b"\x7fELF" or len(head) < 52 or head[4] not in (1, 2) or head[5] not in (1, 2):
+            raise _damaged(path, f"not an ELF shared library ({size} bytes)")
+        end = "<" if head[5] == 1 else ">"
+        if head[4] == 2:
+            if len(head) < 64:
+                raise _damaged(path, f"ELF header cut short ({size} bytes)")
+            phoff, shoff = struct.unpack_from(end + "QQ", head, 32)
+            phentsize, phnum, shentsize, shnum = struct.unpack_from(end + "HHHH", head, 54)
+            ph_fmt, ph_fields = end + "IIQQQQQQ", (2, 5)        # p_offset, p_filesz
+        else:
+            phoff, shoff = struct.unpack_from(end + "II", head, 28)
+            phentsize, phnum, shentsize, shnum = struct.unpack_from(end + "HHHH", head, 42)
+            ph_fmt, ph_fields = end + "IIIIIIII", (1, 4)
+        if phoff + phnum * phentsize > size:
+            raise _damaged(path, f"{size} bytes: its program headers end at byte {phoff + phnum * phentsize}")
+        if shoff and shoff + shnum * shentsize > size:
+            raise _damaged(path, f"{size} bytes: its section headers end at byte {shoff + shnum * shentsize}")
+        need = struct.calcsize(ph_fmt)
+        for k in range(phnum):
+            f.seek(phoff + k * phentsize)
+            raw = f.read(need)
+            if len(raw) < need:
+                raise _damaged(path, f"program header {k} cut short")
+            vals = struct.unpack(ph_fmt, raw)
+            off, filesz = vals[ph_fields[0]], vals[ph_fields[1]]
+            if off + filesz > size:
+                raise _damaged(path, f"{size} bytes: segment {k} needs bytes up to {off + filesz}")
+
+
 class AotFunction:
     """A callable for one exported library (see :func:`load`)."""
 
     def __init__(self, path: str, name: str | None = None):
         path = _resolve(path, name)
         self.path = os.path.abspath(path)
+        if not os.path.isfile(self.path):
+            raise OSError(f"xlaish.aot.load: cannot load {path}: no such file")
+        _check_recorded(self.path)
+        if sys.platform.startswith("linux"):
+            _check_elf(self.path)
         try:
             self._lib = ctypes.CDLL(self.path)
         except OSError as e:
@@ -83,6 +166,10 @@ class AotFunction:
         self._fn = getattr(self._lib, m["symbol"])
         self._fn.restype = ctypes.c_int
         self._fn.argtypes = [ctypes.c_void_p] * (len(self._args) + len(self._outs))
+        self._checked = getattr(self._lib, m.get("checked_symbol", f"{m['symbol']}_checked"), None)
+        if self._checked is not None:
+            self._checked.restype = ctypes.c_int
+            self._checked.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
 
     @property
     def signature(self) -> str:
@@ -158,7 +245,13 @@ class AotFunction:
                                     f"{x} out of bounds for {name}")
         ins = [self._convert(p, s, d, x) for (p, s, d), (_, x) in zip(self._args, leaves)]
         outs = [np.empty(s, d) for s, d in self._outs]
-        rc = self._fn(*[a.ctypes.data for a in ins], *[o.ctypes.data for o in outs])
+        bufs = ins + outs
+        if self._checked is not None:     # the library compares the sizes with its own constants
+            n = len(bufs)
+            rc = self._checked(n, (ctypes.c_void_p * max(n, 1))(*[a.ctypes.data for a in bufs]),
+                               (ctypes.c_int64 * max(n, 1))(*[a.nbytes for a in bufs]))
+        else:                             # a library exported before <name>_checked existed
+            rc = self._fn(*[a.ctypes.data for a in bufs])
         if rc != 0:
             self._raise(rc)
         res = [o[()] if o.ndim == 0 else o for o in outs]
@@ -176,6 +269,10 @@ class AotFunction:
         if _manifest.CHECK_BASE <= rc < _manifest.CHECK_BASE + len(checks):
             from ..errors import CheckError
             raise CheckError(checks[rc - _manifest.CHECK_BASE])
+        if rc == 3:
+            raise ValueError(f"{self.name}: {os.path.basename(self.path)} refused the call: the shapes "
+                             f"in its manifest differ from those compiled into its code (the manifest "
+                             f"was modified or belongs to another build); nothing was computed")
         if rc == 2:
             raise MemoryError(f"{self.name}: the library could not allocate its intermediate buffers")
         raise RuntimeError(f"{self.name}: the library returned error code {rc}")

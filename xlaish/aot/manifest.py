@@ -34,6 +34,8 @@ RETURN_CODES = {
     "1": "the CPU lacks a feature the code was built for (see target.features_required); "
          "nothing was computed",
     "2": "allocation of an intermediate buffer failed; nothing was computed",
+    "3": "<name>_checked only: the buffer count or a buffer's size in bytes differs from the shapes "
+         "compiled into the library; nothing was computed",
 }
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 DEFAULT_TARGET = "x86-64-v3"
 ERR_CPU = 1
 ERR_ALLOC = 2
+ERR_ARGS = 3      # <name>_checked: the buffers do not fit the shapes compiled into the library
 
 # LLVM feature name -> (cpuid leaf, subleaf, register, bit)
 CPUID_BITS: dict[str, tuple[int, int, str, int]] = {

@@ -1,18 +1,36 @@
 """The process-wide persistent worker pool of the JIT runtime (see :mod:`xlaish.codegen.cpu.pool`).
 
 Started on the first program that has a parallel kernel, with one worker per
-usable CPU but one (the calling thread works too); never restarted. A forked
-child, or a second Python thread calling while the pool is busy, falls back
-to threads of its own inside the compiled code.
+usable CPU but one (the calling thread works too). A forked child has none of
+the parent's worker threads: it forgets the parent's pool (kept alive, since
+kernels compiled before the fork still point at it and fall back to threads
+of their own when they find it is not theirs) and starts its own on its first
+parallel program; the lock is new in the child (a parent thread may have held
+it at fork time). A second Python thread calling while the pool is busy also
+falls back to threads of its own inside the compiled code.
 """
 from __future__ import annotations
 
+import os
 import threading
 
 from .. import config
 
 _lock = threading.Lock()
 _state: dict = {}
+_inherited: list = []    # pools of parent processes (their code must stay mapped)
+
+
+def _after_fork_child() -> None:
+    global _lock
+    _lock = threading.Lock()
+    if _state:
+        _inherited.append(dict(_state))
+        _state.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_child)
 
 
 def run_address() -> int | None:
@@ -34,6 +52,7 @@ def run_address() -> int | None:
             workers = max(config.cpu_count() - 1, 0)
             started = start(workers) if workers else 0
             _state["engine"] = engine
+            _state["pid"] = os.getpid()
             _state["workers"] = started
             _state["run"] = engine.get_function_address("xl_pool_run") if started else None
             if not started:

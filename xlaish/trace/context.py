@@ -44,8 +44,10 @@ class Trace:
         inner = self._captured.get(key)
         if inner is None:
             if self.parent is None:
-                raise TraceError("a traced value from another (finished) trace was used; values "
-                                 "cannot escape the function that traced them")
+                raise TraceError(f"a traced value ({tracer!r}) of another function's trace was used "
+                                 f"here: it escaped while that function was being traced (stored in "
+                                 f"a global, a list, an attribute or a closure). Return it from that "
+                                 f"function, or pass it in as an argument")
             outer = tracer._value if tracer.trace is self.parent else self.parent.capture(tracer)
             inner = self.builder.param(outer.type, hint="closure")
             self._captured[key] = inner

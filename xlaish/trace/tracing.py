@@ -78,6 +78,13 @@ def _leaf_spec(x) -> LeafSpec:
     return LeafSpec(TensorType(a.shape, dtypes.canonical(a.dtype)))
 
 
+def _mutable(x) -> bool:
+    """Is the argument memory the caller sees, which NumPy's in-place operators would change?"""
+    if isinstance(x, Tracer):
+        return x.weak is None
+    return isinstance(x, (np.ndarray, ShapeDtype)) or hasattr(x, "__cuda_array_interface__")
+
+
 class ArgSpec:
     """Binds call arguments to the function's parameters and splits static from dynamic."""
 
@@ -162,20 +169,45 @@ class Traced:
     int_bounds: tuple = ()    # (leaf position, lo, hi, dtype name) for weak int arguments
 
 
+def _check_result(argspec: ArgSpec, o) -> None:
+    """A result leaf must be an array or a number (pytrees of them are flattened already)."""
+    if isinstance(o, (Tracer, np.ndarray, np.generic, bool, int, float)):
+        if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biuf":
+            return
+        what = f"an array of dtype {o.dtype}"
+    else:
+        what = f"a {type(o).__name__} object" + (f" ({o!r:.40})" if isinstance(o, (str, bytes)) else "")
+    code = getattr(argspec.fun, "__code__", None)
+    where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+    raise context.with_location(UnsupportedError(
+        f"{argspec.name}{where} returned {what}, which is not an array: a jitted function returns "
+        f"arrays, numbers, or tuples, lists and dicts of them"))
+
+
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
     leaves, in_tree = pytree.flatten(tuple(dyn.values()))   # parameter order
     specs = tuple(leaf_spec(x) for x in leaves)
     names = []  # in the leaves' order (parameter order)
     for key, td in zip(dyn, in_tree.children):
         names += pytree.leaf_paths(td, key)
+    for x, n in zip(leaves, names):
+        if type(x) is int and not -2**63 <= x < 2**63:
+            raise context.with_location(OverflowError(
+                f"argument {n} of {argspec.name}: Python int {x} does not fit in int64, the type a "
+                f"Python int argument is passed as; pass float({n}) or an array of a dtype that holds "
+                f"it, or mark it static (static_argnames)"))
     with context.new_trace(argspec.name) as tr:
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
+        for t, x in zip(tracers, leaves):
+            if _mutable(x):     # `x += 1` would change the caller's array in NumPy: refused
+                t.alias = "argument"
         tr.param_pos = {id(t.value): k for k, t in enumerate(tracers)}
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
         out_leaves, out_tree = pytree.flatten(out)
         results = []
         for o in out_leaves:
+            _check_result(argspec, o)
             if isinstance(o, Tracer) and o.trace is not tr:
                 raise UnsupportedError("a traced value escaped from another trace (a closure over a "
                                        "value of an outer jit is not supported)")

@@ -12,10 +12,23 @@
 llvmlite is initialised lazily and once.  (``llvm.initialize()`` is
 deprecated in llvmlite >= 0.45 and raises; the core initialises itself, only
 the native target / asm printer / asm parser need initialising.)
+
+Fork safety. llvmlite serialises every call into LLVM with one process-wide
+re-entrant lock, held while LLVM's own C++ state (and its internal mutexes)
+may be mid-update. A ``fork()`` while another thread is inside such a call
+would give the child that lock (and LLVM's mutexes) held by a thread that
+does not exist there: its first compile would hang forever. So ``fork()``
+takes the lock first (``os.register_at_fork``: it waits for the call in
+flight, never for a whole compile) and releases it on both sides; the child
+also gets fresh Python locks for the lazily built pieces (initialisation
+here, the float16 routines of :mod:`.halfsupport`), whose one-time work it
+redoes if a thread of the parent was in the middle of it.
 """
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import threading
 
 import llvmlite.binding as llvm
@@ -24,6 +37,43 @@ __all__ = ["initialize", "target_machine", "new_target_machine", "optimize", "co
 
 _init_lock = threading.Lock()
 _initialized = False
+
+
+def _llvmlite_lock():
+    """The re-entrant lock llvmlite holds around every call into LLVM (None if this llvmlite
+    version keeps it elsewhere). Taken directly, not through llvmlite's acquire/release
+    callbacks, which may take other libraries' locks in an order that could deadlock here."""
+    from llvmlite.binding import ffi
+    lock = getattr(getattr(getattr(ffi, "lib", None), "_lock", None), "_lock", None)
+    return lock if hasattr(lock, "acquire") and hasattr(lock, "release") else None
+
+
+_LLVM_LOCK = _llvmlite_lock()
+
+
+def _before_fork() -> None:
+    if _LLVM_LOCK is not None:
+        _LLVM_LOCK.acquire()     # no LLVM call is in flight in any thread from here to the fork
+
+
+def _after_fork_parent() -> None:
+    if _LLVM_LOCK is not None:
+        _LLVM_LOCK.release()
+
+
+def _after_fork_child() -> None:
+    global _init_lock
+    if _LLVM_LOCK is not None:
+        _LLVM_LOCK.release()     # owned by this (the forking) thread, which exists here too
+    _init_lock = threading.Lock()
+    half = sys.modules.get(__package__ + ".halfsupport")
+    if half is not None:         # a parent thread may have been building the routines: redo it here
+        half._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent,
+                        after_in_child=_after_fork_child)
 
 
 def initialize() -> None:
