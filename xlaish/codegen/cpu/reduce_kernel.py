@@ -3,7 +3,8 @@
 Outer iterations = the kept index space (row by row); per row one inner loop
 per phase (a later phase reads an earlier phase's results, e.g. softmax's max
 then sum). Float sums and products accumulate with ``reassoc`` so LLVM
-vectorises them with several accumulators; float32 accumulates in float64,
+vectorises them with several accumulators (a NaN flag keeps NaN addends that
+LLVM's reassociation could fold away); float32 accumulates in float64,
 float64 in blocks combined with Kahan compensation, so results are at least as
 accurate as NumPy's pairwise summation. max/min propagate NaN through a
 separate flag so the max itself vectorises.
@@ -289,7 +290,10 @@ class ReduceKernel(KernelGen):
         at = self._acc_type(op)
         slots["val"] = alloca_at_entry(b, T.compute(at))
         b.store(T.const(at, identity_for(n, at)), slots["val"])
-        if n in ("max", "min") and dt.kind == "f":
+        if n in ("max", "min", "sum", "prod") and dt.kind == "f":
+            # a NaN flag per accumulator: max/min vectorise with nnan; sums and products are
+            # reassociated, which lets LLVM fold e.g. acc + (y - y) to acc and so lose a NaN
+            # (or inf - inf) that NumPy's sum propagates: any NaN addend makes the result NaN
             slots["nan"] = alloca_at_entry(b, T.I1)
             b.store(ir.Constant(T.I1, 0), slots["nan"])
         if self._blocked(op):
@@ -332,7 +336,7 @@ class ReduceKernel(KernelGen):
         at = self._acc_type(op) if "block" not in slots else dt
         if at != dt:
             x = astype(self.cg, x, dt, at)
-        if n in ("max", "min") and at.kind == "f":
+        if "nan" in slots:
             b.store(b.or_(b.load(slots["nan"]), b.fcmp_unordered("uno", x, x)), slots["nan"])
         r = self._combine(n, at, cur, x, reassoc=True)
         b.store(r, target)
