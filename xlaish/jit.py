@@ -87,7 +87,9 @@ def _is_device(x) -> bool:
 
 
 def _to_array(x, spec):
-    if isinstance(x, np.ndarray) or _is_device(x):
+    """A leaf as the executable takes it: device arrays as they are, anything else an ndarray
+    of exactly the traced dtype (a byte-swapped array is converted here, once per call)."""
+    if (type(x) is np.ndarray and x.dtype == spec.type.dtype) or _is_device(x):
         return x
     return np.asarray(x, dtype=spec.type.dtype)
 
@@ -141,6 +143,21 @@ def _run(low):
 
 
 _ANY_ARITY = -2
+
+
+def _fast_ok(specs, args) -> bool:
+    """May the fast path (keyed on each ndarray's dtype and shape, scalars' types) serve later
+    calls like this one? Only when the key pins down everything the signature depends on: the
+    shapes match, and every array's dtype is exactly the traced one (a byte-swapped ``>f4`` has
+    its own fast key, but the signature canonicalises it to native ``float32``, so it must always
+    take the converting path). Layout (contiguity, alignment) varies under one key: the fast
+    runners check it per call."""
+    for s, a in zip(specs, args):
+        if s.type.shape != np.shape(a):
+            return False
+        if type(a) is np.ndarray and a.dtype != s.type.dtype:
+            return False
+    return True
 
 
 def _type_sig(v):
@@ -220,7 +237,7 @@ class JitFunction:
         if low is None:
             low = self._cache[key] = self._compile(dyn, static)
         runner = _runner(low)
-        if fkey is not None and all(s.type.shape == np.shape(a) for s, a in zip(specs, args)):
+        if fkey is not None and _fast_ok(specs, args):
             fast = None
             if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
                 matched = getattr(low.executable, "matched_runner", None)
