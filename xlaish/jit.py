@@ -1,9 +1,10 @@
 """``jit``, ``make_ir``, ``disable_jit``: the user's entry points.
 
 A ``JitFunction`` traces its Python function once per signature (pytree
-structure, leaf shapes/dtypes/weak-ness, static argument values), runs the
-pass pipeline, compiles with the backend for ``device`` and caches the
-executable in memory. ``lower(*args)`` exposes every stage for inspection.
+structure, leaf shapes/dtypes/weak-ness, static argument values, and the
+resolved :class:`~xlaish.options.CompileOptions`), runs the pass pipeline,
+compiles with the backend for ``device`` and caches the executable in memory.
+``lower(*args)`` exposes every stage for inspection.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import threading
 
 import numpy as np
 
+from . import config
+from .options import CompileOptions
 from .trace import context as _trace_context
 from .trace import pytree
 from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
@@ -38,7 +41,7 @@ def jit_disabled() -> bool:
 class Lowered:
     """One signature of a jitted function at every stage: traced IR, optimised IR, kernels."""
 
-    def __init__(self, traced: Traced, optimized, executable, options):
+    def __init__(self, traced: Traced, optimized, executable, options: CompileOptions):
         self.traced = traced
         self.optimized = optimized
         self.executable = executable
@@ -54,7 +57,7 @@ class Lowered:
     def _artifact(self):
         art = getattr(self.executable, "artifact", None)
         if art is None:
-            raise ValueError(f"no native code for device {self.options['device']!r}")
+            raise ValueError(f"no native code for device {self.options.device!r}")
         return art
 
     def llvm_ir(self, optimized: bool = True) -> str:
@@ -69,7 +72,7 @@ class Lowered:
         """The generated Numba CUDA kernel source of this program (device="cuda" only)."""
         src = getattr(self.executable, "source", None)
         if src is None:
-            raise ValueError(f"no CUDA source for device {self.options['device']!r} (use device='cuda')")
+            raise ValueError(f"no CUDA source for device {self.options.device!r} (use device='cuda')")
         return src
 
     def fusion_report(self):
@@ -143,6 +146,7 @@ def _run(low):
 
 
 _ANY_ARITY = -2
+_env_stamp = config.compiled_env_stamp
 
 
 def _fast_ok(specs, args) -> bool:
@@ -170,14 +174,16 @@ def _type_sig(v):
 
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
-                 device="cpu"):
+                 device="cpu", debug_nans=None, disk_cache=True):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.argspec = ArgSpec(fun, static_argnums, static_argnames)
-        if device not in ("cpu", "cuda", "interpreter"):
-            raise ValueError(f"unknown device {device!r} (cpu | cuda | interpreter)")
-        self.options = {"fuse": bool(fuse), "passes": tuple(passes) if passes is not None else None,
-                        "device": device}
+        self.options = CompileOptions(device=device, fuse=fuse, passes=passes, debug_nans=debug_nans,
+                                      disk_cache=disk_cache)
+        # the options as code is compiled for now (environment-derived fields filled in), and the
+        # environment they were resolved from: the fast path compares the stamp on every call
+        self._env = config.compiled_env_stamp()
+        self._resolved = self.options.resolve()
         self._cache: dict = {}
         self._fast: dict = {}
         sig = self.argspec.sig
@@ -199,19 +205,30 @@ class JitFunction:
         specs = tuple(leaf_spec(x) for x in leaves)
         # static values that compare equal but differ in type (3 and 3.0, True and 1) trace
         # differently: their types are part of the key
-        return (tree, specs, static, _type_sig([v for _, v in static])), dyn, static, leaves, specs
+        return ((tree, specs, static, _type_sig([v for _, v in static]), self._resolved),
+                dyn, static, leaves, specs)
 
-    def _compile(self, dyn, static) -> Lowered:
+    def _refresh_options(self) -> None:
+        """The environment a compile option derives from changed: resolve the options again and
+        drop the fast path (whose entries were compiled for the old value)."""
+        env = config.compiled_env_stamp()
+        if env != self._env:
+            self._fast = {}
+            self._resolved = self.options.resolve()
+            self._env = env
+
+    def _compile(self, dyn, static, options: CompileOptions) -> Lowered:
         from .compiler import compile_traced
         traced = trace(self.argspec, dyn, static)
-        optimized, exe = compile_traced(traced.function, self.options)
-        return Lowered(traced, optimized, exe, self.options)
+        optimized, exe = compile_traced(traced.function, options)
+        return Lowered(traced, optimized, exe, options)
 
     def lower(self, *args, **kwargs) -> Lowered:
+        self._refresh_options()
         key, dyn, static, _, _ = self._key(args, kwargs)
         low = self._cache.get(key)
         if low is None:
-            low = self._cache[key] = self._compile(dyn, static)
+            low = self._cache[key] = self._compile(dyn, static, key[-1])
         return low
 
     def __call__(self, *args, **kwargs):
@@ -222,7 +239,8 @@ class JitFunction:
             except KeyError:
                 key = None
             hit = self._fast.get(key) if key is not None else None
-            if hit is not None and not getattr(_disabled, "on", False) and _trace_context.current() is None:
+            if (hit is not None and _env_stamp() == self._env and not getattr(_disabled, "on", False)
+                    and _trace_context.current() is None):
                 return hit(args)
         else:
             key = None
@@ -232,10 +250,11 @@ class JitFunction:
         if context.current() is not None:  # jit inside jit: inline
             return self.fun(*args, **kwargs)
         fkey = key
+        self._refresh_options()
         key, dyn, static, leaves, specs = self._key(args, kwargs)
         low = self._cache.get(key)
         if low is None:
-            low = self._cache[key] = self._compile(dyn, static)
+            low = self._cache[key] = self._compile(dyn, static, key[-1])
         runner = _runner(low)
         if fkey is not None and _fast_ok(specs, args):
             fast = None
@@ -251,11 +270,16 @@ class JitFunction:
         return functools.partial(self, obj)
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu"):
-    """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``."""
-    if fun is None:
-        return lambda f: JitFunction(f, static_argnums, static_argnames, fuse, passes, device)
-    return JitFunction(fun, static_argnums, static_argnames, fuse, passes, device)
+def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu",
+        debug_nans=None, disk_cache=True):
+    """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``.
+
+    Options (see :class:`xlaish.options.CompileOptions`): ``device`` (cpu | cuda | interpreter),
+    ``fuse``, ``passes``, ``debug_nans`` (None: follow ``XLAISH_DEBUG_NANS``), ``disk_cache``
+    (False: neither read nor write the on-disk compile cache)."""
+    def make(f):
+        return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache)
+    return make if fun is None else make(fun)
 
 
 def make_ir(fun, *, static_argnums=(), static_argnames=()):

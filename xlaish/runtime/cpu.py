@@ -87,12 +87,12 @@ def _engine_from_object(obj: bytes):
     return engine
 
 
-def compile_cpu(fn, traced=None):
+def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
     from .. import __version__, config
-    nans = config.debug_nans()
+    nans = config.debug_nans() if debug_nans is None else debug_nans
     k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__, f"nans={nans}",
                   _codegen_fingerprint())
-    hit = cache.load(k)
+    hit = cache.load(k) if disk_cache else None
     if hit is not None:
         obj, layout = hit
         try:
@@ -118,7 +118,8 @@ def compile_cpu(fn, traced=None):
     llvm_target.optimize(ref, tm)
     STATS["llvm_compiles"] += 1
     obj = tm.emit_object(ref)
-    cache.store(k, obj, layout)
+    if disk_cache:
+        cache.store(k, obj, layout)
     engine = _engine_from_object(obj)
     exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
                            py_address=engine.get_function_address("xl_entry_py"),

@@ -192,7 +192,7 @@ def _load_module(k: str, text: str, path: str | None, sim: bool) -> types.Module
     return module
 
 
-def _module_for(fn, target, dev: DeviceInfo):
+def _module_for(fn, target, dev: DeviceInfo, disk_cache: bool = True):
     from ..codegen.cuda import generate
     from ..ir.printer import print_function
     k = cache_key(print_function(fn), target, dev.cc)
@@ -201,7 +201,7 @@ def _module_for(fn, target, dev: DeviceInfo):
         if hit is not None:
             STATS["memory_hits"] += 1
             return hit
-        text = load_source(k)
+        text = load_source(k) if disk_cache else None
         module = None
         if text is not None:
             try:
@@ -213,7 +213,7 @@ def _module_for(fn, target, dev: DeviceInfo):
         if module is None:
             text = generate(fn, target).text       # names unsupported ops (UnsupportedError)
             STATS["generated"] += 1
-            path = store_source(k, text)
+            path = store_source(k, text) if disk_cache else None
             module = _load_module(k, text, path, dev.sim)
         module.XLAISH_SOURCE = text
         module.XLAISH_KEY = k
@@ -221,18 +221,20 @@ def _module_for(fn, target, dev: DeviceInfo):
         return module
 
 
-def compile_cuda(fn, target=None, traced=None):
+def compile_cuda(fn, target=None, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
     """A CudaExecutable for an optimised (fused, buffer-planned) function.
 
-    ``traced`` (the function before the passes) only sharpens ``XLAISH_DEBUG_NANS``
-    reports; ``target`` overrides the launch parameters (tests).
+    ``traced`` (the function before the passes) only sharpens ``debug_nans`` reports
+    (None: ``XLAISH_DEBUG_NANS``); ``target`` overrides the launch parameters (tests);
+    ``disk_cache=False`` neither reads nor writes the on-disk cache.
     """
     from ..codegen.cuda import GPU, SIM
     dev = device()
     if target is None:
         target = SIM if dev.sim else GPU
-    module = _module_for(fn, target, dev)
-    return CudaExecutable(fn, module, dev, traced=traced, debug_nans=config.debug_nans())
+    module = _module_for(fn, target, dev, disk_cache)
+    nans = config.debug_nans() if debug_nans is None else debug_nans
+    return CudaExecutable(fn, module, dev, traced=traced, debug_nans=nans)
 
 
 # ---- running -------------------------------------------------------------------------------------
