@@ -55,7 +55,7 @@ class Lowered:
         raise ValueError(f"unknown stage {stage!r} (traced | optimized)")
 
     def _artifact(self):
-        art = getattr(self.executable, "artifact", None)
+        art = self.executable.artifact
         if art is None:
             raise ValueError(f"no native code for device {self.options.device!r}")
         return art
@@ -70,7 +70,7 @@ class Lowered:
 
     def cuda_source(self) -> str:
         """The generated Numba CUDA kernel source of this program (device="cuda" only)."""
-        src = getattr(self.executable, "source", None)
+        src = self.executable.source
         if src is None:
             raise ValueError(f"no CUDA source for device {self.options.device!r} (use device='cuda')")
         return src
@@ -130,14 +130,14 @@ def _runner(low):
 
 def _run(low):
     exe, t = low.executable, low.traced
-    call = getattr(exe, "call_tuple", None)
-    if t.out_tree.kind == "leaf" and call is not None:
+    if t.out_tree.kind == "leaf":
+        call = exe.call_tuple
+
         def run(arrays):
             out = call(tuple(arrays))[0]
-            return out if out.ndim else out[()]
-    elif t.out_tree.kind == "leaf":
-        def run(arrays):
-            return _result(exe(arrays)[0])
+            if type(out) is np.ndarray:
+                return out if out.ndim else out[()]
+            return _result(out)
     else:
         def run(arrays):
             outs = exe(arrays)
@@ -259,8 +259,7 @@ class JitFunction:
         if fkey is not None and _fast_ok(specs, args):
             fast = None
             if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
-                matched = getattr(low.executable, "matched_runner", None)
-                fast = matched() if matched is not None else None
+                fast = low.executable.matched_runner()
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 

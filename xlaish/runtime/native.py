@@ -14,6 +14,7 @@ import ctypes
 import numpy as np
 
 from .. import config
+from .executable import Executable, describe_nan
 
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
 _FAST_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_size_t, ctypes.c_int64)
@@ -71,7 +72,8 @@ def _data_offset_ok(offset: int) -> bool:
     return ctypes.c_void_p.from_address(id(a) + offset).value == a.ctypes.data
 
 
-class NativeExecutable:
+class NativeExecutable(Executable):
+    """The :class:`~.executable.Executable` of native code (the CPU JIT, or a loaded library)."""
     backend = "cpu"
 
     def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None,
@@ -190,13 +192,5 @@ class NativeExecutable:
         raise RuntimeError(f"xlaish: compiled program failed with code {rc}")
 
     def _describe_nan(self, k, ins):
-        """Find the first op that turns NaN-free inputs into a NaN (re-running the traced IR)."""
         kname, ops = self.layout.nan_kernels[k]
-        if self.traced is not None:
-            from ..ir.interpreter import interpret_steps
-            for op, ok_in, out in interpret_steps(self.traced, ins):
-                if not ok_in and any(o.dtype.kind == "f" and np.isnan(o).any() for o in out):
-                    where = f" at {op.loc}" if op.loc else ""
-                    return f"NaN produced by '{op.name}'{where} (kernel {kname})"
-        desc = ", ".join(f"{n} at {loc}" if loc else n for n, loc in ops)
-        return f"NaN produced in kernel {kname} ({desc})"
+        return describe_nan(self.traced, ins, kname, ops)
