@@ -8,9 +8,13 @@ compiles with the backend for ``device`` and caches the executable in memory.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import os
+import sys
 import threading
+import weakref
 
 import numpy as np
 
@@ -21,6 +25,8 @@ from .trace import pytree
 from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
 
 _disabled = threading.local()
+STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
+_ALL: "weakref.WeakSet[JitFunction]" = weakref.WeakSet()
 
 
 @contextlib.contextmanager
@@ -184,8 +190,14 @@ class JitFunction:
         # environment they were resolved from: the fast path compares the stamp on every call
         self._env = config.compiled_env_stamp()
         self._resolved = self.options.resolve()
-        self._cache: dict = {}
+        # compiled signatures, least recently used first (bounded by config.max_signatures());
+        # a compile holds its key's lock, so racing first calls compile once
+        self._cache: collections.OrderedDict = collections.OrderedDict()
         self._fast: dict = {}
+        self._mutex = threading.Lock()
+        self._locks: dict = {}
+        self.compile_count = 0
+        _ALL.add(self)
         sig = self.argspec.sig
         # The fast call path (a dict lookup keyed by the arrays' dtypes and shapes) serves calls
         # whose positional arguments are the leaves in order: a fixed list of positional
@@ -223,13 +235,52 @@ class JitFunction:
         optimized, exe = compile_traced(traced.function, options)
         return Lowered(traced, optimized, exe, options)
 
+    def _lowered(self, key, dyn, static) -> Lowered:
+        """The compiled signature for ``key``: cached, or compiled by exactly one thread (the
+        others wait on the key's lock and then find it cached)."""
+        cache = self._cache
+        with self._mutex:
+            low = cache.get(key)
+            if low is not None:
+                cache.move_to_end(key)
+                return low
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+        try:
+            with lock:
+                low = cache.get(key)
+                if low is None:
+                    low = self._compile(dyn, static, key[-1])
+                    with self._mutex:
+                        cache[key] = low
+                        self.compile_count += 1
+                        STATS["compiles"] += 1
+                        bound = config.max_signatures()
+                        if len(cache) > bound:
+                            while len(cache) > bound:
+                                cache.popitem(last=False)
+                            self._fast = {}     # it may serve an evicted signature
+        finally:
+            with self._mutex:
+                if self._locks.get(key) is lock:
+                    del self._locks[key]
+        return low
+
+    def clear_cache(self) -> None:
+        """Forget every compiled signature of this function (they compile again on next use)."""
+        with self._mutex:
+            self._cache.clear()
+            self._fast = {}
+
+    def _after_fork(self) -> None:
+        self._mutex = threading.Lock()      # a lock held by another thread at fork stays held
+        self._locks = {}
+
     def lower(self, *args, **kwargs) -> Lowered:
         self._refresh_options()
         key, dyn, static, _, _ = self._key(args, kwargs)
-        low = self._cache.get(key)
-        if low is None:
-            low = self._cache[key] = self._compile(dyn, static, key[-1])
-        return low
+        return self._lowered(key, dyn, static)
 
     def __call__(self, *args, **kwargs):
         if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):
@@ -252,9 +303,7 @@ class JitFunction:
         fkey = key
         self._refresh_options()
         key, dyn, static, leaves, specs = self._key(args, kwargs)
-        low = self._cache.get(key)
-        if low is None:
-            low = self._cache[key] = self._compile(dyn, static, key[-1])
+        low = self._lowered(key, dyn, static)
         runner = _runner(low)
         if fkey is not None and _fast_ok(specs, args):
             fast = None
@@ -279,6 +328,29 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=No
     def make(f):
         return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache)
     return make if fun is None else make(fun)
+
+
+def clear_caches() -> None:
+    """Drop every compiled program this process holds in memory (every jitted function's
+    signatures, loaded CUDA modules) and its view of the disk cache (checked directories, the
+    key); the on-disk entries stay. Programs compile (or load from disk) again on next use."""
+    for f in list(_ALL):
+        f.clear_cache()
+    cuda = sys.modules.get(__package__ + ".runtime.cuda")     # never imported here (numba)
+    if cuda is not None:
+        with cuda._MODULES_LOCK:
+            cuda._MODULES.clear()
+    from .runtime import cache
+    cache.clear_memory()
+
+
+def _after_fork_in_child() -> None:
+    for f in list(_ALL):
+        f._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def make_ir(fun, *, static_argnums=(), static_argnames=()):

@@ -56,7 +56,8 @@ _lock = threading.Lock()
 _checked: dict[str, bool] = {}        # directory -> usable
 _secrets: dict[str, bytes | None] = {}
 _warned: set = set()
-_sizes: dict[str, int] = {}           # cache root -> running estimate of its total size
+_sizes: dict[str, int] = {}
+_held: set = set()                    # descriptors of the lock files this process holds           # cache root -> running estimate of its total size
 
 
 def key(*parts: str) -> str:
@@ -294,8 +295,9 @@ def lock(kind: str, k: str, name: str | None = None):
     fd = None
     if path is not None and fcntl is not None:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)
+            _held.add(fd)
         except OSError:
             if fd is not None:
                 os.close(fd)
@@ -304,6 +306,7 @@ def lock(kind: str, k: str, name: str | None = None):
         yield
     finally:
         if fd is not None:
+            _held.discard(fd)
             os.close(fd)                # closing releases the lock
 
 
@@ -365,6 +368,21 @@ def evict(root: str, limit: int) -> int:
             with contextlib.suppress(OSError):
                 os.unlink(path + ".lock")
     return total
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()        # held by another thread at fork time: it would stay held
+    # a forked child shares the parent's held lock files (flock belongs to the open file): close
+    # its copies, or the lock would outlive the parent's compile and block the child forever
+    for fd in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def clear_memory() -> None:
