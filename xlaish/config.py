@@ -48,9 +48,9 @@ def configure(**settings) -> None:
     for name, value in settings.items():
         if name not in ("cache_dir", "num_threads"):
             raise TypeError(f"config.configure: unknown setting {name!r} (cache_dir | num_threads)")
-        if name == "num_threads" and value is not None:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"num_threads must be a positive int, got {value!r}")
+        if name == "num_threads" and value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"num_threads must be a positive int, got {value!r}")
         if name == "num_threads" and value is None:
             _OVERRIDES.pop(name, None)
         else:

@@ -26,7 +26,7 @@ from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
 
 _disabled = threading.local()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
-_ALL: "weakref.WeakSet[JitFunction]" = weakref.WeakSet()
+_ALL: weakref.WeakSet[JitFunction] = weakref.WeakSet()
 
 
 @contextlib.contextmanager

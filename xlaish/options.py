@@ -47,14 +47,14 @@ class CompileOptions:
         if self.debug_nans is not None:
             object.__setattr__(self, "debug_nans", bool(self.debug_nans))
 
-    def resolve(self) -> "CompileOptions":
+    def resolve(self) -> CompileOptions:
         """These options with every environment-derived field filled in (what code compiles for)."""
         if self.debug_nans is not None:
             return self
         return replace(self, debug_nans=config.debug_nans())
 
     @classmethod
-    def of(cls, options) -> "CompileOptions":
+    def of(cls, options) -> CompileOptions:
         """``options`` as CompileOptions: one already, or a mapping of its field names."""
         if isinstance(options, cls):
             return options

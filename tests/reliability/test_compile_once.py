@@ -31,7 +31,7 @@ def test_16_threads_racing_a_first_call_compile_once(monkeypatch):
         try:
             start.wait()
             results[i] = f(x, y)
-        except BaseException as e:       # pragma: no cover (reported below)
+        except Exception as e:       # pragma: no cover (reported below)
             errors.append(e)
     threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
     for t in threads:
@@ -150,7 +150,7 @@ def test_forked_child_uses_and_extends_the_caches(tmp_path):
     env = dict(os.environ, XLAISH_CACHE_DIR=str(tmp_path / "c"), XLAISH_CACHE_KEY_FILE=str(tmp_path / "k"),
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
+                         timeout=300, cwd=ROOT, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", "True"]
     assert len(list((tmp_path / "c").rglob("*.xlc"))) == 2

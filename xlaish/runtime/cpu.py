@@ -7,6 +7,8 @@ optimiser or code generator.
 """
 from __future__ import annotations
 
+import sys
+
 import llvmlite
 import llvmlite.binding as llvm
 import numpy as np
@@ -24,8 +26,8 @@ STATS = {"llvm_compiles": 0}
 def _fingerprint() -> str:
     """The CPU code generator's and this runtime's source: a changed one never reuses entries."""
     from ..codegen import cpu as cpu_pkg
-    from . import cpu as runtime, native
-    return cache.fingerprint(cpu_pkg, runtime, native)
+    from . import native
+    return cache.fingerprint(cpu_pkg, sys.modules[__name__], native)
 
 
 def _target_id():

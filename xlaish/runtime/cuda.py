@@ -37,10 +37,11 @@ import warnings
 import numpy as np
 
 from .. import config
-from . import cache
 from ..errors import XlaishError
 from ..ir.kernel import slot_sizes
 from ..ir.opdef import ELEMENTWISE, REDUCTION
+from . import cache
+from .executable import Executable, describe_nan
 
 NO_GPU = ("device='cuda' needs an NVIDIA GPU (none found) or NUMBA_ENABLE_CUDASIM=1 "
           "(Numba's CUDA simulator, set before numba is imported)")
@@ -94,7 +95,7 @@ def cache_key(ir_text: str, target, cc: str) -> str:
 
     from .. import __version__
     from ..codegen import cuda as gen
-    from . import cuda as runtime
+    runtime = sys.modules[__name__]
     try:
         from importlib.metadata import version
         ncuda = version("numba-cuda")
@@ -255,7 +256,7 @@ class _Program:
     (slot views, constants, scratch). ``run(ins, outs)`` launches in order.
     """
 
-    def __init__(self, exe: "CudaExecutable", fn, plan_iter):
+    def __init__(self, exe: CudaExecutable, fn, plan_iter):
         cuda = exe.cuda
         self.exe = exe
         np_, nr = len(fn.params), len(fn.results)
