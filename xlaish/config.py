@@ -25,6 +25,7 @@ or ``with override(cache_dir=None): ...`` (an override wins over the variable).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 
 # os.environ writes through to this dict (encoded keys and values); reading it directly costs a
@@ -35,11 +36,11 @@ _UNSET = object()
 _OVERRIDES: dict = {}
 
 
-def _raw(name: str):
-    """The variable's current raw value (compare with ``==``; unchanged values compare equal)."""
+def _stamp_of(name: str):
+    """A no-argument callable returning the variable's raw current value (compare with ``==``)."""
     if _ENV_DATA is not None and _ENCODE is not None:
-        return _ENV_DATA.get(_ENCODE(name))
-    return os.environ.get(name)
+        return functools.partial(_ENV_DATA.get, _ENCODE(name))     # a C-level call, no Python frame
+    return functools.partial(os.environ.get, name)
 
 
 def configure(**settings) -> None:
@@ -134,12 +135,15 @@ _CPUS = None
 _THREADS = [_UNSET, 1]          # (raw XLAISH_NUM_THREADS last parsed, its value)
 
 
+_threads_raw = _stamp_of("XLAISH_NUM_THREADS")
+
+
 def num_threads() -> int:
     """Threads a parallel kernel may use (read on the call path: a dict lookup per call)."""
     o = _OVERRIDES.get("num_threads")
     if o is not None:
         return max(1, min(o, _cpu_count()))
-    v = _raw("XLAISH_NUM_THREADS")
+    v = _threads_raw()
     if v == _THREADS[0]:
         return _THREADS[1]
     n = _cpu_count()
@@ -157,11 +161,10 @@ def debug_nans() -> bool:
     return os.environ.get("XLAISH_DEBUG_NANS", "") not in ("", "0")
 
 
-def compiled_env_stamp():
-    """A value that compares unequal to its previous one whenever an environment variable that is
-    compiled into code (today ``XLAISH_DEBUG_NANS``) may have changed: one dict lookup, cheap
-    enough for every call of a jitted function."""
-    return _raw("XLAISH_DEBUG_NANS")
+#: ``compiled_env_stamp()``: a value that compares unequal to its previous one whenever an
+#: environment variable compiled into code (today ``XLAISH_DEBUG_NANS``) may have changed: one
+#: dict lookup, cheap enough for every call of a jitted function.
+compiled_env_stamp = _stamp_of("XLAISH_DEBUG_NANS")
 
 
 def c_compiler() -> str | None:

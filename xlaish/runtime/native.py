@@ -38,16 +38,13 @@ _ndarray = np.ndarray
 _CA = 0x0001 | 0x0100
 
 
-def _ok(a, dt) -> bool:
-    return type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA
-
-
 def _prepare(a, dt):
     """``a`` as a C-contiguous, aligned ndarray of exactly ``dt`` (native byte order): copied
     only when it is not one already. Read-only inputs are read in place."""
-    if _ok(a, dt):
+    if type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA:
         return a
-    return np.require(a, dtype=dt, requirements=("C", "A"))
+    b = np.ascontiguousarray(a, dtype=dt)
+    return b if b.flags.aligned else b.copy()       # ascontiguousarray keeps an unaligned input
 
 
 def _tuple_items_offset() -> int | None:
@@ -118,7 +115,7 @@ class NativeExecutable(Executable):
         if self.fast_entry is None:
             return self(args)
         for a, dt in zip(args, self.in_dtypes):
-            if not _ok(a, dt):
+            if not (type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA):
                 return self(args)
         objs = args + tuple([np.empty(shape, dt) for shape, dt in self.out_specs])
         rc = self.fast_entry(id(objs) + _TUPLE_ITEMS, config.num_threads() if self.parallel else 1)
