@@ -44,7 +44,9 @@ def _prepare(a, dt):
     if type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA:
         return a
     b = np.ascontiguousarray(a, dtype=dt)
-    return b if b.flags.aligned else b.copy()       # ascontiguousarray keeps an unaligned input
+    if isinstance(a, _ndarray) and not b.flags.aligned:     # it keeps an unaligned array as is
+        b = b.copy()
+    return b
 
 
 def _tuple_items_offset() -> int | None:
