@@ -207,33 +207,26 @@ def _fusion_info(impl_fns, args):
 # --------------------------------------------------------------------------- special measurements
 
 def first_call_times(device: str, n: int = 1000) -> dict:
-    """chain10 compile time with the on-disk cache off (``XLAISH_CACHE_DIR=off``)."""
+    """chain10 compile time without the on-disk cache (``jit(..., disk_cache=False)``)."""
     import xlaish as xl
     x = np.random.default_rng(7).standard_normal(n, dtype=np.float32)
-    saved = os.environ.get("XLAISH_CACHE_DIR")
-    os.environ["XLAISH_CACHE_DIR"] = "off"
     times = {}
-    try:
-        def first(**kw):
-            t0 = time.perf_counter()
-            xl.jit(chain10, device=device, **kw)(x)
-            return time.perf_counter() - t0
-        label = " (includes LLVM start-up)" if device == "cpu" else ""
-        times[f"fused, first compile in this process{label}"] = first()
+
+    def first(**kw):
         t0 = time.perf_counter()
-        xl.make_ir(chain10)(x)
-        times["trace only (make_ir)"] = time.perf_counter() - t0
-        times["fused, a later fresh jit (median of 3)"] = float(np.median([first() for _ in range(3)]))
-        times["unfused, a later fresh jit (median of 3)"] = float(np.median([first(fuse=False)
-                                                                             for _ in range(3)]))
-    finally:
-        if saved is None:
-            os.environ.pop("XLAISH_CACHE_DIR", None)
-        else:
-            os.environ["XLAISH_CACHE_DIR"] = saved
+        xl.jit(chain10, device=device, disk_cache=False, **kw)(x)
+        return time.perf_counter() - t0
+    label = " (includes LLVM start-up)" if device == "cpu" else ""
+    times[f"fused, first compile in this process{label}"] = first()
+    t0 = time.perf_counter()
+    xl.make_ir(chain10)(x)
+    times["trace only (make_ir)"] = time.perf_counter() - t0
+    times["fused, a later fresh jit (median of 3)"] = float(np.median([first() for _ in range(3)]))
+    times["unfused, a later fresh jit (median of 3)"] = float(np.median([first(fuse=False)
+                                                                         for _ in range(3)]))
     return {"workload": "chain10", "n": n, "device": device, "times": times,
             "description": f"chain10 on {n} float32 elements, a fresh `xlaish.jit` with "
-                           "`XLAISH_CACHE_DIR=off`: trace + passes + LLVM + first run."}
+                           "`disk_cache=False`: trace + passes + LLVM + first run."}
 
 
 def overhead(impls, budget, n=10) -> dict:
@@ -265,8 +258,9 @@ def probe_cuda():
 
 def _set_threads(n: int) -> list:
     """``--threads N``: cap xlaish, numexpr and Numba threads (never BLAS or JAX)."""
-    os.environ["XLAISH_NUM_THREADS"] = str(n)
-    notes = [f"--threads {n}: XLAISH_NUM_THREADS={n}"]
+    from xlaish import config
+    config.configure(num_threads=n)
+    notes = [f"--threads {n}: xlaish.config.configure(num_threads={n})"]
     for mod, setter in (("numexpr", "set_num_threads"), ("numba", "set_num_threads")):
         m, _ = _try_import(mod)
         if m is not None:
@@ -304,7 +298,7 @@ def parse_args(argv):
     p.add_argument("--no-extras", action="store_true",
                    help="skip the copy-bandwidth, first-call and per-call-overhead measurements")
     p.add_argument("--threads", type=int, default=None,
-                   help="cap the threads of xlaish (XLAISH_NUM_THREADS), numexpr and Numba "
+                   help="cap the threads of xlaish (config.configure(num_threads=N)), numexpr and Numba "
                         "(default: each library's own default; BLAS and JAX are left alone)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     return p.parse_args(argv)

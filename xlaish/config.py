@@ -1,16 +1,76 @@
 """The only place xlaish reads environment variables.
 
-``XLAISH_DUMP``         ``all`` prints the IR after every pass to stderr; a comma list of
-                        pass names prints after those passes only.
-``XLAISH_CACHE_DIR``    directory of the on-disk compile cache; ``off`` disables it.
-``XLAISH_NUM_THREADS``  cap on worker threads of the CPU backend.
-``XLAISH_DEBUG_NANS``   ``1``: raise on the first NaN produced by a kernel.
-``CC``                  the C compiler that links AOT libraries (default: cc, gcc or clang).
-Values are read at each call of the accessor so tests can change them.
+``XLAISH_DUMP``            ``all`` prints the IR after every pass to stderr; a comma list of
+                           pass names prints after those passes only.
+``XLAISH_CACHE_DIR``       directory of the on-disk compile cache; ``off`` disables it.
+``XLAISH_CACHE_KEY_FILE``  the per-user secret that authenticates disk-cache entries (HMAC-SHA256);
+                           default ``$XDG_CONFIG_HOME/xlaish/cache-key`` (``~/.config/...``), made
+                           on first use with mode 0600. Kept outside the cache directory, so
+                           whoever can write the cache cannot forge entries.
+``XLAISH_CACHE_MAX_BYTES`` bound on the disk cache's total size (default 1 GiB); beyond it the
+                           least recently used entries (by mtime) are removed.
+``XLAISH_MAX_SIGNATURES``  bound on the compiled signatures one jitted function keeps in memory
+                           (default 256); beyond it the least recently used one is dropped.
+``XLAISH_NUM_THREADS``     cap on worker threads of the CPU backend.
+``XLAISH_DEBUG_NANS``      ``1``: raise on the first NaN produced by a kernel (a compile option:
+                           see :mod:`xlaish.options`; read again whenever it changes).
+``CC``                     the C compiler that links AOT libraries (default: cc, gcc or clang).
+
+Values are read at each call of the accessor so tests can change them. Two are read on the
+call path of every jitted function and so are read cheaply: ``XLAISH_NUM_THREADS`` (parsed
+once per distinct value) and ``XLAISH_DEBUG_NANS`` (``compiled_env_stamp`` tells the jit when
+it changed). Programs can set runtime settings without the environment: ``configure(num_threads=4)``
+or ``with override(cache_dir=None): ...`` (an override wins over the variable).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+
+# os.environ writes through to this dict (encoded keys and values); reading it directly costs a
+# dict lookup instead of os.environ's decode, for the accessors on the call path
+_ENV_DATA = getattr(os.environ, "_data", None)
+_ENCODE = getattr(os.environ, "encodekey", None)
+_UNSET = object()
+_OVERRIDES: dict = {}
+
+
+def _stamp_of(name: str):
+    """A no-argument callable returning the variable's raw current value (compare with ``==``)."""
+    if _ENV_DATA is not None and _ENCODE is not None:
+        return functools.partial(_ENV_DATA.get, _ENCODE(name))     # a C-level call, no Python frame
+    return functools.partial(os.environ.get, name)
+
+
+def configure(**settings) -> None:
+    """Set runtime settings for this process, overriding their variables: ``cache_dir`` (a path,
+    or None for no disk cache), ``num_threads`` (int, or None to follow the variable again)."""
+    for name, value in settings.items():
+        if name not in ("cache_dir", "num_threads"):
+            raise TypeError(f"config.configure: unknown setting {name!r} (cache_dir | num_threads)")
+        if name == "num_threads" and value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"num_threads must be a positive int, got {value!r}")
+        if name == "num_threads" and value is None:
+            _OVERRIDES.pop(name, None)
+        else:
+            _OVERRIDES[name] = value
+
+
+@contextlib.contextmanager
+def override(**settings):
+    """``with override(cache_dir=None, num_threads=1): ...``: settings for the block only."""
+    saved = {k: _OVERRIDES.get(k, _UNSET) for k in settings}
+    configure(**settings)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is _UNSET:
+                _OVERRIDES.pop(k, None)
+            else:
+                _OVERRIDES[k] = v
 
 
 def dump_passes() -> frozenset[str]:
@@ -19,6 +79,8 @@ def dump_passes() -> frozenset[str]:
 
 
 def cache_dir() -> str | None:
+    if "cache_dir" in _OVERRIDES:
+        return _OVERRIDES["cache_dir"]
     v = os.environ.get("XLAISH_CACHE_DIR")
     if v is not None and v.strip().lower() in ("off", "0", "none", ""):
         return None
@@ -26,6 +88,32 @@ def cache_dir() -> str | None:
         return v
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "xlaish")
+
+
+def cache_key_file() -> str:
+    v = os.environ.get("XLAISH_CACHE_KEY_FILE")
+    if v:
+        return v
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "xlaish", "cache-key")
+
+
+def _int_env(name: str, default: int, lo: int = 0) -> int:
+    v = os.environ.get(name)
+    if v:
+        try:
+            return max(lo, int(v))
+        except ValueError:
+            pass
+    return default
+
+
+def cache_max_bytes() -> int:
+    return _int_env("XLAISH_CACHE_MAX_BYTES", 1 << 30)
+
+
+def max_signatures() -> int:
+    return _int_env("XLAISH_MAX_SIGNATURES", 256, lo=1)
 
 
 def cpu_count() -> int:
@@ -44,21 +132,39 @@ def _cpu_count() -> int:
 
 
 _CPUS = None
+_THREADS = [_UNSET, 1]          # (raw XLAISH_NUM_THREADS last parsed, its value)
+
+
+_threads_raw = _stamp_of("XLAISH_NUM_THREADS")
 
 
 def num_threads() -> int:
-    v = os.environ.get("XLAISH_NUM_THREADS")
+    """Threads a parallel kernel may use (read on the call path: a dict lookup per call)."""
+    o = _OVERRIDES.get("num_threads")
+    if o is not None:
+        return max(1, min(o, _cpu_count()))
+    v = _threads_raw()
+    if v == _THREADS[0]:
+        return _THREADS[1]
     n = _cpu_count()
-    if v:
+    s = v.decode() if isinstance(v, bytes) else v
+    if s:
         try:
-            return max(1, min(int(v), n))
+            n = max(1, min(int(s), n))
         except ValueError:
             pass
+    _THREADS[:] = [v, n]
     return n
 
 
 def debug_nans() -> bool:
     return os.environ.get("XLAISH_DEBUG_NANS", "") not in ("", "0")
+
+
+#: ``compiled_env_stamp()``: a value that compares unequal to its previous one whenever an
+#: environment variable compiled into code (today ``XLAISH_DEBUG_NANS``) may have changed: one
+#: dict lookup, cheap enough for every call of a jitted function.
+compiled_env_stamp = _stamp_of("XLAISH_DEBUG_NANS")
 
 
 def c_compiler() -> str | None:

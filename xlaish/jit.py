@@ -1,23 +1,32 @@
 """``jit``, ``make_ir``, ``disable_jit``: the user's entry points.
 
 A ``JitFunction`` traces its Python function once per signature (pytree
-structure, leaf shapes/dtypes/weak-ness, static argument values), runs the
-pass pipeline, compiles with the backend for ``device`` and caches the
-executable in memory. ``lower(*args)`` exposes every stage for inspection.
+structure, leaf shapes/dtypes/weak-ness, static argument values, and the
+resolved :class:`~xlaish.options.CompileOptions`), runs the pass pipeline,
+compiles with the backend for ``device`` and caches the executable in memory.
+``lower(*args)`` exposes every stage for inspection.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import os
+import sys
 import threading
+import weakref
 
 import numpy as np
 
+from . import config
+from .options import CompileOptions
 from .trace import context as _trace_context
 from .trace import pytree
 from .trace.tracing import ArgSpec, Traced, leaf_spec, trace
 
 _disabled = threading.local()
+STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
+_ALL: weakref.WeakSet[JitFunction] = weakref.WeakSet()
 
 
 @contextlib.contextmanager
@@ -38,7 +47,7 @@ def jit_disabled() -> bool:
 class Lowered:
     """One signature of a jitted function at every stage: traced IR, optimised IR, kernels."""
 
-    def __init__(self, traced: Traced, optimized, executable, options):
+    def __init__(self, traced: Traced, optimized, executable, options: CompileOptions):
         self.traced = traced
         self.optimized = optimized
         self.executable = executable
@@ -52,9 +61,9 @@ class Lowered:
         raise ValueError(f"unknown stage {stage!r} (traced | optimized)")
 
     def _artifact(self):
-        art = getattr(self.executable, "artifact", None)
+        art = self.executable.artifact
         if art is None:
-            raise ValueError(f"no native code for device {self.options['device']!r}")
+            raise ValueError(f"no native code for device {self.options.device!r}")
         return art
 
     def llvm_ir(self, optimized: bool = True) -> str:
@@ -67,9 +76,9 @@ class Lowered:
 
     def cuda_source(self) -> str:
         """The generated Numba CUDA kernel source of this program (device="cuda" only)."""
-        src = getattr(self.executable, "source", None)
+        src = self.executable.source
         if src is None:
-            raise ValueError(f"no CUDA source for device {self.options['device']!r} (use device='cuda')")
+            raise ValueError(f"no CUDA source for device {self.options.device!r} (use device='cuda')")
         return src
 
     def fusion_report(self):
@@ -87,7 +96,9 @@ def _is_device(x) -> bool:
 
 
 def _to_array(x, spec):
-    if isinstance(x, np.ndarray) or _is_device(x):
+    """A leaf as the executable takes it: device arrays as they are, anything else an ndarray
+    of exactly the traced dtype (a byte-swapped array is converted here, once per call)."""
+    if (type(x) is np.ndarray and x.dtype == spec.type.dtype) or _is_device(x):
         return x
     return np.asarray(x, dtype=spec.type.dtype)
 
@@ -125,14 +136,14 @@ def _runner(low):
 
 def _run(low):
     exe, t = low.executable, low.traced
-    call = getattr(exe, "call_tuple", None)
-    if t.out_tree.kind == "leaf" and call is not None:
+    if t.out_tree.kind == "leaf":
+        call = exe.call_tuple
+
         def run(arrays):
             out = call(tuple(arrays))[0]
-            return out if out.ndim else out[()]
-    elif t.out_tree.kind == "leaf":
-        def run(arrays):
-            return _result(exe(arrays)[0])
+            if type(out) is np.ndarray:
+                return out if out.ndim else out[()]
+            return _result(out)
     else:
         def run(arrays):
             outs = exe(arrays)
@@ -141,6 +152,22 @@ def _run(low):
 
 
 _ANY_ARITY = -2
+_env_stamp = config.compiled_env_stamp
+
+
+def _fast_ok(specs, args) -> bool:
+    """May the fast path (keyed on each ndarray's dtype and shape, scalars' types) serve later
+    calls like this one? Only when the key pins down everything the signature depends on: the
+    shapes match, and every array's dtype is exactly the traced one (a byte-swapped ``>f4`` has
+    its own fast key, but the signature canonicalises it to native ``float32``, so it must always
+    take the converting path). Layout (contiguity, alignment) varies under one key: the fast
+    runners check it per call."""
+    for s, a in zip(specs, args):
+        if s.type.shape != np.shape(a):
+            return False
+        if type(a) is np.ndarray and a.dtype != s.type.dtype:
+            return False
+    return True
 
 
 def _type_sig(v):
@@ -153,16 +180,24 @@ def _type_sig(v):
 
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
-                 device="cpu"):
+                 device="cpu", debug_nans=None, disk_cache=True):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.argspec = ArgSpec(fun, static_argnums, static_argnames)
-        if device not in ("cpu", "cuda", "interpreter"):
-            raise ValueError(f"unknown device {device!r} (cpu | cuda | interpreter)")
-        self.options = {"fuse": bool(fuse), "passes": tuple(passes) if passes is not None else None,
-                        "device": device}
-        self._cache: dict = {}
+        self.options = CompileOptions(device=device, fuse=fuse, passes=passes, debug_nans=debug_nans,
+                                      disk_cache=disk_cache)
+        # the options as code is compiled for now (environment-derived fields filled in), and the
+        # environment they were resolved from: the fast path compares the stamp on every call
+        self._env = config.compiled_env_stamp()
+        self._resolved = self.options.resolve()
+        # compiled signatures, least recently used first (bounded by config.max_signatures());
+        # a compile holds its key's lock, so racing first calls compile once
+        self._cache: collections.OrderedDict = collections.OrderedDict()
         self._fast: dict = {}
+        self._mutex = threading.Lock()
+        self._locks: dict = {}
+        self.compile_count = 0
+        _ALL.add(self)
         sig = self.argspec.sig
         # The fast call path (a dict lookup keyed by the arrays' dtypes and shapes) serves calls
         # whose positional arguments are the leaves in order: a fixed list of positional
@@ -182,20 +217,70 @@ class JitFunction:
         specs = tuple(leaf_spec(x) for x in leaves)
         # static values that compare equal but differ in type (3 and 3.0, True and 1) trace
         # differently: their types are part of the key
-        return (tree, specs, static, _type_sig([v for _, v in static])), dyn, static, leaves, specs
+        return ((tree, specs, static, _type_sig([v for _, v in static]), self._resolved),
+                dyn, static, leaves, specs)
 
-    def _compile(self, dyn, static) -> Lowered:
+    def _refresh_options(self) -> None:
+        """The environment a compile option derives from changed: resolve the options again and
+        drop the fast path (whose entries were compiled for the old value)."""
+        env = config.compiled_env_stamp()
+        if env != self._env:
+            self._fast = {}
+            self._resolved = self.options.resolve()
+            self._env = env
+
+    def _compile(self, dyn, static, options: CompileOptions) -> Lowered:
         from .compiler import compile_traced
         traced = trace(self.argspec, dyn, static)
-        optimized, exe = compile_traced(traced.function, self.options)
-        return Lowered(traced, optimized, exe, self.options)
+        optimized, exe = compile_traced(traced.function, options)
+        return Lowered(traced, optimized, exe, options)
+
+    def _lowered(self, key, dyn, static) -> Lowered:
+        """The compiled signature for ``key``: cached, or compiled by exactly one thread (the
+        others wait on the key's lock and then find it cached)."""
+        cache = self._cache
+        with self._mutex:
+            low = cache.get(key)
+            if low is not None:
+                cache.move_to_end(key)
+                return low
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+        try:
+            with lock:
+                low = cache.get(key)
+                if low is None:
+                    low = self._compile(dyn, static, key[-1])
+                    with self._mutex:
+                        cache[key] = low
+                        self.compile_count += 1
+                        STATS["compiles"] += 1
+                        bound = config.max_signatures()
+                        if len(cache) > bound:
+                            while len(cache) > bound:
+                                cache.popitem(last=False)
+                            self._fast = {}     # it may serve an evicted signature
+        finally:
+            with self._mutex:
+                if self._locks.get(key) is lock:
+                    del self._locks[key]
+        return low
+
+    def clear_cache(self) -> None:
+        """Forget every compiled signature of this function (they compile again on next use)."""
+        with self._mutex:
+            self._cache.clear()
+            self._fast = {}
+
+    def _after_fork(self) -> None:
+        self._mutex = threading.Lock()      # a lock held by another thread at fork stays held
+        self._locks = {}
 
     def lower(self, *args, **kwargs) -> Lowered:
+        self._refresh_options()
         key, dyn, static, _, _ = self._key(args, kwargs)
-        low = self._cache.get(key)
-        if low is None:
-            low = self._cache[key] = self._compile(dyn, static)
-        return low
+        return self._lowered(key, dyn, static)
 
     def __call__(self, *args, **kwargs):
         if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):
@@ -205,7 +290,8 @@ class JitFunction:
             except KeyError:
                 key = None
             hit = self._fast.get(key) if key is not None else None
-            if hit is not None and not getattr(_disabled, "on", False) and _trace_context.current() is None:
+            if (hit is not None and _env_stamp() == self._env and not getattr(_disabled, "on", False)
+                    and _trace_context.current() is None):
                 return hit(args)
         else:
             key = None
@@ -215,16 +301,14 @@ class JitFunction:
         if context.current() is not None:  # jit inside jit: inline
             return self.fun(*args, **kwargs)
         fkey = key
+        self._refresh_options()
         key, dyn, static, leaves, specs = self._key(args, kwargs)
-        low = self._cache.get(key)
-        if low is None:
-            low = self._cache[key] = self._compile(dyn, static)
+        low = self._lowered(key, dyn, static)
         runner = _runner(low)
-        if fkey is not None and all(s.type.shape == np.shape(a) for s, a in zip(specs, args)):
+        if fkey is not None and _fast_ok(specs, args):
             fast = None
             if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
-                matched = getattr(low.executable, "matched_runner", None)
-                fast = matched() if matched is not None else None
+                fast = low.executable.matched_runner()
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 
@@ -234,11 +318,39 @@ class JitFunction:
         return functools.partial(self, obj)
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu"):
-    """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``."""
-    if fun is None:
-        return lambda f: JitFunction(f, static_argnums, static_argnames, fuse, passes, device)
-    return JitFunction(fun, static_argnums, static_argnames, fuse, passes, device)
+def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu",
+        debug_nans=None, disk_cache=True):
+    """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``.
+
+    Options (see :class:`xlaish.options.CompileOptions`): ``device`` (cpu | cuda | interpreter),
+    ``fuse``, ``passes``, ``debug_nans`` (None: follow ``XLAISH_DEBUG_NANS``), ``disk_cache``
+    (False: neither read nor write the on-disk compile cache)."""
+    def make(f):
+        return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache)
+    return make if fun is None else make(fun)
+
+
+def clear_caches() -> None:
+    """Drop every compiled program this process holds in memory (every jitted function's
+    signatures, loaded CUDA modules) and its view of the disk cache (checked directories, the
+    key); the on-disk entries stay. Programs compile (or load from disk) again on next use."""
+    for f in list(_ALL):
+        f.clear_cache()
+    cuda = sys.modules.get(__package__ + ".runtime.cuda")     # never imported here (numba)
+    if cuda is not None:
+        with cuda._MODULES_LOCK:
+            cuda._MODULES.clear()
+    from .runtime import cache
+    cache.clear_memory()
+
+
+def _after_fork_in_child() -> None:
+    for f in list(_ALL):
+        f._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def make_ir(fun, *, static_argnums=(), static_argnames=()):

@@ -1,47 +1,79 @@
 """Compile a fused program for the CPU: LLVM module -> object code -> NativeExecutable.
 
 Compiled object code is cached in memory by the JIT and on disk by
-:mod:`.cache`; a disk hit loads the object into a fresh MCJIT engine without
-running LLVM's optimiser or code generator.
+:mod:`.cache` (an entry: the object code, its layout as JSON in the header);
+a disk hit loads the object into a fresh MCJIT engine without running LLVM's
+optimiser or code generator.
 """
 from __future__ import annotations
 
+import sys
+
 import llvmlite
 import llvmlite.binding as llvm
+import numpy as np
 
 from ..codegen.cpu import halfsupport, llvm_target
-from ..codegen.cpu.program import build_module
+from ..codegen.cpu.program import ProgramLayout, build_module
 from ..ir.printer import print_function
+from ..ir.types import TensorType
 from . import cache
 from .native import NativeExecutable
 
 STATS = {"llvm_compiles": 0}
 
 
-_FINGERPRINT = None
-
-
-def _codegen_fingerprint() -> str:
-    """Hash of the CPU backend's own source, so a changed code generator never reuses old objects."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        import glob
-        import hashlib
-        import os
-        from ..codegen import cpu as cpu_pkg
-        h = hashlib.sha256()
-        here = os.path.dirname(cpu_pkg.__file__)
-        for path in sorted(glob.glob(os.path.join(here, "*.py")) + [__file__]):
-            with open(path, "rb") as f:
-                h.update(f.read())
-        _FINGERPRINT = h.hexdigest()[:16]
-    return _FINGERPRINT
+def _fingerprint() -> str:
+    """The CPU code generator's and this runtime's source: a changed one never reuses entries."""
+    from ..codegen import cpu as cpu_pkg
+    from . import native
+    return cache.fingerprint(cpu_pkg, sys.modules[__name__], native)
 
 
 def _target_id():
     llvm_target.initialize()
     tm = llvm_target.target_machine()
     return f"{tm.triple}|{llvm.get_host_cpu_name()}|{llvm_target._host_features()}"
+
+
+# ---- the layout as plain data (a cache entry's header holds it; nothing is unpickled) -----------
+def _type_json(t):
+    return [list(t.shape), t.dtype.str]
+
+
+def _type_of(v):
+    shape, dt = v
+    return TensorType(tuple(int(d) for d in shape), np.dtype(str(dt)))
+
+
+def layout_to_json(layout: ProgramLayout) -> dict:
+    return {
+        "param_types": [_type_json(t) for t in layout.param_types],
+        "result_types": [_type_json(t) for t in layout.result_types],
+        "kernels": list(layout.kernels), "parallel": bool(layout.parallel),
+        "prints": [[fmt, [_type_json(t) for t in types]] for fmt, types in layout.prints],
+        "checks": list(layout.checks),
+        "nan_kernels": [[k, [[n, loc] for n, loc in ops]] for k, ops in layout.nan_kernels],
+        "hook_name": layout.hook_name, "pool_name": layout.pool_name,
+        "scratch_name": layout.scratch_name, "scratch_cells": int(layout.scratch_cells),
+    }
+
+
+def layout_from_json(d: dict) -> ProgramLayout:
+    """The layout back from its JSON form; ValueError if it is malformed."""
+    try:
+        return ProgramLayout(
+            param_types=[_type_of(t) for t in d["param_types"]],
+            result_types=[_type_of(t) for t in d["result_types"]],
+            kernels=[str(k) for k in d["kernels"]], parallel=bool(d["parallel"]),
+            prints=[(str(fmt), [_type_of(t) for t in types]) for fmt, types in d["prints"]],
+            checks=[str(c) for c in d["checks"]],
+            nan_kernels=[(str(k), [(str(n), None if loc is None else str(loc)) for n, loc in ops])
+                         for k, ops in d["nan_kernels"]],
+            hook_name=str(d["hook_name"]), pool_name=str(d["pool_name"]),
+            scratch_name=str(d["scratch_name"]), scratch_cells=int(d["scratch_cells"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"malformed layout: {e}") from None
 
 
 class CpuArtifact:
@@ -87,29 +119,58 @@ def _engine_from_object(obj: bytes):
     return engine
 
 
-def compile_cpu(fn, traced=None):
+def _executable(engine, fn, traced, layout, ref=None) -> NativeExecutable:
+    addr = engine.get_function_address("xl_entry")
+    py_addr = engine.get_function_address("xl_entry_py")
+    if not addr or not py_addr:
+        raise RuntimeError("entry points missing from the object code")
+    exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr,
+                           hook_address=engine.get_global_value_address(layout.hook_name),
+                           program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
+                           scratch=_scratch(engine, layout))
+    exe.artifact = CpuArtifact(fn, ref)
+    return exe
+
+
+def _check_layout(layout, fn) -> None:
+    """The cached layout describes this program's parameters and results."""
+    if (list(layout.param_types) != [p.type for p in fn.params]
+            or list(layout.result_types) != [r.type for r in fn.results]):
+        raise ValueError("cached layout does not match the program")
+
+
+def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
+    """A NativeExecutable for an optimised function: from the disk cache when an authentic entry
+    for exactly this program exists, else compiled by LLVM (once across processes: the compile
+    holds the key's cache lock) and stored."""
     from .. import __version__, config
-    nans = config.debug_nans()
-    k = cache.key(print_function(fn), _target_id(), __version__, llvmlite.__version__, f"nans={nans}",
-                  _codegen_fingerprint())
-    hit = cache.load(k)
-    if hit is not None:
-        obj, layout = hit
-        try:
-            engine = _engine_from_object(obj)
-            addr = engine.get_function_address("xl_entry")
-            py_addr = engine.get_function_address("xl_entry_py")
-            if not addr or not py_addr:
-                raise RuntimeError("entry points missing from cached object")
-            exe = NativeExecutable(addr, layout, keepalive=engine, py_address=py_addr,
-                                   hook_address=engine.get_global_value_address(layout.hook_name),
-                                   program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
-                                   scratch=_scratch(engine, layout))
-            exe.artifact = CpuArtifact(fn)
-            return exe
-        except Exception:
-            cache.STATS["corrupt"] += 1
-            cache.invalidate(k)
+    nans = config.debug_nans() if debug_nans is None else debug_nans
+    text = print_function(fn)
+    k = cache.key(text, _target_id(), __version__, llvmlite.__version__, f"nans={nans}", _fingerprint())
+    if not disk_cache:
+        return _compile(fn, traced, nans, None)
+    with cache.lock("cpu", k):      # a process compiling k holds it: the others then load its entry
+        exe = _from_cache(fn, traced, k)
+        return exe if exe is not None else _compile(fn, traced, nans, k)
+
+
+def _from_cache(fn, traced, k):
+    hit = cache.load("cpu", k, ident=k)
+    if hit is None:
+        return None
+    meta, obj = hit
+    try:
+        layout = layout_from_json(meta["layout"])
+        _check_layout(layout, fn)
+        return _executable(_engine_from_object(obj), fn, traced, layout)
+    except Exception:
+        cache.STATS["corrupt"] += 1
+        cache.STATS["hits"] -= 1
+        cache.invalidate("cpu", k)
+        return None
+
+
+def _compile(fn, traced, nans: bool, k: str | None):
     module, layout = build_module(fn, debug_nans=nans, cache_scratch=True)
     llvm_target.initialize()
     ref = llvm.parse_assembly(str(module))
@@ -118,12 +179,6 @@ def compile_cpu(fn, traced=None):
     llvm_target.optimize(ref, tm)
     STATS["llvm_compiles"] += 1
     obj = tm.emit_object(ref)
-    cache.store(k, obj, layout)
-    engine = _engine_from_object(obj)
-    exe = NativeExecutable(engine.get_function_address("xl_entry"), layout, keepalive=engine,
-                           py_address=engine.get_function_address("xl_entry_py"),
-                           hook_address=engine.get_global_value_address(layout.hook_name),
-                           program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
-                           scratch=_scratch(engine, layout))
-    exe.artifact = CpuArtifact(fn, ref)
-    return exe
+    if k is not None:
+        cache.store("cpu", k, ident=k, payload=obj, meta={"layout": layout_to_json(layout)})
+    return _executable(_engine_from_object(obj), fn, traced, layout, ref)

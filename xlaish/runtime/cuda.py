@@ -6,13 +6,15 @@ it in a ``CudaExecutable``. numba is imported here only, so the CPU path never
 loads it.
 
 Caches. In memory: one loaded module per key, shared by every executable
-with the same IR. On disk: the generated source, ``<cache_dir>/cuda/<kk>/<key>.py``,
-whose first line carries a SHA-256 of the rest; the key hashes the optimised
-IR text, "cuda", the target (compute capability, or "sim"), and the xlaish,
-numba, numba-cuda and generator versions. A hit imports the file instead of
-generating it, and the kernels are compiled with ``cache=True`` so numba keeps
-their machine code beside it (``__pycache__``). A corrupt entry (bad header,
-wrong digest, a file that does not import) is ignored and rewritten.
+with the same IR. On disk (:mod:`.cache`, which authenticates every entry):
+the generated source, ``<cache_dir>/cuda/<kk>/xl_<key>.py``, a Python file
+whose first line (a comment) carries the entry's MAC and header; the key
+hashes the optimised IR text, "cuda", the target (compute capability, or
+"sim"), and the xlaish, numba, numba-cuda and generator versions. A hit runs
+the verified text instead of generating it, and the kernels are compiled with
+``cache=True`` so numba keeps their machine code beside it (``__pycache__``;
+numba's own files, protected only by the cache directory's permissions). A
+bad entry (forged, swapped, truncated, not Python) is ignored and rewritten.
 
 Calling convention, as the CPU executable: ``exe(list of arrays) -> list of
 outputs``. An input is a NumPy array (copied to the device) or anything with
@@ -26,11 +28,8 @@ calls are serialised by a lock and run on the default stream, in order.
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
+import contextlib
 import sys
-import tempfile
 import threading
 import types
 import warnings
@@ -41,12 +40,14 @@ from .. import config
 from ..errors import XlaishError
 from ..ir.kernel import slot_sizes
 from ..ir.opdef import ELEMENTWISE, REDUCTION
+from . import cache
+from .executable import Executable, describe_nan
 
 NO_GPU = ("device='cuda' needs an NVIDIA GPU (none found) or NUMBA_ENABLE_CUDASIM=1 "
           "(Numba's CUDA simulator, set before numba is imported)")
 NO_NUMBA = ("device='cuda' needs numba and numba-cuda: pip install numba 'numba-cuda[cu13]' "
             "(or the 'cuda' extra of xlaish)")
-MAGIC = "# xlaish-cuda-cache 1 sha256="
+MAGIC = "# xlaish-cuda-cache 2 "        # an entry is Python source after one comment line
 STATS = {"generated": 0, "disk_hits": 0, "memory_hits": 0, "corrupt": 0, "writes": 0, "loads": 0}
 _MODULES: dict[str, types.ModuleType] = {}
 _MODULES_LOCK = threading.Lock()
@@ -88,79 +89,51 @@ def device() -> DeviceInfo:
     return DeviceInfo(False, cc, int(dev.MULTIPROCESSOR_COUNT), name)
 
 
-# ---- keys and the disk cache ---------------------------------------------------------------------
-_GEN_HASH = None
-
-
-def _generator_hash() -> str:
-    """Hash of the generator's own source: a changed generator never reuses old entries."""
-    global _GEN_HASH
-    if _GEN_HASH is None:
-        from ..codegen import cuda as gen
-        h = hashlib.sha256()
-        d = os.path.dirname(gen.__file__)
-        for f in sorted(os.listdir(d)):
-            if f.endswith(".py"):
-                with open(os.path.join(d, f), "rb") as fh:
-                    h.update(fh.read())
-        _GEN_HASH = h.hexdigest()[:16]
-    return _GEN_HASH
-
-
+# ---- keys and the disk cache (:mod:`.cache`) ----------------------------------------------------
 def cache_key(ir_text: str, target, cc: str) -> str:
     import numba
+
     from .. import __version__
-    from .cache import key
+    from ..codegen import cuda as gen
+    runtime = sys.modules[__name__]
     try:
         from importlib.metadata import version
         ncuda = version("numba-cuda")
     except Exception:
         ncuda = "?"
-    return key(ir_text, "cuda", cc, repr(target), __version__, numba.__version__, ncuda, _generator_hash())
+    return cache.key(ir_text, "cuda", cc, repr(target), __version__, numba.__version__, ncuda,
+                     cache.fingerprint(gen, runtime))
 
 
-
-def _path(k: str) -> str | None:
-    d = config.cache_dir()
-    return None if d is None else os.path.join(d, "cuda", k[:2], f"xl_{k[:40]}.py")
+def _name(k: str) -> str:
+    return f"xl_{k[:40]}.py"
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def _ident(k: str) -> str:
+    return k       # the key hashes the whole IR text and the target: it is the program's identity
 
 
 def load_source(k: str) -> str | None:
-    """The cached module text for key k, or None (missing or corrupt)."""
-    path = _path(k)
-    if path is None or not os.path.exists(path):
+    """The cached module text for key k, or None (missing, or not an authentic entry for k)."""
+    bad = cache.STATS["corrupt"]
+    hit = cache.load("cuda", k, _ident(k), name=_name(k), magic=MAGIC.encode())
+    if hit is None:
+        STATS["corrupt"] += cache.STATS["corrupt"] - bad
         return None
     try:
-        with open(path, encoding="utf-8") as f:
-            first = f.readline()
-            text = f.read()
-        if not first.startswith(MAGIC) or first[len(MAGIC):].strip() != _digest(text):
-            raise ValueError("bad header or digest")
-        compile(text, path, "exec")
-    except Exception:
+        text = hit[1].decode("utf-8")
+        compile(text, _name(k), "exec")
+    except (UnicodeDecodeError, SyntaxError, ValueError):
         STATS["corrupt"] += 1
         return None
     return text
 
 
 def store_source(k: str, text: str) -> str | None:
-    path = _path(k)
-    if path is None:
-        return None
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(MAGIC + _digest(text) + "\n" + text)
-        os.replace(tmp, path)
+    path = cache.store("cuda", k, _ident(k), text.encode("utf-8"), name=_name(k), magic=MAGIC.encode())
+    if path is not None:
         STATS["writes"] += 1
-        return path
-    except OSError:
-        return None
+    return path
 
 
 # ---- loading -------------------------------------------------------------------------------------
@@ -173,26 +146,25 @@ def _bindings(sim: bool, file_backed: bool):
 
 
 def _load_module(k: str, text: str, path: str | None, sim: bool) -> types.ModuleType:
+    """Run the (generated or authenticated) ``text`` as a module. With a cache entry at ``path``
+    the code is compiled under that file name, so numba keeps the kernels' machine code beside
+    it; the file itself is never imported (its text was verified before)."""
     name = f"xlaish_cuda_{k[:24]}"
     STATS["loads"] += 1
-    if path is not None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        module.__dict__.update(_bindings(sim, True))
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop(name, None)
-            raise
-        return module
     module = types.ModuleType(name)
-    module.__dict__.update(_bindings(sim, False))
-    exec(compile(text, f"<xlaish-cuda {k[:12]}>", "exec"), module.__dict__)
+    module.__dict__.update(_bindings(sim, path is not None))
+    if path is not None:
+        module.__file__ = path
+        sys.modules[name] = module
+    try:
+        exec(compile(text, path or f"<xlaish-cuda {k[:12]}>", "exec"), module.__dict__)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
     return module
 
 
-def _module_for(fn, target, dev: DeviceInfo):
+def _module_for(fn, target, dev: DeviceInfo, disk_cache: bool = True):
     from ..codegen.cuda import generate
     from ..ir.printer import print_function
     k = cache_key(print_function(fn), target, dev.cc)
@@ -201,38 +173,41 @@ def _module_for(fn, target, dev: DeviceInfo):
         if hit is not None:
             STATS["memory_hits"] += 1
             return hit
-        text = load_source(k)
-        module = None
-        if text is not None:
-            try:
-                module = _load_module(k, text, _path(k), dev.sim)
-                STATS["disk_hits"] += 1
-            except Exception:
-                STATS["corrupt"] += 1
-                module = None
-        if module is None:
-            text = generate(fn, target).text       # names unsupported ops (UnsupportedError)
-            STATS["generated"] += 1
-            path = store_source(k, text)
-            module = _load_module(k, text, path, dev.sim)
+        with cache.lock("cuda", k, name=_name(k)) if disk_cache else contextlib.nullcontext():
+            text = load_source(k) if disk_cache else None
+            module = None
+            if text is not None:
+                try:
+                    module = _load_module(k, text, cache.entry_path("cuda", k, name=_name(k)), dev.sim)
+                    STATS["disk_hits"] += 1
+                except Exception:
+                    STATS["corrupt"] += 1
+                    module = None
+            if module is None:
+                text = generate(fn, target).text       # names unsupported ops (UnsupportedError)
+                STATS["generated"] += 1
+                path = store_source(k, text) if disk_cache else None
+                module = _load_module(k, text, path, dev.sim)
         module.XLAISH_SOURCE = text
         module.XLAISH_KEY = k
         _MODULES[k] = module
         return module
 
 
-def compile_cuda(fn, target=None, traced=None):
+def compile_cuda(fn, target=None, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
     """A CudaExecutable for an optimised (fused, buffer-planned) function.
 
-    ``traced`` (the function before the passes) only sharpens ``XLAISH_DEBUG_NANS``
-    reports; ``target`` overrides the launch parameters (tests).
+    ``traced`` (the function before the passes) only sharpens ``debug_nans`` reports
+    (None: ``XLAISH_DEBUG_NANS``); ``target`` overrides the launch parameters (tests);
+    ``disk_cache=False`` neither reads nor writes the on-disk cache.
     """
     from ..codegen.cuda import GPU, SIM
     dev = device()
     if target is None:
         target = SIM if dev.sim else GPU
-    module = _module_for(fn, target, dev)
-    return CudaExecutable(fn, module, dev, traced=traced, debug_nans=config.debug_nans())
+    module = _module_for(fn, target, dev, disk_cache)
+    nans = config.debug_nans() if debug_nans is None else debug_nans
+    return CudaExecutable(fn, module, dev, traced=traced, debug_nans=nans)
 
 
 # ---- running -------------------------------------------------------------------------------------
@@ -281,7 +256,7 @@ class _Program:
     (slot views, constants, scratch). ``run(ins, outs)`` launches in order.
     """
 
-    def __init__(self, exe: "CudaExecutable", fn, plan_iter):
+    def __init__(self, exe: CudaExecutable, fn, plan_iter):
         cuda = exe.cuda
         self.exe = exe
         np_, nr = len(fn.params), len(fn.results)
@@ -431,7 +406,9 @@ class _Program:
             step(tab)
 
 
-class CudaExecutable:
+class CudaExecutable(Executable):
+    """The :class:`~.executable.Executable` of the CUDA backend (no fast path: ``call_tuple``
+    and ``matched_runner`` are the interface's defaults; ``source`` is the generated module)."""
     backend = "cuda"
 
     def __init__(self, fn, module, dev: DeviceInfo, traced=None, debug_nans=False):
@@ -503,15 +480,7 @@ class CudaExecutable:
 
     def describe_nan(self, kname, ops) -> str:
         """Which op turned NaN-free inputs into a NaN (re-running the traced IR on the host)."""
-        if self.traced is not None and self._args is not None:
-            from ..ir.interpreter import interpret_steps
-            args = [np.asarray(a) for a in self._args]
-            for op, nan_in, out in interpret_steps(self.traced, args):
-                if not nan_in and any(o.dtype.kind == "f" and np.isnan(o).any() for o in out):
-                    where = f" at {op.loc}" if op.loc else ""
-                    return f"NaN produced by '{op.name}'{where} (kernel {kname})"
-        desc = ", ".join(f"{n} at {loc}" if loc else n for n, loc in ops)
-        return f"NaN produced in kernel {kname} ({desc})"
+        return describe_nan(self.traced, self._args, kname, ops)
 
     def kernels(self) -> list[str]:
         return [name for entry in self.plan for name, _, _ in entry["launches"]]

@@ -1,8 +1,8 @@
 """``NativeExecutable``: calls a compiled program's single entry point.
 
-Per call: make each argument a C-contiguous array of the traced dtype (only
-a non-contiguous or wrongly typed input is copied; read-only inputs are read
-in place), allocate the result arrays, and make one native call with the GIL
+Per call: make each argument a C-contiguous, aligned array of exactly the
+traced dtype in native byte order (only an input that is not one already is
+copied; read-only inputs are read in place), allocate the result arrays, and make one native call with the GIL
 released (ctypes drops it). The entry reads the arrays' data pointers itself
 (see :mod:`xlaish.codegen.cpu.program`), so the call costs about a
 microsecond on top of the kernels.
@@ -14,6 +14,7 @@ import ctypes
 import numpy as np
 
 from .. import config
+from .executable import Executable, describe_nan
 
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
 _FAST_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_size_t, ctypes.c_int64)
@@ -32,6 +33,20 @@ def _view(ptr, t):
     raw = (ctypes.c_char * t.nbytes).from_address(ptr)
     return np.frombuffer(raw, dtype=t.dtype).reshape(t.shape).copy()
 _ndarray = np.ndarray
+# NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED: what the entry point needs of an input's memory
+# (``ndarray.flags.num`` is the flags word; one bit test per argument on the fast path)
+_CA = 0x0001 | 0x0100
+
+
+def _prepare(a, dt):
+    """``a`` as a C-contiguous, aligned ndarray of exactly ``dt`` (native byte order): copied
+    only when it is not one already. Read-only inputs are read in place."""
+    if type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA:
+        return a
+    b = np.ascontiguousarray(a, dtype=dt)
+    if isinstance(a, _ndarray) and not b.flags.aligned:     # it keeps an unaligned array as is
+        b = b.copy()
+    return b
 
 
 def _tuple_items_offset() -> int | None:
@@ -56,7 +71,8 @@ def _data_offset_ok(offset: int) -> bool:
     return ctypes.c_void_p.from_address(id(a) + offset).value == a.ctypes.data
 
 
-class NativeExecutable:
+class NativeExecutable(Executable):
+    """The :class:`~.executable.Executable` of native code (the CPU JIT, or a loaded library)."""
     backend = "cpu"
 
     def __init__(self, address: int, layout, keepalive=None, py_address: int | None = None,
@@ -101,7 +117,7 @@ class NativeExecutable:
         if self.fast_entry is None:
             return self(args)
         for a, dt in zip(args, self.in_dtypes):
-            if not (type(a) is _ndarray and a.dtype == dt and a.flags.c_contiguous):
+            if not (type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA):
                 return self(args)
         objs = args + tuple([np.empty(shape, dt) for shape, dt in self.out_specs])
         rc = self.fast_entry(id(objs) + _TUPLE_ITEMS, config.num_threads() if self.parallel else 1)
@@ -119,10 +135,12 @@ class NativeExecutable:
                 _libc_free(p)
 
     def matched_runner(self):
-        """A caller for argument tuples already known to be ndarrays of the traced dtypes and
-        shapes (the jit fast path keys on them), for a program with one result: only contiguity
-        is checked here. Returns the result (0-d as a NumPy scalar); None if the entry cannot
-        read array objects directly or there is not exactly one result."""
+        """A caller for argument tuples already known to be ndarrays of exactly the traced
+        dtypes (native byte order) and shapes (the jit fast path keys on them and registers only
+        such calls), for a program with one result: the memory layout (C-contiguous and aligned)
+        is checked here per call, anything else takes the converting path. Returns the result
+        (0-d as a NumPy scalar); None if the entry cannot read array objects directly or there
+        is not exactly one result."""
         fe = self.fast_entry
         if fe is None or len(self.out_specs) != 1:
             return None
@@ -133,7 +151,7 @@ class NativeExecutable:
 
         def run(args):
             for a in args:
-                if not a.flags.c_contiguous:
+                if a.flags.num & _CA != _CA:
                     out = slow(args)[0]
                     return out if out.ndim else out[()]
             objs = args + (empty(shape, dt),)
@@ -145,11 +163,7 @@ class NativeExecutable:
         return run
 
     def __call__(self, arrays):
-        ins = []
-        for a, dt in zip(arrays, self.in_dtypes):
-            if not (type(a) is _ndarray and a.dtype == dt and a.flags.c_contiguous):
-                a = np.ascontiguousarray(a, dtype=dt)
-            ins.append(a)
+        ins = [_prepare(a, dt) for a, dt in zip(arrays, self.in_dtypes)]
         outs = [np.empty(shape, dt) for shape, dt in self.out_specs]
         nt = config.num_threads() if self.parallel else 1
         if self.py_entry is not None:
@@ -177,13 +191,5 @@ class NativeExecutable:
         raise RuntimeError(f"xlaish: compiled program failed with code {rc}")
 
     def _describe_nan(self, k, ins):
-        """Find the first op that turns NaN-free inputs into a NaN (re-running the traced IR)."""
         kname, ops = self.layout.nan_kernels[k]
-        if self.traced is not None:
-            from ..ir.interpreter import interpret_steps
-            for op, ok_in, out in interpret_steps(self.traced, ins):
-                if not ok_in and any(o.dtype.kind == "f" and np.isnan(o).any() for o in out):
-                    where = f" at {op.loc}" if op.loc else ""
-                    return f"NaN produced by '{op.name}'{where} (kernel {kname})"
-        desc = ", ".join(f"{n} at {loc}" if loc else n for n, loc in ops)
-        return f"NaN produced in kernel {kname} ({desc})"
+        return describe_nan(self.traced, ins, kname, ops)

@@ -67,6 +67,8 @@ def _leaf_spec(x) -> LeafSpec:
     cai = None if isinstance(x, np.ndarray) else getattr(x, "__cuda_array_interface__", None)
     if cai is not None:          # a GPU array: its shape and dtype, without a host copy
         return LeafSpec(TensorType(tuple(cai["shape"]), dtypes.canonical(np.dtype(cai["typestr"]))))
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+        _check_subclass(x)
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
     if a.dtype.kind == "O" and a.ndim == 0 and not isinstance(x, np.ndarray):
         raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
@@ -83,6 +85,25 @@ def _mutable(x) -> bool:
     if isinstance(x, Tracer):
         return x.weak is None
     return isinstance(x, (np.ndarray, ShapeDtype)) or hasattr(x, "__cuda_array_interface__")
+
+
+def _check_subclass(x) -> None:
+    """Refuse an ndarray subclass whose semantics compiled code cannot honour: a masked array
+    (its mask would be dropped), ``np.matrix`` (``*`` is a matrix product, shapes stay 2-d), or
+    any subclass that overrides NumPy's ufunc / array-function protocols (units, lazy arrays...).
+    Plain-data subclasses (``np.memmap``, user subclasses adding attributes) are read as arrays."""
+    t = type(x)
+    why = None
+    if isinstance(x, np.ma.MaskedArray):
+        why = "its mask would be ignored; pass x.filled(value) or x.data and the mask separately"
+    elif isinstance(x, np.matrix):
+        why = "np.matrix operators are matrix products; pass np.asarray(x)"
+    elif (getattr(t, "__array_ufunc__", None) is not np.ndarray.__array_ufunc__
+          or getattr(t, "__array_function__", None) is not np.ndarray.__array_function__):
+        why = "it overrides NumPy's __array_ufunc__/__array_function__; pass np.asarray(x)"
+    if why is not None:
+        raise UnsupportedError(f"argument of type {t.__module__}.{t.__qualname__} (an ndarray subclass) "
+                               f"is not supported: {why}")
 
 
 class ArgSpec:
