@@ -1,20 +1,5 @@
-"""The only place xlaish reads environment variables.
-
-``XLAISH_DUMP``            ``all`` prints the IR after every pass to stderr; a comma list of
-                           pass names prints after those passes only.
-``XLAISH_CACHE_DIR``       directory of the on-disk compile cache; ``off`` disables it.
-``XLAISH_CACHE_KEY_FILE``  the per-user secret that authenticates disk-cache entries (HMAC-SHA256);
-                           default ``$XDG_CONFIG_HOME/xlaish/cache-key`` (``~/.config/...``), made
-                           on first use with mode 0600. Kept outside the cache directory, so
-                           whoever can write the cache cannot forge entries.
-``XLAISH_CACHE_MAX_BYTES`` bound on the disk cache's total size (default 1 GiB); beyond it the
-                           least recently used entries (by mtime) are removed.
-``XLAISH_MAX_SIGNATURES``  bound on the compiled signatures one jitted function keeps in memory
-                           (default 256); beyond it the least recently used one is dropped.
-``XLAISH_NUM_THREADS``     cap on worker threads of the CPU backend.
-``XLAISH_DEBUG_NANS``      ``1``: raise on the first NaN produced by a kernel (a compile option:
-                           see :mod:`xlaish.options`; read again whenever it changes).
-``CC``                     the C compiler that links AOT libraries (default: cc, gcc or clang).
+"""The only place xlaish reads environment variables; ``VARIABLES`` (below) lists each one
+with its effect, and the README's table is generated from it.
 
 Values are read at each call of the accessor so tests can change them. Two are read on the
 call path of every jitted function and so are read cheaply: ``XLAISH_NUM_THREADS`` (parsed
@@ -30,6 +15,28 @@ import os
 
 # os.environ writes through to this dict (encoded keys and values); reading it directly costs a
 # dict lookup instead of os.environ's decode, for the accessors on the call path
+VARIABLES = {
+    "XLAISH_DUMP": "`all` prints the IR after every pass to stderr; a comma list of pass names "
+                   "(`canonicalize`, `simplify`, `fold`, `cse`, `dce`, ...) prints after those only",
+    "XLAISH_CACHE_DIR": "directory of the on-disk compile cache (default `$XDG_CACHE_HOME/xlaish` or "
+                        "`~/.cache/xlaish`); `off` disables it",
+    "XLAISH_CACHE_KEY_FILE": "the per-user secret that authenticates disk-cache entries (HMAC-SHA256); "
+                             "default `$XDG_CONFIG_HOME/xlaish/cache-key` (`~/.config/...`), made on "
+                             "first use with mode 0600, kept outside the cache directory so whoever "
+                             "can write the cache cannot forge entries",
+    "XLAISH_CACHE_MAX_BYTES": "bound on the disk cache's total size (default 1 GiB); beyond it the least "
+                              "recently used entries (by mtime) are removed",
+    "XLAISH_MAX_SIGNATURES": "bound on the compiled signatures one jitted function keeps in memory "
+                             "(default 256); beyond it the least recently used one is dropped",
+    "XLAISH_NUM_THREADS": "cap on the CPU backend's worker threads (default: the CPUs this process "
+                          "may use)",
+    "XLAISH_DEBUG_NANS": "`1`: raise on the first NaN a kernel produces (a compile option, see "
+                         "`xlaish/options.py`; takes effect on the next call when it changes)",
+    "XLAISH_VERIFY": "`1`: the pass pipeline runs the IR verifier after every pass (the test suite "
+                     "sets it)",
+    "CC": "the C compiler that links AOT libraries (default: cc, gcc or clang)",
+}
+
 _ENV_DATA = getattr(os.environ, "_data", None)
 _ENCODE = getattr(os.environ, "encodekey", None)
 _UNSET = object()

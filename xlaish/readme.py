@@ -1,4 +1,5 @@
-"""The generated sections of README.md: the IR op list and the NumPy coverage table.
+"""The generated sections of README.md: the IR op list, the NumPy coverage table, the
+environment variables (from ``xlaish.config.VARIABLES``).
 
 Each section sits between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``
 in the README; ``python -m xlaish.readme`` rewrites them from the code (the op
@@ -46,9 +47,15 @@ def ops_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def env_markdown() -> str:
+    from .config import VARIABLES
+    rows = [f"| `{k}` | {v} |" for k, v in VARIABLES.items()]
+    return "\n".join(["| variable | effect |", "|---|---|", *rows]) + "\n"
+
+
 def sections() -> dict[str, str]:
     from .numpy.coverage import markdown
-    return {"ops": ops_markdown(), "numpy-coverage": markdown()}
+    return {"ops": ops_markdown(), "numpy-coverage": markdown(), "env": env_markdown()}
 
 
 def render(text: str) -> str:
