@@ -51,3 +51,14 @@ def test_non_negative_exponents_match_numpy(exp):
 def test_float_powers_are_not_checked():
     b = np.array([1.0, -1.0, 2.0, -0.5])
     np.testing.assert_allclose(xl.jit(lambda a, b: a ** b)(X.astype(float), b), X.astype(float) ** b)
+
+
+def test_every_spelling_of_power_is_checked():
+    """The check lives in the power function itself: operator, np.power, xlaish.numpy.power."""
+    import xlaish.numpy as xnp
+    b, e = np.arange(1, 5, dtype=np.int64), np.array([1, -2, 0, 3])
+    for f in (lambda b, e: b ** e, lambda b, e: np.power(b, e), lambda b, e: xnp.power(b, e)):
+        with pytest.raises(ValueError, match="negative integer powers"):
+            f(b, e)
+        with pytest.raises(ValueError, match="negative integer powers"):
+            xl.jit(f)(b, e)

@@ -54,7 +54,24 @@ def _synonym(ufunc, name):
     return f
 
 
+def _power(*args):
+    """``power``, with NumPy's run-time error for an integer raised to a negative integer
+    exponent: a traced signed-integer exponent gets an ``xl.debug.check`` (the compiled call
+    then raises NumPy's ValueError); a constant negative exponent is refused while tracing."""
+    out = _make("power")(*args)
+    exponent = args[1] if len(args) > 1 else None
+    if any_tracer(args) and getattr(exponent, "dtype", None) is not None \
+            and np.dtype(exponent.dtype).kind == "i" and np.dtype(out.dtype).kind in "iu" \
+            and any_tracer((exponent,)):
+        from .. import debug
+        from ..errors import NEGATIVE_INT_POWER
+        debug.check(exponent >= 0, NEGATIVE_INT_POWER)
+    return out
+
+
 FUNCS = {name: _make(name) for name in ew.ROWS}
+_power.__name__ = _power.__qualname__ = "power"
+FUNCS["power"] = _power
 for _name, _fn in ew.ELEMENTWISE_FUNCS.items():       # the other names of the same ufunc
     if isinstance(_fn, np.ufunc):
         FUNCS.setdefault(_fn.__name__, FUNCS[_name])

@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from ..errors import NEGATIVE_INT_POWER, ConcretizationError, TraceError, UnsupportedError
+from ..errors import ConcretizationError, TraceError, UnsupportedError
 from . import context
 
 
@@ -71,8 +71,6 @@ def _inplace(name):
     def op(self, other):
         refuse_inplace(self, sym)
         out = getattr(_xnp(), name)(self, other)
-        if name == "power":
-            _checked_power(other, out)
         if out.shape != self.shape:
             raise context.with_location(ValueError(
                 f"non-broadcastable output operand with shape {self.shape} doesn't match the "
@@ -85,16 +83,6 @@ def _inplace(name):
             out = out.astype(self.dtype)
         return out
     return op
-
-
-def _checked_power(exponent, out):
-    """NumPy raises ValueError for an integer to a negative integer power: a traced integer
-    exponent gets a run-time check (a constant one is refused while tracing)."""
-    if isinstance(exponent, Tracer) and exponent.dtype.kind == "i" and isinstance(out, Tracer) \
-            and out.dtype.kind in "iu":
-        from .. import debug
-        debug.check(exponent >= 0, NEGATIVE_INT_POWER)
-    return out
 
 
 _CONCRETE_HINT = ("use xlaish.numpy.where(cond, a, b) for an elementwise choice, or "
@@ -220,7 +208,7 @@ class Tracer:
     __ipow__ = _inplace("power")
 
     def __rpow__(self, other):
-        return _checked_power(self, _xnp().power(other, self))
+        return _xnp().power(other, self)
     __matmul__, __rmatmul__ = _bin("matmul"), _bin("matmul", True)
     __and__, __rand__, __iand__ = _bin("bitwise_and"), _bin("bitwise_and", True), _inplace("bitwise_and")
     __or__, __ror__, __ior__ = _bin("bitwise_or"), _bin("bitwise_or", True), _inplace("bitwise_or")
@@ -238,7 +226,7 @@ class Tracer:
             return _xnp().square(self)  # NumPy's `**` fast path: bool_array ** 2 is square (int8)
         if type(other) in (float, int) and other == 0.5 and self.dtype.kind == "f":
             return _xnp().sqrt(self)    # ... and float_array ** 0.5 is sqrt (differs at -0.0, -inf)
-        return _checked_power(other, _xnp().power(self, other))
+        return _xnp().power(self, other)
 
     def __neg__(self):
         return _xnp().negative(self)
@@ -298,10 +286,7 @@ class Tracer:
                 f"numpy.{ufunc.__name__}(..., out=...) writes into an existing array, which a traced "
                 f"function cannot do{' (here: an argument, the caller would not see it)' if arg else ''}. "
                 f"Write `y = numpy.{ufunc.__name__}(...)` and return y instead"))
-        out = _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
-        if ufunc.__name__ == "power" and method == "__call__" and len(inputs) == 2:
-            _checked_power(inputs[1], out)
-        return out
+        return _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         out = _xnp()._array_function(func, args, kwargs)
