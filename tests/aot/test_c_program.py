@@ -169,8 +169,8 @@ def test_header_contents(exported):
         assert line in h
     assert 'extern "C"' in h and "x86-64-v3" in h and "sysconf(_SC_NPROCESSORS_ONLN)" not in h
     hb = open(exported["paths"]["black_scholes"].header).read()
-    assert ("int black_scholes(const {0} *arg0, const {0} *arg1, const {0} *arg2, const {0} *arg3, "
-            "const {0} *arg4, {0} *out0, {0} *out1);").format(REAL) in hb
+    assert (f"int black_scholes(const {REAL} *arg0, const {REAL} *arg1, const {REAL} *arg2, "
+            f"const {REAL} *arg3, const {REAL} *arg4, {REAL} *out0, {REAL} *out1);") in hb
     assert "result[0]" in hb and "result[1]" in hb and "sigma" in hb       # leaf paths
     hs = open(exported["paths"]["softmax"].header).read()
     assert "#define SOFTMAX_ARG0_DIM1 256" in hs

@@ -262,7 +262,8 @@ def test_load_by_manifest_or_export_directory(exported, tmp_path, cc):
     aot.export(getattr(workloads, name), SPECS[name], out_dir=str(one), name=name)
     for where in (p.manifest, str(one)):
         got = aot.load(where)(*ins)
-        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+        gots = got if isinstance(got, tuple) else (got,)
+        for g, w in zip(gots, want if isinstance(want, tuple) else (want,)):
             np.testing.assert_array_equal(g, w)
     with pytest.raises(ValueError, match="several exports"):
         aot.load(str(exported["dir"]))

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import xlaish as xl
-from xlaish.ir import all_ops
-from xlaish.codegen.cpu.elementwise import LOWER
-from xlaish.ir.opdef import ELEMENTWISE
 from tests.helpers import assert_matches_numpy
+from xlaish.codegen.cpu.elementwise import LOWER
+from xlaish.ir import all_ops
+from xlaish.ir.opdef import ELEMENTWISE
 
 RNG = np.random.default_rng(1234)
 

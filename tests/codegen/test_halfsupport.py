@@ -12,8 +12,8 @@ from llvmlite import ir
 
 import xlaish as xl
 import xlaish.numpy as xnp
-from xlaish.codegen.cpu import halfsupport, llvm_target
 from tests.helpers import assert_matches_numpy
+from xlaish.codegen.cpu import halfsupport, llvm_target
 
 
 def _kernels():

@@ -9,8 +9,8 @@ import pytest
 
 import xlaish as xl
 import xlaish.numpy as xnp
-from xlaish.codegen.cpu import vecmath
 from tests.helpers import assert_matches_numpy
+from xlaish.codegen.cpu import vecmath
 
 FLOATS = [np.float16, np.float32, np.float64]
 FAR = {np.float16: [60000.0, -65504.0], np.float32: [3e9, -1e20, 2.0**17, 3.4e38],

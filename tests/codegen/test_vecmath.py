@@ -334,8 +334,8 @@ def test_accuracy(name, tag):
     ref = reference(name, tag, *args)
     err = ulp_error(got, ref, tag, _scale(name, args))
     worst = int(np.argmax(err))
-    msg = "%s %s: max %.3f ulp at %s: got %r ref %r" % (
-        name, tag, err[worst], [a[worst] for a in args], got[worst], ref[worst])
+    msg = (f"{name} {tag}: max {err[worst]:.3f} ulp at {[a[worst] for a in args]}: "
+           f"got {got[worst]!r} ref {ref[worst]!r}")
     assert err[worst] <= ULP_LIMIT, msg
     if _REFERENCE_BUILD:
         assert err[worst] <= MAX_ULP[(name, tag)], msg
@@ -359,8 +359,8 @@ def test_special_values(name, tag):
     zero = (ref == 0) | (got == 0)
     bad |= zero & ((got != ref) | (np.signbit(got) != np.signbit(ref)))
     idx = np.nonzero(bad)[0]
-    assert idx.size == 0, "%s %s mismatches: %s" % (
-        name, tag, [(tuple(a[i] for a in args), got[i], ref[i]) for i in idx[:10]])
+    bad_cases = [(tuple(a[i] for a in args), got[i], ref[i]) for i in idx[:10]]
+    assert idx.size == 0, f"{name} {tag} mismatches: {bad_cases}"
     # finite values: same accuracy bound as random inputs
     err = ulp_error(got, ref, tag, _scale(name, args))
     worst = int(np.argmax(err))
@@ -387,12 +387,12 @@ def test_short_range_variant_equals_full_below_its_limit(name, tag):
 
 
 def _function_body(text, name):
-    for head in ('@"%s"(' % name, "@%s(" % name):
+    for head in (f'@"{name}"(', f"@{name}("):
         pos = text.find(head)
         if pos >= 0:
             start = text.rfind("define", 0, pos)
             return text[start: text.find("\n}\n", start)]
-    raise AssertionError("function %s not found" % name)
+    raise AssertionError(f"function {name} not found")
 
 
 @pytest.mark.parametrize("tag", TAGS)

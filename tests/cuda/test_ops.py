@@ -194,9 +194,10 @@ def test_float16_math(cuda_jit, rng):
 
 
 def test_special_functions(cuda_jit, rng):
+    import math
+
     import xlaish.special as xsp
     from tests.helpers import math_vectorized
-    import math
     x = make_input(rng, (3, 33), np.float32)
     got = cuda_jit(_shared(lambda x: (xsp.erf(x), xsp.erfc(x), xsp.expit(x))))(x, _zero(x))
     with np.errstate(all="ignore"):

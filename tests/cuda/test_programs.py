@@ -132,7 +132,7 @@ def test_control_flow(cuda_jit):
 
 def _random_programs():
     try:
-        from tests.passes._gen import shape_programs      # reshape/transpose/slice/concatenate mixes
+        from tests.passes._gen import shape_programs  # reshape/transpose/slice/concatenate mixes
     except ImportError:
         return programs(max_ops=6)
     return st.one_of(programs(max_ops=6), shape_programs(max_ops=6))

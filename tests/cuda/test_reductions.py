@@ -174,7 +174,8 @@ def test_iota_and_float16_in_reductions(cuda_jit, rng):
     assert_matches_numpy(np.asarray(got[0]), exp[0], rtol=1e-5, err_msg="iota weights")
     assert_matches_numpy(np.asarray(got[1]), exp[1], err_msg="f16 max")
     # NumPy rounds a float16 sum to float16 after every add; the kernels accumulate in float64
-    assert_matches_numpy(np.asarray(got[2]), exp[2], rtol=0, atol=_sum_tol(x, 0, np.float16), err_msg="f16 sum")
+    assert_matches_numpy(np.asarray(got[2]), exp[2], rtol=0, atol=_sum_tol(x, 0, np.float16),
+                         err_msg="f16 sum")
     assert_matches_numpy(np.asarray(got[3]), exp[3], err_msg="argmin")
 
 

@@ -133,10 +133,10 @@ def test_cache_off(rng, monkeypatch):
 
 def test_unsupported_op_is_named_at_lowering():
     from xlaish.codegen.cuda import generate
+    from xlaish.errors import UnsupportedError
     from xlaish.ir.core import Function, Op, Value
     from xlaish.ir.opdef import ELEMENTWISE, PURE, OpDef, get
     from xlaish.ir.types import TensorType
-    from xlaish.errors import UnsupportedError
     t = TensorType((4,), np.dtype(np.float32))
     mystery = OpDef(name="mystery", arity=1, dtype_rule=lambda d, a: d[0], shape_rule=lambda s, a: s[0],
                     reference=lambda x: x, traits=frozenset({ELEMENTWISE, PURE}))

@@ -80,5 +80,6 @@ def test_debug_print_format_that_does_not_fit_its_values_fails_while_tracing():
         def f(x):
             xl.debug.print(fmt, *args(x))
             return x * 2
-        with pytest.raises(xl.errors.TraceError, match=r"debug\.print: format .* \(at .*test_debug\.py:\d+\)"):
+        with pytest.raises(xl.errors.TraceError,
+                           match=r"debug\.print: format .* \(at .*test_debug\.py:\d+\)"):
             xl.jit(f)(x)

@@ -90,7 +90,7 @@ def test_op_name_constants_are_complete_and_checked():
     with pytest.raises(ImportError):
         exec("from xlaish.ir.opnames import EXPP", {})
     with pytest.raises(AttributeError, match="did you mean EXP"):
-        opnames.EXPP
+        _ = opnames.EXPP
 
 
 def test_traits_are_consistent():

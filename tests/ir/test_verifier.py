@@ -154,8 +154,10 @@ def test_verifier_catches_mutated_text():
 
 
 @pytest.mark.parametrize("text,fragment", [
-    ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = exp %y : f32[2]\n  return %0\n}", "%y used before it is defined"),
-    ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = frobnicate %x : f32[2]\n  return %0\n}", "unknown op 'frobnicate'"),
+    ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = exp %y : f32[2]\n  return %0\n}",
+     "%y used before it is defined"),
+    ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = frobnicate %x : f32[2]\n  return %0\n}",
+     "unknown op 'frobnicate'"),
     ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = exp %x : f32[2]\n  %0 = exp %x : f32[2]\n  return %0\n}",
      "defined twice"),
     ("func @f(%x: f32[2]) -> f32[2] {\n  %0 = exp %x : q32[2]\n  return %0\n}", "q32"),

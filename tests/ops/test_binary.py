@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 import xlaish as xl
-from tests.helpers import (BROADCAST_PAIRS, DTYPE_GROUPS, assert_matches_numpy, eps, layout_batches,
-                           make_input, numpy_result)
+from tests.helpers import (
+    BROADCAST_PAIRS,
+    DTYPE_GROUPS,
+    assert_matches_numpy,
+    eps,
+    layout_batches,
+    make_input,
+    numpy_result,
+)
 from tests.ops.registry import BINARY, oracle, user_fn
 
 # the Python operator each op is reached through (the jitted code uses it, as users do)

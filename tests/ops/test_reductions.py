@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 
 import xlaish as xl
-
-from tests.helpers import (DTYPE_GROUPS, assert_matches_numpy, dtype_id, eps, layouts, make_input,
-                           numpy_result)
+from tests.helpers import DTYPE_GROUPS, assert_matches_numpy, dtype_id, eps, layouts, make_input, numpy_result
 
 REDUCTIONS = ["sum", "prod", "max", "min", "mean", "var", "std", "argmax", "argmin", "any", "all"]
 ORDER_FREE = {"max", "min", "argmax", "argmin", "any", "all"}   # exact whatever the order

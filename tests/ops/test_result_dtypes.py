@@ -35,7 +35,8 @@ def _compare(fn, args, what):
     if err is not None:
         assert isinstance(got, Exception), f"{what}: NumPy raises {err!r}, xlaish traced {got}"
         return
-    assert not isinstance(got, Exception), f"{what}: xlaish raised {got!r}; NumPy gives {np.asarray(expected).dtype}"
+    assert not isinstance(got, Exception), \
+        f"{what}: xlaish raised {got!r}; NumPy gives {np.asarray(expected).dtype}"
     exp = np.asarray(expected)
     assert got == (exp.dtype, exp.shape), f"{what}: xlaish {got}, NumPy {(exp.dtype, exp.shape)}"
 

@@ -9,9 +9,16 @@ import pytest
 
 import xlaish as xl
 import xlaish.numpy as xnp
-
-from tests.helpers import (ALL_DTYPES, FLOATS, INTS, assert_matches_numpy, dtype_id, layouts, make_input,
-                           numpy_result)
+from tests.helpers import (
+    ALL_DTYPES,
+    FLOATS,
+    INTS,
+    assert_matches_numpy,
+    dtype_id,
+    layouts,
+    make_input,
+    numpy_result,
+)
 
 
 # ----------------------------------------------------------------------------- where

@@ -95,7 +95,8 @@ def test_concatenate_promotes(jit, rng):
     b = make_input(rng, (1, 3), np.float16)
     c = make_input(rng, (3, 3), np.uint16)
     for fn in [lambda a, b, c: np.concatenate([a, b, c]), lambda a, b, c: np.stack([a[0], b[0], c[0]]),
-               lambda a, b, c: np.concatenate([a, c], axis=0), lambda a, b, c: np.concatenate([a, b], dtype=np.float64)]:
+               lambda a, b, c: np.concatenate([a, c], axis=0),
+               lambda a, b, c: np.concatenate([a, b], dtype=np.float64)]:
         assert_matches_numpy(jit(fn)(a, b, c), fn(a, b, c))
 
 

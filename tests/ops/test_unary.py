@@ -14,9 +14,20 @@ import numpy as np
 import pytest
 
 import xlaish as xl
-from tests.helpers import (DTYPE_GROUPS, FLOATS, assert_matches_numpy, dtype_id, eps, layout_batches,
-                           make_input, math_vectorized, numpy_result)
-from tests.ops.registry import UNARY, atol_for as _atol, oracle, unary_input as _inputs, user_fn
+from tests.helpers import (
+    DTYPE_GROUPS,
+    FLOATS,
+    assert_matches_numpy,
+    dtype_id,
+    eps,
+    layout_batches,
+    make_input,
+    math_vectorized,
+    numpy_result,
+)
+from tests.ops.registry import UNARY, oracle, user_fn
+from tests.ops.registry import atol_for as _atol
+from tests.ops.registry import unary_input as _inputs
 
 _np_fn = user_fn
 

@@ -1,6 +1,5 @@
 """The persistent worker pool: correct under concurrent callers, after fork, and at any thread count."""
 import os
-import sys
 import threading
 
 import numpy as np

@@ -241,7 +241,7 @@ def test_escaped_tracer_from_outer_trace():
 
     def f(y):
         return leaked[0] + y
-    with pytest.raises(Exception):
+    with pytest.raises(xl.TraceError, match="escaped while that function was being traced"):
         xl.make_ir(f)(X)
 
 

@@ -14,7 +14,8 @@ def _tree(rng):
         "w": make_input(rng, (3, 4), np.float32, edges=False),
         "layers": [(make_input(rng, (4,), np.float64, edges=False), make_input(rng, (2,), np.int32)),
                    (make_input(rng, (), np.float32, edges=False), make_input(rng, (2, 2), np.int8))],
-        "nested": {"b": make_input(rng, (3,), np.float16, edges=False), "a": (make_input(rng, (1,), np.uint8),)},
+        "nested": {"b": make_input(rng, (3,), np.float16, edges=False),
+                   "a": (make_input(rng, (1,), np.uint8),)},
     }
 
 

@@ -1,12 +1,13 @@
 """The IR: types, values, ops, functions, the op registry, text form and verifier."""
-from .types import TensorType
-from .core import Value, Op, Function
-from .opdef import OpDef, get as get_op, all_ops, register
 from .builder import Builder
-from .printer import print_function
-from .parser import parse
-from .verifier import verify
+from .core import Function, Op, Value
 from .interpreter import interpret
+from .opdef import OpDef, all_ops, register
+from .opdef import get as get_op
+from .parser import parse
+from .printer import print_function
+from .types import TensorType
+from .verifier import verify
 
 __all__ = ["TensorType", "Value", "Op", "Function", "OpDef", "get_op", "all_ops", "register",
            "Builder", "print_function", "parse", "verify", "interpret"]

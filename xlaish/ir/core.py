@@ -13,8 +13,8 @@ a function's meaning), which is what ``parse(print(f)) == f`` checks.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from types import MappingProxyType
-from typing import Iterable, Iterator
 
 from .types import TensorType
 
@@ -59,7 +59,7 @@ class Op(_Frozen):
     __slots__ = ("opdef", "operands", "attrs", "results", "regions", "loc")
 
     def __init__(self, opdef, operands: Iterable[Value], attrs=None, results: Iterable[Value] = (),
-                 regions: Iterable["Function"] = (), loc: str | None = None):
+                 regions: Iterable[Function] = (), loc: str | None = None):
         self._init(opdef=opdef, operands=tuple(operands),
                    attrs=MappingProxyType(dict(attrs or {})), results=tuple(results),
                    regions=tuple(regions), loc=loc)
@@ -73,7 +73,7 @@ class Op(_Frozen):
         (r,) = self.results
         return r
 
-    def replace(self, **kw) -> "Op":
+    def replace(self, **kw) -> Op:
         d = dict(opdef=self.opdef, operands=self.operands, attrs=self.attrs, results=self.results,
                  regions=self.regions, loc=self.loc)
         d.update(kw)
@@ -99,7 +99,7 @@ class Function(_Frozen):
     def result_types(self) -> tuple[TensorType, ...]:
         return tuple(r.type for r in self.results)
 
-    def replace(self, **kw) -> "Function":
+    def replace(self, **kw) -> Function:
         d = dict(name=self.name, params=self.params, ops=self.ops, results=self.results)
         d.update(kw)
         return Function(**d)

@@ -22,7 +22,8 @@ This module is the IR side: it imports neither llvmlite nor numba.
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from ..errors import IRError
 from . import groups

@@ -18,8 +18,9 @@ rule per backend and its VJP, each next to its peers.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -64,8 +64,9 @@ class _Names:
         self.counter = 0
 
     def param(self, v, i):
-        base = v.hint if v.hint and v.hint.isascii() and v.hint.replace("_", "a").replace(".", "a").isalnum() \
-            and not v.hint[0].isdigit() else f"arg{i}"
+        h = v.hint
+        ok = h and h.isascii() and h.replace("_", "a").replace(".", "a").isalnum() and not h[0].isdigit()
+        base = h if ok else f"arg{i}"
         name, k = base, 1
         while name in self.used:
             name, k = f"{base}_{k}", k + 1

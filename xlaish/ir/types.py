@@ -7,7 +7,6 @@ import numpy as np
 
 from .. import dtypes
 
-
 _MAX_BYTES = (1 << 63) - 1      # NumPy's limit: size * itemsize must fit in npy_intp
 
 
@@ -42,10 +41,10 @@ class TensorType:
     def nbytes(self) -> int:
         return self.size * self.dtype.itemsize
 
-    def with_dtype(self, dtype) -> "TensorType":
+    def with_dtype(self, dtype) -> TensorType:
         return TensorType(self.shape, dtype)
 
-    def with_shape(self, shape) -> "TensorType":
+    def with_shape(self, shape) -> TensorType:
         return TensorType(shape, self.dtype)
 
     def __reduce__(self):
@@ -63,6 +62,6 @@ class TensorType:
     __repr__ = __str__
 
     @staticmethod
-    def of(array) -> "TensorType":
+    def of(array) -> TensorType:
         a = np.asarray(array)
         return TensorType(a.shape, a.dtype)

@@ -56,8 +56,8 @@ _lock = threading.Lock()
 _checked: dict[str, bool] = {}        # directory -> usable
 _secrets: dict[str, bytes | None] = {}
 _warned: set = set()
-_sizes: dict[str, int] = {}
-_held: set = set()                    # descriptors of the lock files this process holds           # cache root -> running estimate of its total size
+_sizes: dict[str, int] = {}          # cache root -> running estimate of its total size
+_held: set = set()                    # descriptors of the lock files this process holds
 
 
 def key(*parts: str) -> str:

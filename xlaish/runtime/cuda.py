@@ -84,7 +84,8 @@ def device() -> DeviceInfo:
     if not ok:
         raise XlaishError(NO_GPU)
     dev = cuda.get_current_device()
-    cc = "sm_%d%d" % tuple(dev.compute_capability)
+    major, minor = dev.compute_capability
+    cc = f"sm_{major}{minor}"
     name = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
     return DeviceInfo(False, cc, int(dev.MULTIPROCESSOR_COUNT), name)
 

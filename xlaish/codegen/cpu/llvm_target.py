@@ -116,7 +116,7 @@ def new_target_machine(cpu: str = "host", features: str | None = None):
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def target_machine(cpu: str = "host", features: str | None = None):
     """Return a cached ``llvm.TargetMachine`` (opt level 3, JIT code model).
 

@@ -87,7 +87,7 @@ class Block:
     def add(self, line: str, extra: int = 0):
         self.lines.append("    " * (self.indent + extra) + line)
 
-    def extend(self, other: "Block"):
+    def extend(self, other: Block):
         self.lines.extend(other.lines)
 
 

@@ -40,4 +40,5 @@ register(OpDef(name="debug_print", arity=None, dtype_rule=None, shape_rule=None,
                lower={"interp": _print_interp}, doc="print operands with attrs fmt at run time"))
 register(OpDef(name="debug_check", arity=1, dtype_rule=None, shape_rule=None,
                reference=None, region_rule=_check_rule, traits=frozenset({SIDE_EFFECT}),
-               lower={"interp": _check_interp}, doc="raise CheckError(attrs msg) if the operand is not all true"))
+               lower={"interp": _check_interp},
+               doc="raise CheckError(attrs msg) if the operand is not all true"))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def resolver(name: str) -> np.ufunc:
     return fn if isinstance(fn, np.ufunc) else np.exp
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def loop_dtypes(name: str, in_dtypes: tuple) -> tuple:
     """``(input dtypes..., output dtype)`` of NumPy's loop for these operand dtypes.
 

@@ -61,7 +61,7 @@ class Emitter:
 
     # -- intrinsics --------------------------------------------------------
     def _intr(self, name, *args):
-        full = "%s.%s" % (name, "f64" if self.is64 else "f32")
+        full = "{}.{}".format(name, "f64" if self.is64 else "f32")
         fn = self.m.globals.get(full)
         if fn is None:
             fn = ir.Function(self.m, ir.FunctionType(self.ty, [self.ty] * len(args)), name=full)

@@ -11,8 +11,8 @@ from the row. The CPU lowering (:mod:`xlaish.codegen.cpu.elementwise`) calls
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from llvmlite import ir
 

@@ -23,7 +23,7 @@ _RP_EMIN = -20
 _RP_EMAX = 972
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rempi_rows() -> tuple:
     big = int(TWO_OVER_PI_HEX, 16)
     fb = 4 * len(TWO_OVER_PI_HEX)
