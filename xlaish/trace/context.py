@@ -73,6 +73,21 @@ def new_trace(name: str, nested: bool = False):
         stack.pop()
 
 
+@contextmanager
+def activate(tr: Trace):
+    """Emit into ``tr`` (a trace still being built, enclosing the current one) for a while: a view
+    re-derived from its base belongs to the base's trace."""
+    stack = _state.stack
+    if stack and stack[-1] is tr:
+        yield
+        return
+    stack.append(tr)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 def user_location() -> str | None:
     """``file:line`` of the innermost frame outside xlaish and NumPy (the user's code)."""
     f = sys._getframe(1)
