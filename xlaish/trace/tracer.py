@@ -416,13 +416,13 @@ class Tracer:
         out = kwargs.pop("out", None)
         if isinstance(out, tuple) and len(out) == 1:
             out = out[0]
-        if _setitem.all_concrete(inputs) and out is None:
+        if _setitem.all_concrete(inputs) and out is None and not kwargs:
             return _setitem.eager(getattr(ufunc, method) if method != "__call__" else ufunc,
                                   inputs, kwargs)
         res = _xnp()._array_ufunc(ufunc, method, inputs, kwargs)
         if ufunc.__name__ == "power" and method == "__call__" and len(inputs) == 2:
             _checked_power(inputs[1], res)
-        if out is not None and out != ():
+        if out is not None and not (isinstance(out, tuple) and not out):
             return _setitem.write_out(out, res, ufunc.__name__)
         return _fresh(res, *inputs)
 
