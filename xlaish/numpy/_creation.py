@@ -160,6 +160,10 @@ def _wrapper(name):
         if context.current() is None or sys._getframe(1).f_globals.get("__name__", "").startswith(_OWN):
             return orig(*args, **kwargs)
         if any(isinstance(a, Tracer) for a in args) or any(isinstance(a, Tracer) for a in kwargs.values()):
+            if name == "array":              # (np.array does not dispatch)
+                from ._shape import astype
+                a, dt = args[0], kwargs.get("dtype", args[1] if len(args) > 1 else None)
+                return a.copy() if dt is None else astype(a, dt)
             out = orig(*args, **kwargs)       # NumPy dispatches to xlaish (__array_function__)
             if isinstance(out, Tracer) and name == "array" and kwargs.get("copy", True) is not False:
                 out = out.copy()

@@ -458,6 +458,10 @@ def _fresh(out, *inputs):
 
 def _method(name):
     def m(self, *args, **kwargs):
+        if self._concrete is not None:
+            from ..numpy import _setitem
+            if _setitem.all_concrete([self, *args, *kwargs.values()]):
+                return _setitem.eager(getattr(np.ndarray, name), (self, *args), kwargs)
         return _fresh(getattr(_xnp(), name)(self, *args, **kwargs), self)
     m.__name__ = name
     return m
