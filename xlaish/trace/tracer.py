@@ -35,7 +35,7 @@ def _bin(name, reflected=False):
     else:
         def op(self, other):
             if self._concrete is not None and (not isinstance(other, Tracer) or other._concrete is not None):
-                from ..numpy import _setitem
+                _setitem = _xnp()._setitem
                 if _setitem.all_concrete((self, other)):
                     return _setitem.eager(getattr(np, name), (self, other), {})
             return getattr(_xnp(), name)(self, other)
@@ -129,8 +129,7 @@ def _perm_step(perm):
 
 def _index_step(key):
     def inverse(p, c):
-        from ..numpy._setitem import basic_update
-        return basic_update(p, key, c)
+        return _xnp()._setitem.basic_update(p, key, c)
     return (lambda p: _xnp()._getitem(p, key)), inverse
 
 
@@ -354,7 +353,7 @@ class Tracer:
         return _xnp().floor_divide(self, other), _xnp().remainder(self, other)
 
     def __getitem__(self, key):
-        from ..numpy import _setitem
+        _setitem = _xnp()._setitem
         if _setitem.is_traced_mask(key):
             return _setitem.MaskedRead(self, key)
         c = self.concrete()
@@ -369,8 +368,7 @@ class Tracer:
         return out
 
     def __setitem__(self, key, value):
-        from ..numpy._setitem import setitem
-        setitem(self, key, value)
+        _xnp()._setitem.setitem(self, key, value)
 
     # methods -----------------------------------------------------------------------
     def astype(self, dtype, copy=True):
@@ -412,7 +410,7 @@ class Tracer:
         self[...] = value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from ..numpy import _setitem
+        _setitem = _xnp()._setitem
         out = kwargs.pop("out", None)
         if isinstance(out, tuple) and len(out) == 1:
             out = out[0]
@@ -427,7 +425,7 @@ class Tracer:
         return _fresh(res, *inputs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from ..numpy import _setitem
+        _setitem = _xnp()._setitem
         name = func.__name__
         if name in _setitem.DATA_DEPENDENT:
             raise _setitem.data_dependent(f"numpy.{name}")
@@ -459,7 +457,7 @@ def _fresh(out, *inputs):
 def _method(name):
     def m(self, *args, **kwargs):
         if self._concrete is not None:
-            from ..numpy import _setitem
+            _setitem = _xnp()._setitem
             if _setitem.all_concrete([self, *args, *kwargs.values()]):
                 return _setitem.eager(getattr(np.ndarray, name), (self, *args), kwargs)
         return _fresh(getattr(_xnp(), name)(self, *args, **kwargs), self)
