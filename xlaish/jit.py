@@ -136,6 +136,8 @@ def _runner(low):
 
 def _run(low):
     exe, t = low.executable, low.traced
+    if t.mutated:
+        return _run_mutating(low)
     if t.out_tree.kind == "leaf":
         call = exe.call_tuple
 
@@ -149,6 +151,57 @@ def _run(low):
             outs = exe(arrays)
             return pytree.unflatten(t.out_tree, [_result(o) for o in outs])
     return run
+
+
+def _run_mutating(low):
+    """The call path of a function that assigns into arguments: its last results are those
+    arguments' final values, copied into the caller's arrays (NumPy's semantics). Takes the
+    caller's leaves themselves (the write-back needs them, not converted copies)."""
+    exe, t = low.executable, low.traced
+    mut, specs, name = t.mutated, t.in_specs, low.traced.function.name
+    nres = len(t.function.results) - len(mut)
+
+    def run(leaves):
+        for k, arg in mut:
+            x = leaves[k]
+            if isinstance(x, np.ndarray) and not x.flags.writeable:
+                raise ValueError(f"{name}: argument {arg} is assigned into, but the array passed is "
+                                 f"read-only (NumPy: assignment destination is read-only)")
+            if not isinstance(x, np.ndarray) and not _is_device(x):
+                raise TypeError(f"{name}: argument {arg} is assigned into, but a "
+                                f"{type(x).__name__} was passed: pass a NumPy (or device) array")
+            for j, y in enumerate(leaves):
+                if j != k and isinstance(y, np.ndarray) and isinstance(x, np.ndarray):
+                    try:
+                        shared = np.shares_memory(x, y, max_work=10000)
+                    except np.exceptions.TooHardError:
+                        shared = True
+                    if shared:
+                        other = [n for p, n in enumerate(_leaf_names(t)) if p == j]
+                        raise ValueError(
+                            f"{name}: argument {arg} is assigned into and shares memory with argument "
+                            f"{other[0] if other else j} (the same array passed twice, or "
+                            f"overlapping views): a compiled function cannot honour the aliasing; "
+                            f"pass a copy")
+        outs = exe([_to_array(x, s) for x, s in zip(leaves, specs)])
+        for (k, _), new in zip(mut, outs[nres:]):
+            _write_back(leaves[k], new)
+        return pytree.unflatten(t.out_tree, [_result(o) for o in outs[:nres]])
+    return run
+
+
+def _leaf_names(t):
+    return [p.hint for p in t.function.params]
+
+
+def _write_back(dst, new) -> None:
+    """Copy an argument's final value into the caller's array (host or device)."""
+    if isinstance(dst, np.ndarray):
+        np.copyto(dst, new if isinstance(new, np.ndarray) else new.copy_to_host(), casting="unsafe")
+    elif hasattr(dst, "copy_to_device"):       # a Numba device array
+        dst.copy_to_device(new)
+    else:                                       # CuPy / PyTorch: their own assignment
+        dst[...] = new
 
 
 _ANY_ARITY = -2
@@ -305,6 +358,10 @@ class JitFunction:
         key, dyn, static, leaves, specs = self._key(args, kwargs)
         low = self._lowered(key, dyn, static)
         runner = _runner(low)
+        if low.traced.mutated:       # the runner writes back into the caller's own leaves
+            if fkey is not None and _fast_ok(specs, args):
+                self._fast[fkey] = runner
+            return runner(leaves)
         if fkey is not None and _fast_ok(specs, args):
             fast = None
             if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):

@@ -193,9 +193,9 @@ def test_advanced_indexing_is_unsupported(jit):
             jit(fn)(x)
 
 
-def test_setitem_is_unsupported(jit):
+def test_integer_array_setitem_is_unsupported(jit):
     def f(x):
-        x[0] = 1.0
+        x[np.array([0, 2])] = 1.0
         return x
     with pytest.raises(xl.UnsupportedError, match="assignment"):
         jit(f)(np.ones(3))

@@ -137,6 +137,12 @@ def _prepare(fun, args, kwargs, static_argnums, static_argnames, fuse):
         options = {"fuse": bool(fuse), "passes": None}
     dyn, static = argspec.split(tuple(args), dict(kwargs or {}))
     traced = trace(argspec, dyn, static)
+    if traced.mutated:
+        from ..errors import UnsupportedError
+        raise UnsupportedError(
+            f"export: {argspec.name} assigns into its argument(s) "
+            f"{', '.join(n for _, n in traced.mutated)}; exporting in/out arguments is not supported "
+            f"yet. Return the new value(s) instead (e.g. `A = ...; return A`)")
     return argspec, dyn, static, traced, optimize(traced.function, options)
 
 

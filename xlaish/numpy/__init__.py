@@ -12,7 +12,7 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import _contract, _extra, _misc, linalg
+from . import _contract, _extra, _misc, _setitem, linalg  # noqa: F401  (_setitem: Tracer's assignment)
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (

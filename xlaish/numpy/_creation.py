@@ -1,12 +1,20 @@
 """Array creation. Inside a trace these emit a scalar constant broadcast to the
-shape (or an ``iota``), never a materialised array; outside they are NumPy's."""
+shape (or an ``iota``), never a materialised array; outside they are NumPy's.
+
+``creation_returns_tracers`` makes NumPy's own ``np.zeros``/``np.empty``/... return traced
+arrays while a function is traced, so arrays created and then filled by assignment work
+(see the comment above it for the mechanism and its limit)."""
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+import threading
 
 import numpy as np
 
 from .. import dtypes
+from ..errors import ConcretizationError
 from ..ir.opnames import IOTA, SELECT
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
@@ -125,3 +133,76 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 __all__ = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
            "arange", "eye", "identity", "linspace"]
+
+
+# NumPy's creation functions while tracing ------------------------------------------------------
+# ``out = np.empty(...); out[i] = traced`` must work, but ``np.empty`` makes an ndarray, which
+# cannot hold traced values (nothing reaches xlaish: no argument is a Tracer). While a function is
+# traced, these attributes of the ``numpy`` module are wrappers that, when called from the user's
+# code on the tracing thread, return a traced constant array instead (``Tracer._concrete`` keeps
+# the NumPy value, so code that uses it only as a constant (``int(a.sum())``, ``a.tolist()``)
+# keeps working; calls from xlaish, NumPy and other threads get NumPy's function). Chosen over
+# asking users for ``xlaish.numpy.zeros``: unchanged NumPy code is the promise. Limit: a name bound
+# before tracing (``from numpy import zeros``) is NumPy's own and returns an ndarray.
+_PATCHED = ("empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like", "full_like",
+            "copy", "array")
+_ORIG = {n: getattr(np, n) for n in _PATCHED}
+_patch_lock = threading.Lock()
+_patch_depth = [0]
+_OWN = ("xlaish.", "numpy")
+
+
+def _wrapper(name):
+    orig = _ORIG[name]
+    make = np.zeros if name == "empty" else np.zeros_like if name == "empty_like" else orig
+
+    def creation(*args, **kwargs):
+        if context.current() is None or sys._getframe(1).f_globals.get("__name__", "").startswith(_OWN):
+            return orig(*args, **kwargs)
+        if any(isinstance(a, Tracer) for a in args) or any(isinstance(a, Tracer) for a in kwargs.values()):
+            if name == "array":              # (np.array does not dispatch)
+                from ._shape import astype
+                a, dt = args[0], kwargs.get("dtype", args[1] if len(args) > 1 else None)
+                return a.copy() if dt is None else astype(a, dt)
+            out = orig(*args, **kwargs)       # NumPy dispatches to xlaish (__array_function__)
+            if isinstance(out, Tracer) and name == "array" and kwargs.get("copy", True) is not False:
+                out = out.copy()
+            if isinstance(out, Tracer):
+                out._arr0 = True
+            return out
+        try:
+            out = (make if name in ("empty", "empty_like") else orig)(*args, **kwargs)
+        except ConcretizationError:
+            if name == "array" and isinstance(args[0], (list, tuple)):
+                from ._shape import asarray
+                return asarray(*args, **kwargs)
+            raise
+        if type(out) is not np.ndarray or out.dtype.kind not in "biuf":
+            return out
+        from ._setitem import constant_tracer
+        return constant_tracer(out)
+    creation.__name__ = creation.__qualname__ = name
+    creation.__wrapped__ = orig
+    creation.__doc__ = orig.__doc__
+    return creation
+
+
+_WRAPPERS = {n: _wrapper(n) for n in _PATCHED}
+
+
+@contextlib.contextmanager
+def creation_returns_tracers():
+    """While a function is traced: ``numpy.zeros`` & co. return traced arrays (see above)."""
+    with _patch_lock:
+        if _patch_depth[0] == 0:
+            for n, w in _WRAPPERS.items():
+                setattr(np, n, w)
+        _patch_depth[0] += 1
+    try:
+        yield
+    finally:
+        with _patch_lock:
+            _patch_depth[0] -= 1
+            if _patch_depth[0] == 0:
+                for n, f in _ORIG.items():
+                    setattr(np, n, f)

@@ -223,8 +223,8 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
 def where(condition, x=None, y=None):
     if x is None and y is None:
         if any_tracer((condition,)):
-            raise unsupported("where(condition) with one argument has a data-dependent shape; "
-                              "pass x and y")
+            from ._setitem import data_dependent
+            raise data_dependent("numpy.where(condition) with one argument (nonzero)")
         return np.where(condition)
     if not any_tracer((condition, x, y)):
         return np.where(condition, x, y)
@@ -327,7 +327,7 @@ def ascontiguousarray(a, dtype=None, **kwargs):
 def copy(a, order="K", subok=False):
     if not isinstance(a, Tracer):
         return np.copy(a, order=order, subok=subok)
-    return a  # traced values are immutable: a copy is the value itself
+    return a.copy()  # a new array object: writing into it leaves `a` alone
 
 
 # indexing ------------------------------------------------------------------------

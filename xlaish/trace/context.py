@@ -27,7 +27,7 @@ class Trace:
     and records the outer value, which becomes an operand of the region op.
     """
 
-    def __init__(self, name: str, parent: "Trace | None" = None):
+    def __init__(self, name: str, parent: Trace | None = None):
         self.builder = Builder(name)
         self.consts: dict = {}
         self.parent = parent
@@ -69,6 +69,21 @@ def new_trace(name: str, nested: bool = False):
     stack.append(tr)
     try:
         yield tr
+    finally:
+        stack.pop()
+
+
+@contextmanager
+def activate(tr: Trace):
+    """Emit into ``tr`` (a trace still being built, enclosing the current one) for a while: a view
+    re-derived from its base belongs to the base's trace."""
+    stack = _state.stack
+    if stack and stack[-1] is tr:
+        yield
+        return
+    stack.append(tr)
+    try:
+        yield
     finally:
         stack.pop()
 

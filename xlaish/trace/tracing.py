@@ -188,10 +188,16 @@ class Traced:
     out_tree: object
     in_specs: tuple
     int_bounds: tuple = ()    # (leaf position, lo, hi, dtype name) for weak int arguments
+    # arguments the function assigns into: (leaf position, name); their final values are the
+    # function's last results, written back into the caller's arrays after each call
+    mutated: tuple = ()
 
 
 def _check_result(argspec: ArgSpec, o) -> None:
     """A result leaf must be an array or a number (pytrees of them are flattened already)."""
+    from ..numpy._setitem import MaskedRead, data_dependent
+    if type(o) is MaskedRead:
+        raise data_dependent("returning x[mask] (boolean-mask indexing)")
     if isinstance(o, (Tracer, np.ndarray, np.generic, bool, int, float)):
         if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biuf":
             return
@@ -217,11 +223,12 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
                 f"argument {n} of {argspec.name}: Python int {x} does not fit in int64, the type a "
                 f"Python int argument is passed as; pass float({n}) or an array of a dtype that holds "
                 f"it, or mark it static (static_argnames)"))
-    with context.new_trace(argspec.name) as tr:
+    from ..numpy._creation import creation_returns_tracers
+    with context.new_trace(argspec.name) as tr, creation_returns_tracers():
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
         for t, x in zip(tracers, leaves):
-            if _mutable(x):     # `x += 1` would change the caller's array in NumPy: refused
-                t.alias = "argument"
+            t._arr0 = _mutable(x)          # a 0-d ndarray is an array; a NumPy scalar is not
+        initial = [t._val for t in tracers]
         tr.param_pos = {id(t.value): k for k, t in enumerate(tracers)}
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
         out = argspec.fun(*args, **kwargs)
@@ -233,5 +240,14 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
                 raise UnsupportedError("a traced value escaped from another trace (a closure over a "
                                        "value of an outer jit is not supported)")
             results.append(to_value(o))
+        mutated = []
+        for k, (t, x, v0, n) in enumerate(zip(tracers, leaves, initial, names)):
+            if t._val is not v0:
+                if not _mutable(x):
+                    raise UnsupportedError(
+                        f"{argspec.name} assigns into its argument {n}, a {type(x).__name__}: the "
+                        f"caller could not see the change; pass a NumPy array")
+                mutated.append((k, n))
+                results.append(t._val)
         fn = tr.builder.build(results)
-    return Traced(fn, in_tree, out_tree, specs, tuple(sorted(tr.weak_bounds.values())))
+    return Traced(fn, in_tree, out_tree, specs, tuple(sorted(tr.weak_bounds.values())), tuple(mutated))
