@@ -26,17 +26,11 @@ from ..ir.opnames import IOTA, SELECT, SLICE
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer, _basic_index, inplace_result
+from ._shape import _getitem, broadcast_to, clip, data_dependent, reshape
 
 DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "extract", "unique", "unique_all",
                   "unique_counts", "unique_inverse", "unique_values", "intersect1d", "union1d",
                   "setdiff1d", "setxor1d", "trim_zeros"}
-
-
-def data_dependent(what: str):
-    return context.with_location(UnsupportedError(
-        f"{what}: the result's shape depends on the values, which are not known while tracing. "
-        f"Use a static-shape alternative: np.where(mask, x, 0) keeps the shape (zeros where the mask "
-        f"is False), np.sum(mask) counts, x[mask] = v / x[mask] += v update in place"))
 
 
 # constants made inside the function -------------------------------------------------
@@ -103,19 +97,13 @@ def _as_dtype(v, dt) -> Tracer:
 
 def _fit(v: Tracer, shape) -> Tracer:
     """``v`` broadcast to ``shape`` as assignment does (extra leading 1-dims are dropped)."""
-    xnp = _xnp()
     while v.ndim > len(shape) and v.shape[0] == 1:
-        v = xnp.reshape(v, v.shape[1:])
+        v = reshape(v, v.shape[1:])
     ok = v.ndim <= len(shape) and all(a in (1, b) for a, b in zip(v.shape[::-1], shape[::-1]))
     if not ok:
         raise context.with_location(ValueError(
             f"could not broadcast input array from shape {v.shape} into shape {tuple(shape)}"))
-    return xnp.broadcast_to(v, tuple(shape))
-
-
-def _xnp():
-    from .. import numpy as xnp
-    return xnp
+    return broadcast_to(v, tuple(shape))
 
 
 # basic indices ----------------------------------------------------------------------------
@@ -156,10 +144,9 @@ def _normalize(shape, key):
 
 def basic_update(p: Tracer, key, value) -> Tracer:
     """The value of ``p`` after ``p[key] = value`` (basic indices), as a new Tracer."""
-    xnp = _xnp()
     ranges, out_shape = _normalize(p.shape, key)
     v = _fit(_as_dtype(value, p.dtype), out_shape)
-    v = xnp.reshape(v, tuple(c for _, c, _ in ranges))
+    v = reshape(v, tuple(c for _, c, _ in ranges))
     if any(c == 0 for _, c, _ in ranges):
         return Tracer(p._value, p.trace, p.weak)
     mask = None
@@ -167,7 +154,7 @@ def basic_update(p: Tracer, key, value) -> Tracer:
         n = p.shape[d]
         if s < 0:                          # the same positions, visited upwards: v reversed
             a, s = a + (c - 1) * s, -s
-            v = xnp._getitem(v, (slice(None),) * d + (slice(None, None, -1),))
+            v = _getitem(v, (slice(None),) * d + (slice(None, None, -1),))
         if c == 1:
             s = 1
         if (a, c, s) == (0, n, 1):
@@ -187,15 +174,14 @@ def _place(v: Tracer, d: int, a: int, c: int, s: int, n: int) -> Tracer:
     """Views of ``v`` with axis ``d`` of length ``n`` holding ``v[k]`` at ``a + k*s`` (other
     positions: anything): ``v`` tiled ``m`` times with each element repeated ``s`` times,
     shifted so that a tile starts at ``a``."""
-    xnp = _xnp()
     period = c * s
     start = (-a) % period
     m = -(-(start + n) // period)
     sh = v.shape
     tiled = sh[:d] + (1, c, 1) + sh[d + 1:]
-    w = xnp.reshape(v, tiled)
-    w = xnp.broadcast_to(w, sh[:d] + (m, c, s) + sh[d + 1:])
-    w = xnp.reshape(w, sh[:d] + (m * period,) + sh[d + 1:])
+    w = reshape(v, tiled)
+    w = broadcast_to(w, sh[:d] + (m, c, s) + sh[d + 1:])
+    w = reshape(w, sh[:d] + (m * period,) + sh[d + 1:])
     start_t = (0,) * d + (start,) + (0,) * (len(sh) - d - 1)
     stop_t = w.shape[:d] + (start + n,) + w.shape[d + 1:]
     return wrap(emit1(SLICE, [w.value], {"start": start_t, "stop": stop_t, "step": (1,) * len(sh)}))
@@ -224,8 +210,7 @@ def _mask_of(x: Tracer, key):
             raise context.with_location(IndexError(
                 f"boolean index did not match indexed array along axis {ax}; size of axis is {b} "
                 f"but size of corresponding boolean axis is {a}"))
-    xnp = _xnp()
-    return xnp.broadcast_to(xnp.reshape(m, m.shape + (1,) * (x.ndim - m.ndim)), x.shape), m
+    return broadcast_to(reshape(m, m.shape + (1,) * (x.ndim - m.ndim)), x.shape), m
 
 
 class MaskedRead:
@@ -301,9 +286,9 @@ def _masked_update(x: Tracer, mask_full: Tracer, key, m_ndim: int, value) -> Tra
                 f"True positions, whose number is only known at run time. Assign a scalar, or write "
                 f"x = np.where(mask, v, x) (v of x's shape), or x[mask] = v[mask]"))
         if v.size == 1:
-            v = _xnp().reshape(v, ())
+            v = reshape(v, ())
         v = _fit(v, rest)
-    v = _xnp().broadcast_to(v, x.shape)
+    v = broadcast_to(v, x.shape)
     return wrap(emit1(SELECT, [mask_full.value, v.value, x.value]), x.weak)
 
 
@@ -348,7 +333,7 @@ def write_out(out, res, name):
     if not isinstance(res, Tracer):
         res = wrap(const(res))
     if res.shape != out.shape:
-        res = _xnp().broadcast_to(res, out.shape) if _broadcastable(res.shape, out.shape) else res
+        res = broadcast_to(res, out.shape) if _broadcastable(res.shape, out.shape) else res
     res = inplace_result(out, res, name)
     out._write(res._value)
     return out
@@ -363,7 +348,7 @@ def clip_or_copyto(func, args, kwargs):
     kwargs = dict(kwargs)
     if func.__name__ == "clip":
         out = kwargs.pop("out")
-        res = _xnp()._array_function(func, args, kwargs)
+        res = clip(*args, **kwargs)
         return write_out(out, res, "clip")
     dst, src = (list(args) + [kwargs.pop("dst", None), kwargs.pop("src", None)])[:2]
     casting = kwargs.pop("casting", "same_kind")

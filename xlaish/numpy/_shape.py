@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import ConcretizationError
+from ..errors import ConcretizationError, UnsupportedError
 from ..ir.opnames import BROADCAST_TO, CONCATENATE, RESHAPE, SELECT, SLICE, TRANSPOSE
 from ..trace import context
 from ..trace.bind import (
@@ -220,10 +220,16 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1, dtype=dtype, casting=casting)
 
 
+def data_dependent(what: str):
+    return context.with_location(UnsupportedError(
+        f"{what}: the result's shape depends on the values, which are not known while tracing. "
+        f"Use a static-shape alternative: np.where(mask, x, 0) keeps the shape (zeros where the mask "
+        f"is False), np.sum(mask) counts, x[mask] = v / x[mask] += v update in place"))
+
+
 def where(condition, x=None, y=None):
     if x is None and y is None:
         if any_tracer((condition,)):
-            from ._setitem import data_dependent
             raise data_dependent("numpy.where(condition) with one argument (nonzero)")
         return np.where(condition)
     if not any_tracer((condition, x, y)):
