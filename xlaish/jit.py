@@ -143,6 +143,12 @@ def _run(low):
 _ANY_ARITY = -2
 
 
+def _has_dask(args, kwargs) -> bool:
+    """Is any argument leaf a dask collection? (slow path only: one module-name test per leaf)"""
+    leaves, _ = pytree.flatten((args, kwargs))
+    return any(type(x).__module__.startswith("dask.") for x in leaves)
+
+
 def _type_sig(v):
     """The types inside a static value (tuples walked: static values are hashable), for the
     cache key."""
@@ -214,6 +220,9 @@ class JitFunction:
         from .trace import context
         if context.current() is not None:  # jit inside jit: inline
             return self.fun(*args, **kwargs)
+        if _has_dask(args, kwargs):      # dask arrays: a blockwise dask graph (xlaish.dask)
+            from .dask import call_jit
+            return call_jit(self, args, kwargs)
         fkey = key
         key, dyn, static, leaves, specs = self._key(args, kwargs)
         low = self._cache.get(key)
@@ -227,6 +236,11 @@ class JitFunction:
                 fast = matched() if matched is not None else None
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
+
+    def __reduce__(self):
+        # pickling ships the compiled object code of every signature (see xlaish.serialize)
+        from .serialize import reduce_jit
+        return reduce_jit(self)
 
     def __get__(self, obj, objtype=None):
         if obj is None:

@@ -106,6 +106,7 @@ def compile_cpu(fn, traced=None):
                                    program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
                                    scratch=_scratch(engine, layout))
             exe.artifact = CpuArtifact(fn)
+            exe.object_code = (k, obj)      # for xlaish.serialize (shipping compiled functions)
             return exe
         except Exception:
             cache.STATS["corrupt"] += 1
@@ -126,4 +127,5 @@ def compile_cpu(fn, traced=None):
                            program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
                            scratch=_scratch(engine, layout))
     exe.artifact = CpuArtifact(fn, ref)
+    exe.object_code = (k, obj)              # for xlaish.serialize (shipping compiled functions)
     return exe
