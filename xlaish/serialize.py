@@ -92,7 +92,8 @@ class _LazyTraced:
 
     def __init__(self, p: Payload):
         self._text, self._fn = p.traced_text, None
-        self.in_tree, self.out_tree, self.in_specs, self.int_bounds = p.in_tree, p.out_tree, p.in_specs, p.int_bounds
+        self.in_tree, self.out_tree = p.in_tree, p.out_tree
+        self.in_specs, self.int_bounds = p.in_specs, p.int_bounds
 
     @property
     def function(self):
