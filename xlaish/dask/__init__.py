@@ -186,7 +186,9 @@ def call_jit(jf, args, kwargs):
 
 def worker_stats(client) -> dict:
     """Per worker: xlaish compiles (LLVM program compiles, block kernels compiled there, object
-    code loaded from tasks) and whether numba was imported -- for tests and benchmarks."""
+    code loaded from tasks), whether the runtime's thread-pool module was compiled there (a
+    one-off per process, for programs with a parallel kernel) and whether numba was imported --
+    for tests and benchmarks."""
     return client.run(_stats)
 
 
@@ -194,6 +196,7 @@ def _stats():
     import sys
 
     from .. import serialize
-    from ..runtime import cpu
+    from ..runtime import cpu, pool
     return {"llvm_compiles": cpu.STATS["llvm_compiles"], "worker_compiles": STATS["worker_compiles"],
-            "object_loads": serialize.STATS["loaded"], "numba_imported": "numba" in sys.modules}
+            "object_loads": serialize.STATS["loaded"], "numba_imported": "numba" in sys.modules,
+            "thread_pool_compiled": "engine" in pool._state}
