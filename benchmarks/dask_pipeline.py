@@ -187,4 +187,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # run the importable module's main, so the block functions pickle by reference (as
+    # benchmarks.dask_pipeline) and the workers keep their per-process block cache
+    from benchmarks.dask_pipeline import main as _main
+    raise SystemExit(_main())

@@ -25,8 +25,10 @@ Unpickling (in a Dask worker, say):
   ``cloudpickle``.
 
 Signatures for ``device="cuda"``/``"interpreter"`` carry no payload (they recompile on first
-call). The parallel thread pool of the CPU runtime is one small module compiled once per process
-on the first program with a parallel kernel; that one-off is not a per-function LLVM run.
+call). The CPU runtime's thread pool is one small module LLVM compiles once per process for the
+first program with a parallel kernel; a loaded payload does not start it when the process may
+use one thread only (``XLAISH_NUM_THREADS=1``, as in Dask workers of 1 thread): such a program
+then splits its work on threads of its own if the limit is raised later (correct, slower).
 
 Security: unpickling is trusted input by definition -- ``pickle`` runs code -- and a payload's
 object code is executed as-is. Only unpickle what you would import. The on-disk cache keeps its own
@@ -159,11 +161,15 @@ def load(p: Payload, options):
             raise RuntimeError("xlaish: shipped object code lacks its entry points")
         traced = _LazyTraced(p)
         layout = p.layout
+        from . import config
+        # a one-thread process (a Dask worker of 1 thread) does not start the runtime's thread
+        # pool, whose module LLVM would compile: the program then runs on the calling thread
+        pool = cpu._pool_slot(engine, layout) if config.num_threads() > 1 else None
         exe = exe_cls.__new__(exe_cls)
         exe._lazy = traced
         exe.__init__(addr, layout, keepalive=engine, py_address=py_addr,
                      hook_address=engine.get_global_value_address(layout.hook_name), program=None,
-                     traced=None, pool_address=cpu._pool_slot(engine, layout),
+                     traced=None, pool_address=pool,
                      scratch=cpu._scratch(engine, layout))
         exe.object_code = (p.compile_key, p.obj)
         low = low_cls(traced, p.opt_text, exe, options)

@@ -2,7 +2,8 @@
 
 Expected values come from NumPy on the same data. Chunkings include an uneven last chunk and a
 chunk of size 0. The client compiles every stage for its block shapes, so the workers run the
-shipped object code: they never run LLVM and never import numba.
+shipped object code: they never run LLVM (not even for the runtime's thread pool: the workers run
+with XLAISH_NUM_THREADS=1) and never import numba.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def _stats_ok(client):
     for s in stats.values():
         assert s["llvm_compiles"] == 0 and s["worker_compiles"] == 0, s
         assert not s["numba_imported"]
+        assert not s["thread_pool_compiled"]           # 1-thread workers: no pool module compiled
     return stats
 
 
