@@ -81,6 +81,12 @@ def test_what_needs_a_whole_chunked_axis_is_refused_by_name(fun, op):
     np.testing.assert_allclose(got, fun(xn), rtol=1e-6)
 
 
+def test_debug_ops_are_refused_on_dask_arrays():
+    x = da.from_array(_data((6, 2)), chunks=(3, 2))
+    with pytest.raises(xl.dask.SplitError, match=r"'debug_print' at .*test_split.py:\d+.*once per block"):
+        xl.jit(lambda a: (xl.debug.print("s={}", a.sum()), a + 1)[1])(x)
+
+
 def test_unknown_chunk_sizes_are_refused():
     x = da.from_array(_data((6, 2)), chunks=(3, 2))
     x = x[x[:, 0] > 0]

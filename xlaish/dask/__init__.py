@@ -92,6 +92,9 @@ def call_jit(jf, args, kwargs):
     from ..trace.tracing import ShapeDtype, trace
     from . import partition
 
+    if jf.options["device"] == "cuda":
+        raise NotImplementedError("xlaish.dask: device='cuda' on dask arrays is not supported yet "
+                                  "(blocks are NumPy arrays; use device='cpu')")
     dyn, static = jf.argspec.split(args, kwargs)
     leaves, tree = pytree.flatten(tuple(dyn.values()))
     names = []

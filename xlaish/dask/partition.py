@@ -10,7 +10,7 @@ dimension in it has more than one dask chunk.
 **What needs the whole axis** (:class:`Plan.conflicts`): a dimension of a ``constant``/``iota`` (its
 values depend on the global position), a partial or strided ``slice``, ``concatenate``'s axis, a
 ``reshape`` that merges or splits a dim, ``argmax``/``argmin``, ops with
-regions (``cond``/``while``) and debug ops. If such a dimension falls in a chunked class the call is
+regions (``cond``/``while``). Debug ops (``xl.debug.print``/``check``) are refused outright. If such a dimension falls in a chunked class the call is
 refused with an error naming the op, its source line and the input axis to rechunk
 (``x.rechunk({axis: -1})``): computing it through dask's NumPy path instead would run the user's
 function on dask arrays, which ``xlaish.numpy`` calls do not accept, and would hide a slow path.
@@ -287,6 +287,11 @@ class Plan:
 def plan(fn: Function, chunked_dims: dict, arg_axis_name) -> Plan:
     """``chunked_dims``: param -> dims with more than one chunk. ``arg_axis_name(param, dim)`` names
     an input axis for error messages."""
+    for op in fn.walk():
+        if op.opdef.has("side_effect"):
+            loc = f" at {op.loc}" if op.loc else ""
+            raise SplitError(f"xlaish.dask: '{op.name}'{loc} (xl.debug.print/check) is not supported on "
+                             f"dask arrays: it would run once per block; remove it, or debug on a NumPy block")
     an = analyze(fn)
     chunked = {an.cls(p, d) for p, ds in chunked_dims.items() for d in ds}
     where = {}
