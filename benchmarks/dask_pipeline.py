@@ -162,8 +162,9 @@ def markdown(res) -> str:
                         f"worker_compiles={v['worker_compiles']}, loads={v['object_loads']}, "
                         f"numba={v['numba_imported']}"
                         for k, v in r["worker_stats"].items())
-        lines.append(f"- {w} worker(s): client compiles {r['xlaish']['client_compiles']} (the timed graph and "
-                     f"the warm-up graph, one block shape each); {per}")
+        cc = r["xlaish"]["client_compiles"]
+        lines.append(f"- {w} worker(s): client compiles {cc} (the timed graph and the warm-up graph, one "
+                     f"block shape each); {per}")
     return "\n".join(lines) + "\n"
 
 

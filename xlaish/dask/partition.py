@@ -7,13 +7,14 @@ gets a fresh, free class), full-range ``slice`` dims, kept dims of reductions, `
 dims and one-to-one ``reshape`` dims carry a class through. A class is *chunked* when some input
 dimension in it has more than one dask chunk.
 
-**What needs the whole axis** (:class:`Plan.conflicts`): a dimension of a ``constant``/``iota`` (its
+**What needs the whole axis** (``Analysis.local``): a dimension of a ``constant``/``iota`` (its
 values depend on the global position), a partial or strided ``slice``, ``concatenate``'s axis, a
-``reshape`` that merges or splits a dim, ``argmax``/``argmin``, ops with
-regions (``cond``/``while``). Debug ops (``xl.debug.print``/``check``) are refused outright. If such a dimension falls in a chunked class the call is
-refused with an error naming the op, its source line and the input axis to rechunk
-(``x.rechunk({axis: -1})``): computing it through dask's NumPy path instead would run the user's
-function on dask arrays, which ``xlaish.numpy`` calls do not accept, and would hide a slow path.
+``reshape`` that merges or splits a dim, ``argmax``/``argmin``, ops with regions
+(``cond``/``while``). If such a dimension falls in a chunked class the call is refused with an
+error naming the op, its source line and the input axis to rechunk (``x.rechunk({axis: -1})``):
+computing it through dask's NumPy path instead would run the user's function on dask arrays,
+which ``xlaish.numpy`` calls do not accept, and would hide a slow path. Debug ops
+(``xl.debug.print``/``check``) are refused outright (they would run once per block).
 
 **Reductions over chunked classes** (sum, prod, max, min, any, all) split the program into stages.
 Every such reduction's operand is computed per block by a stage (the backward slice of the operand,
@@ -290,8 +291,9 @@ def plan(fn: Function, chunked_dims: dict, arg_axis_name) -> Plan:
     for op in fn.walk():
         if op.opdef.has("side_effect"):
             loc = f" at {op.loc}" if op.loc else ""
-            raise SplitError(f"xlaish.dask: '{op.name}'{loc} (xl.debug.print/check) is not supported on "
-                             f"dask arrays: it would run once per block; remove it, or debug on a NumPy block")
+            raise SplitError(f"xlaish.dask: '{op.name}'{loc} (xl.debug.print/check) is not supported "
+                             f"on dask arrays: it would run once per block; remove it, or debug on a "
+                             f"NumPy block")
     an = analyze(fn)
     chunked = {an.cls(p, d) for p, ds in chunked_dims.items() for d in ds}
     where = {}
