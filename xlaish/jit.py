@@ -223,6 +223,12 @@ def _fast_ok(specs, args) -> bool:
     return True
 
 
+def _has_dask(args, kwargs) -> bool:
+    """Is any argument leaf a dask collection? (slow path only: one module-name test per leaf)"""
+    leaves, _ = pytree.flatten((args, kwargs))
+    return any(type(x).__module__.startswith("dask.") for x in leaves)
+
+
 def _type_sig(v):
     """The types inside a static value (tuples walked: static values are hashable), for the
     cache key."""
@@ -353,6 +359,9 @@ class JitFunction:
         from .trace import context
         if context.current() is not None:  # jit inside jit: inline
             return self.fun(*args, **kwargs)
+        if _has_dask(args, kwargs):      # dask arrays: a blockwise dask graph (xlaish.dask)
+            from .dask import call_jit
+            return call_jit(self, args, kwargs)
         fkey = key
         self._refresh_options()
         key, dyn, static, leaves, specs = self._key(args, kwargs)
@@ -368,6 +377,11 @@ class JitFunction:
                 fast = low.executable.matched_runner()
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
+
+    def __reduce__(self):
+        # pickling ships the compiled object code of every signature (see xlaish.serialize)
+        from .serialize import reduce_jit
+        return reduce_jit(self)
 
     def __get__(self, obj, objtype=None):
         if obj is None:

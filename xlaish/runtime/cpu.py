@@ -119,7 +119,7 @@ def _engine_from_object(obj: bytes):
     return engine
 
 
-def _executable(engine, fn, traced, layout, ref=None) -> NativeExecutable:
+def _executable(engine, fn, traced, layout, key, obj, ref=None) -> NativeExecutable:
     addr = engine.get_function_address("xl_entry")
     py_addr = engine.get_function_address("xl_entry_py")
     if not addr or not py_addr:
@@ -129,6 +129,7 @@ def _executable(engine, fn, traced, layout, ref=None) -> NativeExecutable:
                            program=fn, traced=traced, pool_address=_pool_slot(engine, layout),
                            scratch=_scratch(engine, layout))
     exe.artifact = CpuArtifact(fn, ref)
+    exe.object_code = (key, obj)          # for xlaish.serialize (shipping compiled functions)
     return exe
 
 
@@ -139,16 +140,24 @@ def _check_layout(layout, fn) -> None:
         raise ValueError("cached layout does not match the program")
 
 
+def compile_key(ir_text: str, nans: bool) -> str:
+    """The one key of a program's object code: its optimised IR text, the target CPU, the
+    versions, the NaN-check flag and the code generator's source (the disk cache and
+    xlaish.serialize both use it)."""
+    from .. import __version__
+    return cache.key(ir_text, _target_id(), __version__, llvmlite.__version__, f"nans={nans}",
+                     _fingerprint())
+
+
 def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
     """A NativeExecutable for an optimised function: from the disk cache when an authentic entry
     for exactly this program exists, else compiled by LLVM (once across processes: the compile
     holds the key's cache lock) and stored."""
-    from .. import __version__, config
+    from .. import config
     nans = config.debug_nans() if debug_nans is None else debug_nans
-    text = print_function(fn)
-    k = cache.key(text, _target_id(), __version__, llvmlite.__version__, f"nans={nans}", _fingerprint())
+    k = compile_key(print_function(fn), nans)
     if not disk_cache:
-        return _compile(fn, traced, nans, None)
+        return _compile(fn, traced, nans, k, store=False)
     with cache.lock("cpu", k):      # a process compiling k holds it: the others then load its entry
         exe = _from_cache(fn, traced, k)
         return exe if exe is not None else _compile(fn, traced, nans, k)
@@ -162,7 +171,7 @@ def _from_cache(fn, traced, k):
     try:
         layout = layout_from_json(meta["layout"])
         _check_layout(layout, fn)
-        return _executable(_engine_from_object(obj), fn, traced, layout)
+        return _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
     except Exception:
         cache.STATS["corrupt"] += 1
         cache.STATS["hits"] -= 1
@@ -170,7 +179,7 @@ def _from_cache(fn, traced, k):
         return None
 
 
-def _compile(fn, traced, nans: bool, k: str | None):
+def _compile(fn, traced, nans: bool, k: str, store: bool = True):
     module, layout = build_module(fn, debug_nans=nans, cache_scratch=True)
     llvm_target.initialize()
     ref = llvm.parse_assembly(str(module))
@@ -179,6 +188,6 @@ def _compile(fn, traced, nans: bool, k: str | None):
     llvm_target.optimize(ref, tm)
     STATS["llvm_compiles"] += 1
     obj = tm.emit_object(ref)
-    if k is not None:
+    if store:
         cache.store("cpu", k, ident=k, payload=obj, meta={"layout": layout_to_json(layout)})
-    return _executable(_engine_from_object(obj), fn, traced, layout, ref)
+    return _executable(_engine_from_object(obj), fn, traced, layout, k, obj, ref)
