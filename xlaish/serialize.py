@@ -50,13 +50,14 @@ class Payload:
     """One compiled signature, as shipped: everything to run it without tracing or LLVM."""
 
     __slots__ = ("key", "compile_key", "opt_text", "traced_text", "in_tree", "out_tree", "in_specs",
-                 "int_bounds", "obj", "layout")
+                 "int_bounds", "mutated", "obj", "layout")
 
     def __init__(self, key, compile_key, opt_text, traced_text, in_tree, out_tree, in_specs,
-                 int_bounds, obj, layout):
+                 int_bounds, mutated, obj, layout):
         self.key, self.compile_key = key, compile_key
         self.opt_text, self.traced_text = opt_text, traced_text
         self.in_tree, self.out_tree, self.in_specs, self.int_bounds = in_tree, out_tree, in_specs, int_bounds
+        self.mutated = mutated            # arguments written back after each call (Traced.mutated)
         self.obj, self.layout = obj, layout
 
     def __reduce__(self):
@@ -72,7 +73,7 @@ def payload_of(key, low) -> Payload | None:
     k, obj = oc
     t = low.traced
     return Payload(key, k, print_function(low.optimized), print_function(t.function), t.in_tree,
-                   t.out_tree, t.in_specs, t.int_bounds, obj, low.executable.layout)
+                   t.out_tree, t.in_specs, t.int_bounds, t.mutated, obj, low.executable.layout)
 
 
 def payloads(jf) -> list:
@@ -92,7 +93,7 @@ class _LazyTraced:
     def __init__(self, p: Payload):
         self._text, self._fn = p.traced_text, None
         self.in_tree, self.out_tree = p.in_tree, p.out_tree
-        self.in_specs, self.int_bounds = p.in_specs, p.int_bounds
+        self.in_specs, self.int_bounds, self.mutated = p.in_specs, p.int_bounds, p.mutated
 
     @property
     def function(self):

@@ -62,7 +62,7 @@ class BlockKernel:
         if oc is not None:
             from ..ir.printer import print_function
             self.compiled[shapes] = Payload(shapes, oc[0], print_function(exe.artifact.fn), "", None, None,
-                                            (), (), oc[1], exe.layout)
+                                            (), (), (), oc[1], exe.layout)
 
     def executable(self, shapes):
         exe = _EXES.get((self.digest, shapes))
