@@ -6,7 +6,6 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import ConcretizationError
 from ..ir.opnames import BROADCAST_TO, CONCATENATE, RESHAPE, SELECT, SLICE, TRANSPOSE
 from ..trace import context
 from ..trace.bind import (
@@ -334,16 +333,10 @@ def copy(a, order="K", subok=False):
 def _getitem(x: Tracer, key):
     if not isinstance(key, tuple):
         key = (key,)
+    from . import _indexing
+    if _indexing.is_advanced(key):      # index arrays (and traced integers): a gather
+        return _indexing.advanced_getitem(x, key)
     for k in key:
-        if isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu":
-            raise context.with_location(ConcretizationError(
-                f"indexing with a traced integer {k.value.type}: its value is not known while tracing; "
-                f"pass it as a static argument (static_argnums / static_argnames)"))
-        if isinstance(k, (Tracer, np.ndarray, list)) or (isinstance(k, np.generic) and k.dtype == bool):
-            raise unsupported(
-                f"advanced indexing with {type(k).__name__} is not supported (results would have a "
-                f"data-dependent shape or need a gather); use basic indexing (ints, slices, None, ...) "
-                f"or xlaish.numpy.where")
         if not (k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))):
             raise unsupported(f"index of type {type(k).__name__} is not supported")
     n_consume = sum(1 for k in key if k is not None and k is not Ellipsis)
