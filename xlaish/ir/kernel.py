@@ -202,7 +202,7 @@ def analyze(region: Function) -> KernelInfo:
         computed.append(op)
 
     if any(op.name in kernel_indexing.OPS for op in computed):
-        special = kernel_indexing.analyze(region, computed, views, out_alias)
+        special, computed = kernel_indexing.analyze(region, computed, views, out_alias)
         if special is not None:
             return special
     matmuls = [op for op in computed if op.name == "matmul"]

@@ -14,7 +14,7 @@ the kernel's only output.
 """
 from __future__ import annotations
 
-from .opdef import CREATION, ELEMENTWISE
+from .opdef import CREATION, ELEMENTWISE, REDUCTION
 
 OPS = frozenset({"gather", "scatter"})
 
@@ -51,6 +51,8 @@ def _subtree_fits(v, shape, defs, stop) -> None:
         op = defs.get(id(u))
         if op is None:
             continue
+        if op.opdef.has(REDUCTION):
+            raise _not_fusible("a gather's index is not read from a reduction of the same kernel")
         if not _fits(u.type.shape, shape):
             raise _not_fusible(f"value of shape {u.type.shape} feeding an index of shape {shape}")
         if op.name == "gather":
@@ -59,9 +61,28 @@ def _subtree_fits(v, shape, defs, stop) -> None:
         stack.extend(op.operands)
 
 
+def _index_only(region, computed) -> set:
+    """Ids of the ops whose values only feed gather indices (evaluated over the index's shape,
+    so they take no part in the kernel's domain)."""
+    uses: dict[int, list] = {}
+    for op in region.ops:
+        for k, v in enumerate(op.operands):
+            uses.setdefault(id(v), []).append((op, k))
+    outputs = {id(r) for r in region.results}
+    only: set = set()
+    for op in reversed(computed):
+        if op.name in OPS or any(id(r) in outputs for r in op.results):
+            continue
+        if all(all((u.name == "gather" and k == 1) or id(u) in only for u, k in uses.get(id(r), ()))
+               and uses.get(id(r)) for r in op.results):
+            only.add(id(op))
+    return only
+
+
 def analyze(region, computed, views, out_alias):
-    """KernelInfo of a scatter kernel; None for a map/reduce kernel holding gathers (checked
-    here, then analysed as usual)."""
+    """(KernelInfo of a scatter kernel or None, the ops that make the kernel's domain): a
+    map/reduce kernel holding gathers is checked here, then analysed as usual without the ops
+    that only compute gather indices."""
     from .kernel import KernelInfo
     defs = {id(r): op for op in computed for r in op.results}
     stop = set(views) | {id(p) for p in region.params}
@@ -72,7 +93,8 @@ def analyze(region, computed, views, out_alias):
         if op.name == "gather":
             _subtree_fits(op.operands[1], op.operands[1].type.shape, defs, stop)
     if not scatters:
-        return None
+        only = _index_only(region, computed)
+        return None, [op for op in computed if id(op) not in only]
     if len(scatters) > 1:
         raise _not_fusible("one scatter per kernel")
     (sc,) = scatters
@@ -86,4 +108,4 @@ def analyze(region, computed, views, out_alias):
     x, idx, upd = sc.operands
     for v in (x, idx, upd):
         _subtree_fits(v, v.type.shape, defs, stop)
-    return KernelInfo("scatter", tuple(x.type.shape), views=views)
+    return KernelInfo("scatter", tuple(x.type.shape), views=views), computed
