@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
+from ..ir.opnames import IOTA
 from ..ir.ops.indexing import first_bad, index_message
 from ..trace import context
 from ..trace.bind import cast, const, emit, emit1, to_value, unsupported, wrap
@@ -87,6 +88,17 @@ def _index_value(i, n, axis, mode="raise"):
         if bad is not None:
             raise context.with_location(IndexError(index_message(bad, axis, n)))
         a = np.where(a < 0, a + n, a)
+    return _iota_or_const(a)
+
+
+def _iota_or_const(a):
+    """An index grid (np.arange(n), maybe reshaped to broadcast along one axis) as an ``iota``
+    (computed in the kernel, no memory), anything else as a constant."""
+    live = [d for d, s in enumerate(a.shape) if s != 1]
+    if a.size > 1 and len(live) == 1:
+        d = live[0]
+        if np.array_equal(a.reshape(-1), np.arange(a.shape[d])):
+            return emit1(IOTA, [], {"shape": tuple(a.shape), "dtype": np.dtype(np.int64), "axis": d})
     return const(a, np.int64)
 
 
