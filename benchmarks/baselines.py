@@ -316,9 +316,9 @@ def jax_versions(jax):
     def scatter_hist(idx, w, counts):
         return counts.at[idx].add(w)
 
-    fns = dict(gather_xent=gather_xent, scatter_hist=scatter_hist, chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes, sumsq=sumsq,
+    fns = dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes, sumsq=sumsq,
                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-               quadfit_step=quadfit_step)
+               quadfit_step=quadfit_step, gather_xent=gather_xent, scatter_hist=scatter_hist)
     return {name: jax.jit(f) for name, f in fns.items()}

@@ -13,8 +13,8 @@ short-cut on them). ``sizes`` holds the parameters for each mode: ``full``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -194,17 +194,17 @@ def analyze(region: Function) -> KernelInfo:
                         or (o.name == "reshape" and _unit_leading(o)) for o in computed):
                 return KernelInfo("copy", op.result.type.shape, views=views)
             raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
-        if n in kernel_indexing.OPS:      # gather / scatter (one line of dispatch, rules there)
-            kernel_indexing.check(op, params, views)
+        if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
+            _indexing_rule(kernel_indexing.check, op, params, views)
         elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
                   or n == "matmul"):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
     if any(op.name in kernel_indexing.OPS for op in computed):
-        special, computed = kernel_indexing.analyze(region, computed, views, out_alias)
-        if special is not None:
-            return special
+        domain, computed = _indexing_rule(kernel_indexing.analyze, region, computed, views, out_alias)
+        if domain is not None:
+            return KernelInfo("scatter", domain, views=views)
     matmuls = [op for op in computed if op.name == "matmul"]
     reductions = [op for op in computed if op.opdef.has(REDUCTION)]
     if matmuls:
@@ -215,6 +215,13 @@ def analyze(region: Function) -> KernelInfo:
         info = _map(region, computed, views, out_alias)
     info.out_alias = out_alias
     return info
+
+
+def _indexing_rule(rule, *args):
+    try:
+        return rule(*args)
+    except kernel_indexing.IndexKernelError as e:
+        raise NotFusible(str(e)) from None
 
 
 def _unit_leading(op) -> bool:

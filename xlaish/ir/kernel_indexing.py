@@ -19,9 +19,11 @@ from .opdef import CREATION, ELEMENTWISE, REDUCTION
 OPS = frozenset({"gather", "scatter"})
 
 
-def _not_fusible(msg):
-    from .kernel import NotFusible
-    return NotFusible(msg)
+class IndexKernelError(Exception):
+    """Not one kernel (:mod:`.kernel` turns it into its ``NotFusible``)."""
+
+
+_not_fusible = IndexKernelError
 
 
 def _fits(shape, domain) -> bool:
@@ -80,10 +82,9 @@ def _index_only(region, computed) -> set:
 
 
 def analyze(region, computed, views, out_alias):
-    """(KernelInfo of a scatter kernel or None, the ops that make the kernel's domain): a
-    map/reduce kernel holding gathers is checked here, then analysed as usual without the ops
-    that only compute gather indices."""
-    from .kernel import KernelInfo
+    """(the scatter kernel's domain, or None for a map/reduce kernel, the ops that make the
+    kernel's domain): a map/reduce kernel holding gathers is checked here, then analysed as
+    usual without the ops that only compute gather indices."""
     defs = {id(r): op for op in computed for r in op.results}
     stop = set(views) | {id(p) for p in region.params}
     scatters = [op for op in computed if op.name == "scatter"]
@@ -108,4 +109,4 @@ def analyze(region, computed, views, out_alias):
     x, idx, upd = sc.operands
     for v in (x, idx, upd):
         _subtree_fits(v, v.type.shape, defs, stop)
-    return KernelInfo("scatter", tuple(x.type.shape), views=views), computed
+    return tuple(x.type.shape), computed

@@ -23,8 +23,9 @@ from ..errors import UnsupportedError
 from ..ir.opnames import IOTA
 from ..ir.ops.indexing import first_bad, index_message
 from ..trace import context
-from ..trace.bind import cast, const, emit, emit1, to_value, unsupported, wrap
+from ..trace.bind import cast, const, emit, emit1, to_value, wrap
 from ..trace.tracer import Tracer
+from ._shape import _getitem
 
 DATA_DEPENDENT = ("the result's shape depends on the values; use np.where(mask, x, 0)")
 
@@ -169,7 +170,6 @@ def _split(x: Tracer, key):
     """Apply the basic part of ``key`` (slices, None) and return (y, positions of the advanced
     dims in y, their index arrays). Advanced dims adjacent in the key are consecutive in y
     (a None between them adds a dim)."""
-    from ._shape import _getitem
     key = _expand(x.ndim, key)
     basic, adv, pos, ydim = [], [], [], 0
     for k in key:
@@ -191,8 +191,8 @@ def _split(x: Tracer, key):
 
 def _linear(y, pos, adv):
     """(y with the advanced dims merged into one axis, that axis, the int64 linear index Value)."""
-    from ._shape import broadcast_arrays, reshape, transpose
     from . import _ufuncs
+    from ._shape import broadcast_arrays, reshape, transpose
     sizes = [y.shape[p] for p in pos]
     idx = [wrap(_index_value(a, n, p)) for a, n, p in zip(adv, sizes, pos)]
     if len(idx) > 1:
@@ -212,6 +212,13 @@ def _linear(y, pos, adv):
         ax = pos[0]
     y = reshape(y, y.shape[:ax] + (math.prod(sizes),) + y.shape[ax + len(pos):])
     return y, ax, lin.value
+
+
+def getitem(x: Tracer, key) -> Tracer:
+    """``x[key]`` (what ``Tracer.__getitem__`` calls): index arrays and traced integers make a
+    gather, anything else is basic indexing (:func:`._shape._getitem`)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return advanced_getitem(x, key) if is_advanced(key) else _getitem(x, key)
 
 
 def advanced_getitem(x: Tracer, key) -> Tracer:
@@ -289,7 +296,8 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if not isinstance(a, Tracer) and not isinstance(indices, Tracer):
         return np.take(a, indices, axis=axis, out=out, mode=mode)
     if out is not None:
-        raise context.with_location(UnsupportedError("np.take(..., out=) is not supported on traced arrays"))
+        raise context.with_location(UnsupportedError(
+            "np.take(..., out=) is not supported on traced arrays"))
     from ._shape import ravel
     a = a if isinstance(a, Tracer) else wrap(to_value(a))
     if axis is None:
@@ -375,10 +383,11 @@ def choose(a, choices, out=None, mode="raise"):
     if not isinstance(a, Tracer) and not any(isinstance(c, Tracer) for c in choices):
         return np.choose(a, choices, out=out, mode=mode)
     if out is not None:
-        raise context.with_location(UnsupportedError("np.choose(..., out=) is not supported on traced arrays"))
+        raise context.with_location(UnsupportedError(
+            "np.choose(..., out=) is not supported on traced arrays"))
+    from .. import debug
     from . import _ufuncs
     from ._shape import clip, where
-    from .. import debug
     a = a if isinstance(a, Tracer) else wrap(to_value(np.asarray(a)))
     n = len(choices)
     if mode == "raise":
@@ -391,7 +400,7 @@ def choose(a, choices, out=None, mode="raise"):
     out = choices[n - 1]
     for k in range(n - 2, -1, -1):
         out = where(_ufuncs.FUNCS["equal"](a, k), choices[k], out)
-    from ._shape import broadcast_to, broadcast_arrays
+    from ._shape import broadcast_arrays, broadcast_to
     shape = broadcast_arrays(a, *[c if isinstance(c, Tracer) else np.asarray(c) for c in choices])[0].shape
     return broadcast_to(out, shape)
 
@@ -403,7 +412,8 @@ def compress(condition, a, axis=None, out=None):
     if not isinstance(a, Tracer):
         return np.compress(condition, a, axis=axis, out=out)
     if out is not None:
-        raise context.with_location(UnsupportedError("np.compress(..., out=) is not supported on traced arrays"))
+        raise context.with_location(UnsupportedError(
+            "np.compress(..., out=) is not supported on traced arrays"))
     cond = np.asarray(condition, dtype=bool).reshape(-1)
     from ._shape import ravel
     if axis is None:

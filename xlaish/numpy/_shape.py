@@ -331,12 +331,13 @@ def copy(a, order="K", subok=False):
 
 # indexing ------------------------------------------------------------------------
 def _getitem(x: Tracer, key):
+    """``x[key]`` for a basic index (ints, slices, None, ...); ``x[...]`` itself reaches
+    :func:`xlaish.numpy._indexing.getitem`, which sends index arrays to a gather."""
     if not isinstance(key, tuple):
         key = (key,)
-    from . import _indexing
-    if _indexing.is_advanced(key):      # index arrays (and traced integers): a gather
-        return _indexing.advanced_getitem(x, key)
     for k in key:
+        if isinstance(k, (Tracer, np.ndarray, list)):
+            raise unsupported("index arrays: use xlaish.numpy._indexing.getitem")
         if not (k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))):
             raise unsupported(f"index of type {type(k).__name__} is not supported")
     n_consume = sum(1 for k in key if k is not None and k is not Ellipsis)

@@ -1,5 +1,5 @@
-"""Index arrays on the CPU: ``gather`` as an indirect load inside map/reduce kernels, and the
-``scatter`` kernel kind (see :mod:`xlaish.ir.kernel_indexing` for the contract).
+"""Index arrays on the CPU: the ``scatter`` kernel kind (``gather`` is an indirect load inside
+map/reduce kernels: :mod:`.gather_eval`; the contract: :mod:`xlaish.ir.kernel_indexing`).
 
 Indices are clamped into ``[0, n)`` before any address is formed, so a bad index (which the
 program's ``index_check`` reports after the call) never reads or writes outside a buffer.
@@ -9,61 +9,13 @@ on every run and thread count (NumPy's unbuffered ``ufunc.at`` order).
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 
-from ...ir.kernel import contiguous_strides, view_layout
+from ...ir.kernel import contiguous_strides
 from . import types as T
 from .elementwise import LOWER, round_half
+from .gather_eval import index_value
 from .kernel_base import KernelGen
 from .loops import for_range, nest, offset
-
-
-def clamp(b, i, n):
-    """i (i64) clamped into [0, n - 1]."""
-    zero, top = ir.Constant(T.I64, 0), ir.Constant(T.I64, n - 1)
-    i = b.select(b.icmp_signed("<", i, zero), zero, i)
-    return b.select(b.icmp_signed(">", i, top), top, i)
-
-
-def _layout(kg: KernelGen, x):
-    """(buffer index, strides, base) of a gathered array: a parameter or a view of one."""
-    view = kg.info.views.get(id(x))
-    if view is None:
-        return kg.param_index[id(x)], contiguous_strides(x.type.shape), 0
-    root, chain = view
-    _, strides, base = view_layout(root.type.shape, chain)
-    return kg.param_index[id(root)], strides, base
-
-
-def _index(kg: KernelGen, ind, sub, n):
-    """The clamped i64 index: ``ind`` evaluated at ``sub`` over its own shape."""
-    shape = ind.type.shape
-    i = kg.eval(ind, sub, {}, kg.accesses(shape), shape)
-    return clamp(kg.b, i, n)
-
-
-def eval_gather(kg: KernelGen, op, idx, domain):
-    """The gather's value at domain index ``idx`` (its result right-aligned in ``domain``)."""
-    x, ind = op.operands
-    ax = op.attrs["axis"]
-    out = op.result.type.shape
-    off = len(domain) - len(out)
-    zero = ir.Constant(T.I64, 0)
-
-    def at(k):
-        d = off + k
-        return idx[d] if out[k] != 1 and d >= 0 and idx[d] is not None else zero
-    n = x.type.shape[ax]
-    if n == 0:
-        return T.const(x.type.dtype, 0)
-    nb = len(ind.type.shape)
-    i = _index(kg, ind, [at(k) for k in range(ax, ax + nb)], n)
-    xi = [at(k) for k in range(ax)] + [i] + [at(k) for k in range(ax + nb, len(out))]
-    buf, strides, base = _layout(kg, x)
-    strides = [0 if (d != ax and x.type.shape[d] == 1) else s for d, s in enumerate(strides)]
-    b = kg.b
-    return T.load(b, b.gep(kg.ptr(buf, x.type.dtype), [offset(b, xi, strides, base)], inbounds=True),
-                  x.type.dtype)
 
 
 class ScatterKernel(KernelGen):
@@ -91,7 +43,7 @@ class ScatterKernel(KernelGen):
             uacc = self.accesses(ushape)
 
             def one(u):
-                i = _index(self, ind, u[ax:ax + nb], n)
+                i = index_value(self, ind, u[ax:ax + nb], n)
                 val = self.eval(upd, u, {}, uacc, ushape)
                 p = b.gep(self.ptr(out, dt), [offset(b, u[:ax] + [i] + u[ax + nb:], ostr)], inbounds=True)
                 if mode != "set":

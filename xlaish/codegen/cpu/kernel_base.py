@@ -32,6 +32,7 @@ from ...ir.opdef import REDUCTION
 from . import types as T
 from . import vecmath
 from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare, round_half
+from .gather_eval import eval_gather
 from .loops import alloca_at_entry, offset
 
 
@@ -263,7 +264,6 @@ class KernelGen:
             x = self.eval(op.operands[0], idx, env, acc, domain)
             r = astype(self.cg, x, op.operands[0].type.dtype, op.attrs["dtype"])
         elif n == "gather":       # an indirect load (index evaluated over its own shape)
-            from .gather_kernel import eval_gather
             r = eval_gather(self, op, idx, domain)
         elif op.opdef.has(REDUCTION):
             raise AssertionError(f"reduction {n} evaluated before its loop")

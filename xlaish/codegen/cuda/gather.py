@@ -1,5 +1,5 @@
-"""Index arrays on CUDA: ``gather`` as an indirect load in map/reduce kernels, and the
-``scatter`` kernel kind (contract: :mod:`xlaish.ir.kernel_indexing`; CPU twin:
+"""Index arrays on CUDA: the ``scatter`` kernel kind (``gather`` is an indirect load in
+map/reduce kernels: :mod:`.gather_eval`) (contract: :mod:`xlaish.ir.kernel_indexing`; CPU twin:
 :mod:`xlaish.codegen.cpu.gather_kernel`).
 
 Indices are clamped into ``[0, n)`` before a load or store (the program's ``index_check``
@@ -11,61 +11,11 @@ from __future__ import annotations
 
 import math
 
-from ...ir.kernel import contiguous_strides, view_layout
+from ...ir.kernel import contiguous_strides
 from . import ops as OPS
+from .gather_eval import index_text
 from .region import Eval, Level, RegionGen
 from .source import Block, CoordSpace, KernelText
-
-
-def _x_layout(gen: RegionGen, x):
-    view = gen.info.views.get(id(x))
-    if view is None:
-        return f"in{gen.param_index[id(x)]}", contiguous_strides(x.type.shape), 0
-    root, chain = view
-    _, strides, base = view_layout(root.type.shape, chain)
-    return f"in{gen.param_index[id(root)]}", strides, base
-
-
-def _index_text(kt, gen, ind, coords, block, n) -> str:
-    """The clamped index: ``ind`` evaluated over its own shape at ``coords`` (dim -> text)."""
-    nb = len(ind.type.shape)
-    sub = Eval(kt, gen, [Level(kt.prologue), Level(block, CoordSpace(coords))],
-               {d: 1 for d in range(nb)}, acc=gen.accesses(nb), ndomain=nb)
-    i = sub.value(ind)
-    name = kt.fresh("g")
-    block.add(f"{name} = min(max(int({i}), 0), {n - 1})")
-    return name
-
-
-def gather_level(ev: Eval, op) -> int:
-    """The loop level a gather's value lives at: the deepest of its result's domain dims."""
-    out = op.result.type.shape
-    off = ev.ndomain - len(out)
-    return max((ev.dim_level(off + k) for k, s in enumerate(out) if s != 1 and off + k >= 0), default=0)
-
-
-def gather_expr(ev: Eval, op, lv: int) -> str:
-    x, ind = op.operands
-    ax = op.attrs["axis"]
-    out = op.result.type.shape
-    off = ev.ndomain - len(out)
-    kt, gen = ev.kt, ev.gen
-    n = x.type.shape[ax]
-    if n == 0:
-        return kt.const(0, x.type.dtype)
-
-    def at(k):
-        d = off + k
-        return ev.levels[ev.dim_level(d)].space.coord(d) if out[k] != 1 and d >= 0 else "0"
-    nb = len(ind.type.shape)
-    block = ev.levels[lv].block
-    i = _index_text(kt, gen, ind, {k: at(ax + k) for k in range(nb)}, block, n)
-    xi = [at(k) for k in range(ax)] + [i] + [at(k) for k in range(ax + nb, len(out))]
-    buf, strides, base = _x_layout(gen, x)
-    terms = [str(base)] if base else []
-    terms += [f"{c} * {s}" for d, (c, s) in enumerate(zip(xi, strides))
-              if s and (d == ax or x.type.shape[d] != 1) and c != "0"]
-    return kt.load(buf, x.type.dtype, " + ".join(terms) or "0")
 
 
 def scatter_kernel(rg: RegionGen):
@@ -109,7 +59,7 @@ def scatter_kernel(rg: RegionGen):
             ucoords[d] = c
         inner = Block(1 + len(ushape))
         nb = len(ind.type.shape)
-        i = _index_text(kt2, rg, ind, {k: ucoords[ax + k] for k in range(nb)}, inner, n)
+        i = index_text(kt2, rg, ind, {k: ucoords[ax + k] for k in range(nb)}, inner, n, Eval, Level)
         uev = Eval(kt2, rg, [Level(kt2.prologue), Level(inner, CoordSpace(ucoords))],
                    {d: 1 for d in range(len(ushape))}, acc=rg.accesses(len(ushape)), ndomain=len(ushape))
         val = uev.value(upd)

@@ -19,6 +19,7 @@ import numpy as np
 from ...ir.kernel import KernelInfo, analyze, pending_in_order
 from ...ir.opdef import ELEMENTWISE, REDUCTION
 from . import ops as OPS
+from .gather_eval import gather_expr, gather_level
 from .source import Access, Block, KernelText, ModuleSource, contiguous_strides, unsupported, view_layout
 from .target import Target, nb_name
 
@@ -65,7 +66,6 @@ class Eval:
             elif op.opdef.has(REDUCTION):
                 lv = 1
             elif op.name == "gather":         # indirect load: see .gather
-                from .gather import gather_level
                 lv = gather_level(self, op)
             else:
                 lv = max((self.level_of(x) for x in op.operands), default=0)
@@ -133,7 +133,6 @@ class Eval:
             elif op.opdef.has(REDUCTION):
                 raise AssertionError(f"reduction {n} evaluated before its loop")
             elif n == "gather":
-                from .gather import gather_expr
                 expr = gather_expr(self, op, lv)
             elif n in OPS.EXPR:
                 args = [self.value(x) for x in op.operands]
