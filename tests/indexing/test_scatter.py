@@ -45,7 +45,7 @@ def test_ufunc_at_forms(device):
         np.add.at(x, (slice(None), j), 2.0)         # after a full slice
         np.maximum.at(x, (i, slice(None), j[:2, None]), 0.5)   # separated: broadcast (2, 4)
         np.add.at(x, 0, 10.0)                       # an integer
-        np.multiply.at(x, np.array(2), x[0])        # 0-d index, traced values
+        np.multiply.at(x, np.array(2), x[0].copy())   # 0-d index, traced values
         return x
     i, j = np.array([0, 3, 3, -1]), np.array([[1, 1, 4, 0], [2, 2, 2, 2]])
     np.testing.assert_allclose(xl.jit(f, device=device)(x, i, j), f(x, i, j), rtol=1e-14)
@@ -119,3 +119,13 @@ def test_out_of_range_scatter_raises():
         xl.jit(_at(np.add))(np.zeros(5), np.array([1, 9]), np.ones(2))
     with pytest.raises(xl.UnsupportedError, match="NumPy array"):
         xl.jit(lambda i: np.add.at(np.zeros(3), i, 1.0))(np.array([0]))
+
+
+def test_mutating_an_argument_in_place_is_refused_not_silently_wrong():
+    def f(c, i):
+        np.add.at(c, i, 1.0)       # NumPy changes the caller's c
+        return c.sum()
+    with pytest.raises(xl.UnsupportedError, match=r"np.add.at writes into an array argument"):
+        xl.jit(f)(np.zeros(3), np.array([0, 0]))
+    with pytest.raises(xl.UnsupportedError, match=r"np.put writes into a view"):
+        xl.jit(lambda c: np.put(c[1:], [0], 1.0))(np.zeros(3))

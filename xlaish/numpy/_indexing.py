@@ -30,10 +30,18 @@ from ._shape import _getitem
 DATA_DEPENDENT = ("the result's shape depends on the values; use np.where(mask, x, 0)")
 
 
-def _rebind(tracer: Tracer, new: Tracer) -> None:
-    """Make ``tracer`` hold ``new``'s value (a NumPy function that mutates its argument:
-    ``ufunc.at``, ``np.put``, ``np.put_along_axis``). The lead unifies this with the in-place
-    mechanism of the ``inplace`` branch (views, write-back to arguments)."""
+def _rebind(tracer: Tracer, new: Tracer, what: str) -> None:
+    """Make ``tracer`` hold ``new``'s value (``what``, a NumPy function that mutates its
+    argument: ``ufunc.at``, ``np.put``, ``np.put_along_axis``). Memory others see (an argument,
+    a view, an array with views) is refused, as in-place operators are, until the in-place
+    mechanism (views, write-back to arguments) can carry the change there."""
+    from ..trace.tracer import _ALIASED
+    alias = tracer.alias
+    if alias is None and any(r() is not None for r in tracer._views):
+        alias = "viewed"
+    if alias is not None:
+        raise context.with_location(UnsupportedError(
+            f"{what} writes into {_ALIASED[alias]}. Apply it to a copy (`y = x.copy()`) and return y"))
     tracer._value = cast(new.value, tracer.dtype) if new.dtype != tracer.dtype else new.value
 
 
@@ -282,8 +290,7 @@ def ufunc_at(ufunc, a, indices, b=None):
             f"xlaish (e.g. np.zeros inside the function) or pass it as an argument"))
     if b is None:
         raise context.with_location(TypeError(f"numpy.{name}.at needs a second operand"))
-    new = _scatter_key(a, indices, b, name)
-    _rebind(a, new)
+    _rebind(a, _scatter_key(a, indices, b, name), f"np.{name}.at")
     return None
 
 
@@ -348,7 +355,7 @@ def put_along_axis(arr, indices, values, axis):
             raise _mutating_ndarray("put_along_axis")
         return np.put_along_axis(arr, indices, values, axis)
     axis = _axis(axis, arr.ndim)
-    _rebind(arr, setitem_value(arr, _along_key(arr.shape, indices, axis), values))
+    _rebind(arr, setitem_value(arr, _along_key(arr.shape, indices, axis), values), "np.put_along_axis")
 
 
 def _mutating_ndarray(name):
@@ -375,7 +382,7 @@ def put(a, ind, v, mode="raise"):
         from ._shape import concatenate
         vt = concatenate([vt] * reps)[:n] if reps > 1 else vt[:n]
     vt = reshape(vt, idx.type.shape)
-    _rebind(a, reshape(scatter_op(flat, idx, vt, 0, "set"), a.shape))
+    _rebind(a, reshape(scatter_op(flat, idx, vt, 0, "set"), a.shape), "np.put")
     return None
 
 
