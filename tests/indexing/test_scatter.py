@@ -129,3 +129,15 @@ def test_mutating_an_argument_in_place_is_refused_not_silently_wrong():
         xl.jit(f)(np.zeros(3), np.array([0, 0]))
     with pytest.raises(xl.UnsupportedError, match=r"np.put writes into a view"):
         xl.jit(lambda c: np.put(c[1:], [0], 1.0))(np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.float16, np.uint8, np.int8])
+def test_add_at_small_dtypes(dtype):
+    c = np.array([0, 1, 0, 1]).astype(dtype)
+    w = np.array([1, 0, 1, 1, 1, 0]).astype(dtype)
+    i = np.array([0, 1, 1, 3, 3, 3])
+    f = _at(np.add)
+    for device in ("cpu", "interpreter"):
+        got = xl.jit(f, device=device)(c, i, w)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, f(c, i, w))
