@@ -141,3 +141,25 @@ def test_add_at_small_dtypes(dtype):
         got = xl.jit(f, device=device)(c, i, w)
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, f(c, i, w))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_histogram_with_static_bins(device):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(5000)
+    x[:5] = [-3, 3, 2.9999999999, -3.0000001, np.nan]     # edges, just inside/outside, NaN
+    w = rng.random(5000)
+    forms = [lambda x, w: np.histogram(x, bins=7, range=(-3, 3)),
+             lambda x, w: np.histogram(x, bins=20, range=(-2.5, 1), weights=w),
+             lambda x, w: np.histogram(x, bins=[-1, 0, 0.5, 2]),
+             lambda x, w: np.histogram(x, bins=5, range=(-2, 2), density=True),
+             lambda x, w: np.histogram(x.astype(np.float32), bins=13, range=(-1.3, 2.2))]
+    for f in forms:
+        with np.errstate(invalid="ignore"):
+            want = f(x, w)
+        got = xl.jit(f, device=device)(x, w)
+        assert got[0].dtype == want[0].dtype
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+        np.testing.assert_array_equal(got[1], want[1])
+    with pytest.raises(xl.UnsupportedError, match="static bins and a static range"):
+        xl.jit(lambda x: np.histogram(x, bins=4))(x)

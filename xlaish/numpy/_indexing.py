@@ -15,6 +15,7 @@ Tracer hold its new value.
 """
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -458,3 +459,51 @@ def bincount(x, weights=None, minlength=None):
 
 
 __all__ = ["take", "take_along_axis", "put", "put_along_axis", "choose", "compress", "bincount"]
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """np.histogram with a static number of bins (or static edges) and a static range: NumPy's
+    bin search (with its rounding corrections) as elementwise ops, the counts a scatter-add."""
+    if not isinstance(a, Tracer) and not isinstance(weights, Tracer):
+        return np.histogram(a, bins=bins, range=range, density=density, weights=weights)
+    if isinstance(bins, Tracer) or isinstance(range, Tracer) or isinstance(bins, str) or (
+            np.ndim(bins) == 0 and range is None):
+        raise context.with_location(UnsupportedError(
+            "np.histogram under jit needs static bins and a static range (range=(lo, hi) or bins "
+            "as an array of edges): with the data's min/max the edges depend on the values"))
+    from . import _ufuncs
+    from ._shape import clip, ravel, where
+    edges = np.histogram_bin_edges(np.zeros(0, a.dtype if a.dtype.kind == "f" else np.float64),
+                                   bins=bins, range=range)     # NumPy's edges, in its dtype
+    n = edges.size - 1
+    x = ravel(a).astype(np.float64) if a.dtype.kind != "f" else ravel(a)
+    fe = _ufuncs.FUNCS
+    inside = fe["logical_and"](fe["greater_equal"](x, edges[0]), fe["less_equal"](x, edges[-1]))
+    e = wrap(const(edges.astype(x.dtype)))
+    if np.ndim(bins) == 0:         # uniform bins: NumPy computes the index, then corrects it
+        norm = n / (edges[-1] - edges[0])
+        i = clip(fe["multiply"](fe["subtract"](x, edges[0]), norm).astype(np.int64), 0, n - 1)
+        i = where(fe["less"](x, gather_op(e, i.value, 0)), i - 1, i)
+        up = fe["logical_and"](fe["greater_equal"](x, gather_op(e, clip(i + 1, 0, n).value, 0)),
+                               fe["not_equal"](i, n - 1))
+        i = clip(where(up, i + 1, i), 0, n - 1)
+    else:                          # given edges: count the edges at or below x
+        sum_le = None
+        for k in builtins.range(1, n):
+            t = fe["greater_equal"](x, float(edges[k])).astype(np.int64)
+            sum_le = t if sum_le is None else sum_le + t
+        i = sum_le if sum_le is not None else fe["multiply"](x, 0).astype(np.int64)
+    if weights is None:
+        w, dt = where(inside, 1, 0).astype(np.int64), np.int64
+    else:
+        wt = weights if isinstance(weights, Tracer) else wrap(to_value(np.asarray(weights)))
+        dt = wt.dtype
+        w = where(inside, ravel(wt), np.zeros((), dt))
+    counts = scatter_op(wrap(const(np.zeros((n,), dt))), i.value, w, 0, "add")
+    if density:
+        widths = np.diff(edges)
+        counts = fe["divide"](fe["divide"](counts, widths), counts.sum())
+    return counts, edges
+
+
+__all__.append("histogram")

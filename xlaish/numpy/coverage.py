@@ -25,7 +25,7 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
     "needs a sort op (planned)": (
         "sort", "argsort", "partition", "argpartition", "lexsort", "searchsorted", "median",
         "nanmedian", "percentile", "nanpercentile", "quantile", "nanquantile", "sort_complex",
-        "digitize", "interp", "histogram", "histogram2d", "histogramdd", "histogram_bin_edges",
+        "digitize", "interp", "histogram2d", "histogramdd", "histogram_bin_edges",
         "nanargmax", "nanargmin"),
     "needs gather/scatter or in-place writes (planned)": (
         "place", "putmask", "copyto", "fill_diagonal", "ravel_multi_index", "unravel_index"),
