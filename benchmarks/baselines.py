@@ -227,10 +227,32 @@ def numba_versions(nb):
             acc += d * d
         return np.float32(acc / x.shape[0])
 
+    @njit(**par)
+    def gather_xent(z, labels):
+        n = z.shape[0]
+        total = 0.0
+        for i in prange(n):
+            m = z[i, 0]
+            for j in range(1, z.shape[1]):
+                m = max(m, z[i, j])
+            s = C0
+            for j in range(z.shape[1]):
+                s += math.exp(z[i, j] - m)
+            total += math.log(s) + m - z[i, labels[i]]
+        return np.float32(total / n)
+
+    @njit
+    def scatter_hist(idx, w, counts):
+        out = counts.copy()
+        for i in range(idx.shape[0]):
+            out[idx[i]] += w[i]
+        return out
+
     return dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes,
                 sumsq=sumsq, relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                 matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
-                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit)
+                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
+                gather_xent=gather_xent, scatter_hist=scatter_hist)
 
 
 # --------------------------------------------------------------------------- JAX
@@ -287,9 +309,16 @@ def jax_versions(jax):
         loss, g = jax.value_and_grad(lambda w_: quadfit(x, y, w_))(w)
         return loss, w - 0.05 * g
 
+    def gather_xent(z, labels):
+        lse = jax.scipy.special.logsumexp(z, axis=1)
+        return jnp.mean(lse - z[jnp.arange(z.shape[0]), labels])
+
+    def scatter_hist(idx, w, counts):
+        return counts.at[idx].add(w)
+
     fns = dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes, sumsq=sumsq,
                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-               quadfit_step=quadfit_step)
+               quadfit_step=quadfit_step, gather_xent=gather_xent, scatter_hist=scatter_hist)
     return {name: jax.jit(f) for name, f in fns.items()}

@@ -13,8 +13,8 @@ short-cut on them). ``sizes`` holds the parameters for each mode: ``full``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -193,6 +193,30 @@ def _mlp_inputs(rng, batch, d_in, d_hidden, d_out):
 
 # --------------------------------------------------------------------------- the suite
 
+# --------------------------------------------------------------------------- index arrays
+
+def gather_xent(z, labels):
+    """Cross-entropy: logsumexp of each row minus the row's label entry (a gather)."""
+    m = np.max(z, axis=1, keepdims=True)
+    lse = np.log(np.sum(np.exp(z - m), axis=1)) + m[:, 0]
+    return np.mean(lse - z[np.arange(z.shape[0]), labels])
+
+
+def _xent_inputs(rng, rows, cols):
+    return _normal(rng, rows, cols), rng.integers(0, cols, rows)
+
+
+def scatter_hist(idx, w, counts):
+    """Weighted histogram with np.add.at (unbuffered: repeated bins accumulate) onto counts."""
+    out = counts.copy()
+    np.add.at(out, idx, w)
+    return out
+
+
+def _hist_inputs(rng, n, bins):
+    return rng.integers(0, bins, n), _uniform(rng, 0, 1, n), _uniform(rng, 1, 2, bins)
+
+
 def _n(full, quick, tiny):
     return {"full": {"n": full}, "quick": {"n": quick}, "tiny": {"n": tiny}}
 
@@ -257,6 +281,15 @@ WORKLOADS: list[Workload] = [
              {"full": {"n": 10_000}, "quick": {"n": 1000}, "tiny": {"n": 100}}, _quad_inputs,
              quadfit_step_numpy, quadfit_step_xlaish, rtol=1e-3, atol=1e-4, tags=("small", "autodiff"),
              note="NumPy computes the gradient written out by hand; xlaish and JAX derive it"),
+    Workload("gather_xent", "cross-entropy: logsumexp(z) - z[arange(rows), labels]",
+             _rc((65536, 100), (8192, 100), (64, 10)), _xent_inputs, gather_xent,
+             rtol=1e-4, atol=1e-5, tags=("indexing",)),
+    Workload("scatter_hist", "weighted histogram np.add.at(counts, idx, w), 1024 bins",
+             {"full": {"n": 10_000_000, "bins": 1024}, "quick": {"n": 1_000_000, "bins": 1024},
+              "tiny": {"n": 10_000, "bins": 64}}, _hist_inputs, scatter_hist,
+             rtol=1e-3, atol=1e-2, tags=("indexing",),
+             note="sequential accumulation (deterministic); the initial counts are an argument "
+                  "(np.zeros filled inside a traced function is the in-place branch's work)"),
 ]
 
 BY_NAME = {w.name: w for w in WORKLOADS}

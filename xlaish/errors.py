@@ -32,7 +32,11 @@ class IRError(XlaishError):
 # traces an ``xl.debug.check`` with one of these messages, and its failure is then also a
 # ValueError, as NumPy's is (see CheckError.__new__).
 NEGATIVE_INT_POWER = "Integers to negative integer powers are not allowed."
-NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER})
+INVALID_CHOICE = "invalid entry in choice array"     # np.choose(a, ...) with a out of range
+NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER, INVALID_CHOICE})
+# a failed bounds check of an index array (``index_check``) whose backend cannot name the bad
+# value: its CheckError is also an IndexError, as NumPy's is
+INDEX_CHECK_PREFIX = "index out of bounds"
 
 
 class CheckError(XlaishError):
@@ -44,7 +48,13 @@ class CheckError(XlaishError):
     def __new__(cls, *args, **kwargs):
         if cls is CheckError and args and args[0] in NUMPY_VALUE_ERRORS:
             cls = NumpyValueError
+        elif cls is CheckError and args and str(args[0]).startswith(INDEX_CHECK_PREFIX):
+            cls = NumpyIndexError
         return super().__new__(cls, *args, **kwargs)
+
+
+class NumpyIndexError(CheckError, IndexError):
+    """An out-of-range index found by the compiled program when it ran (see ``index_check``)."""
 
 
 class NumpyValueError(CheckError, ValueError):

@@ -13,6 +13,7 @@ import pytest
 
 from xlaish.ir import all_ops, groups
 from xlaish.ir.opdef import CREATION, REDUCTION, REGION, SHAPE, SIDE_EFFECT
+from xlaish.ir.ops.indexing import INDEXING
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -32,6 +33,8 @@ def _module_for(name, od):
         return os.path.join(HERE, "test_creation.py")
     if od.arity == 2 and not od.traits - {"pure"}:      # matmul: the one plain binary non-elementwise op
         return os.path.join(HERE, "test_linalg.py")
+    if od.has(INDEXING):                                # gather, scatter, index_check
+        return os.path.join(TESTS, "indexing")
     if od.has(REGION) or od.has(SIDE_EFFECT):
         return None if name in groups.INLINED else os.path.join(TESTS, "trace")
     return None

@@ -244,7 +244,23 @@ def _matmul(gs, op, ins, outs):
     return [xnp.reshape(ga, a.shape), xnp.reshape(gb, b.shape)]
 
 
+def _gather(gs, op, ins, outs):
+    """gather's VJP is a scatter-add of the cotangent (repeated indices accumulate)."""
+    from ..numpy import _indexing
+    x, idx = ins
+    return [_indexing.scatter_op(xnp.zeros(x.shape, x.dtype), idx, gs[0], op.attrs["axis"], "add"),
+            None]
+
+
+def _scatter(gs, op, ins, outs):
+    """scatter-add's VJP is a gather; set-scatter masks: the overwritten entries of x and the
+    updates a later update overwrote get no gradient."""
+    from ..numpy import _indexing
+    return _indexing.scatter_vjp(gs[0], op.attrs["axis"], op.attrs["mode"], *ins)
+
+
 VJP.update({
+    "gather": _gather, "scatter": _scatter,
     "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,
     "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,

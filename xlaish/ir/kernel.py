@@ -20,6 +20,11 @@ Kernel kinds:
 ``copy``     a concatenate as its own kernel: each operand (a parameter, a view, or
              an elementwise value such as a splat) is evaluated over its own
              index space and written into its slice of the output.
+``scatter``  one ``scatter`` as its own kernel (see :func:`xlaish.ir.kernel_indexing.scatter_info`).
+
+A ``gather`` joins map and reduce kernels as an indirect load: its array operand must be
+a parameter or a view of one, its index operand is evaluated over the index's own shape
+(see :mod:`xlaish.ir.kernel_indexing`).
 
 Inside every region: parameters are contiguous buffers; view ops
 (``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
@@ -32,6 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from . import kernel_indexing
 from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
 
@@ -188,11 +194,17 @@ def analyze(region: Function) -> KernelInfo:
                         or (o.name == "reshape" and _unit_leading(o)) for o in computed):
                 return KernelInfo("copy", op.result.type.shape, views=views)
             raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
-        if not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
-                or n == "matmul"):
+        if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
+            _indexing_rule(kernel_indexing.check, op, params, views)
+        elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
+                  or n == "matmul"):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
+    if any(op.name in kernel_indexing.OPS for op in computed):
+        domain, computed = _indexing_rule(kernel_indexing.analyze, region, computed, views, out_alias)
+        if domain is not None:
+            return KernelInfo("scatter", domain, views=views)
     matmuls = [op for op in computed if op.name == "matmul"]
     reductions = [op for op in computed if op.opdef.has(REDUCTION)]
     if matmuls:
@@ -203,6 +215,13 @@ def analyze(region: Function) -> KernelInfo:
         info = _map(region, computed, views, out_alias)
     info.out_alias = out_alias
     return info
+
+
+def _indexing_rule(rule, *args):
+    try:
+        return rule(*args)
+    except kernel_indexing.IndexKernelError as e:
+        raise NotFusible(str(e)) from None
 
 
 def _unit_leading(op) -> bool:

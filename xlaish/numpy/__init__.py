@@ -29,12 +29,13 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, compress, bincount)
 from ._extra import *  # noqa: F403  (heaviside, sinc, nan_to_num, polyval, cov, ...)
 from ._linalg import dot, inner, matmul, outer, vdot
 from ._misc import *  # noqa: F403  (real, result_type, fix, isin, gradient, delete, ...)
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._shape import (
-    _getitem,
     around,
     array,
     asarray,
@@ -97,6 +98,9 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
     if method == "outer" and fn is not None and ufunc.nin == 2:
         a, b = (asarray(v) for v in inputs)
         return fn(reshape(a, _np.shape(a) + (1,) * _np.ndim(b)), b)
+    if method == "at":
+        from ._indexing import ufunc_at
+        return ufunc_at(ufunc, *inputs)
     if method == "reduce" and name in _REDUCE:
         (x,) = inputs
         return _REDUCE[name](x, axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import ConcretizationError, UnsupportedError
+from ..errors import UnsupportedError
 from ..ir.opnames import BROADCAST_TO, CONCATENATE, RESHAPE, SELECT, SLICE, TRANSPOSE
 from ..trace import context
 from ..trace.bind import (
@@ -338,18 +338,13 @@ def copy(a, order="K", subok=False):
 
 # indexing ------------------------------------------------------------------------
 def _getitem(x: Tracer, key):
+    """``x[key]`` for a basic index (ints, slices, None, ...); ``x[...]`` itself reaches
+    :func:`xlaish.numpy._indexing.getitem`, which sends index arrays to a gather."""
     if not isinstance(key, tuple):
         key = (key,)
     for k in key:
-        if isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu":
-            raise context.with_location(ConcretizationError(
-                f"indexing with a traced integer {k.value.type}: its value is not known while tracing; "
-                f"pass it as a static argument (static_argnums / static_argnames)"))
-        if isinstance(k, (Tracer, np.ndarray, list)) or (isinstance(k, np.generic) and k.dtype == bool):
-            raise unsupported(
-                f"advanced indexing with {type(k).__name__} is not supported (results would have a "
-                f"data-dependent shape or need a gather); use basic indexing (ints, slices, None, ...) "
-                f"or xlaish.numpy.where")
+        if isinstance(k, (Tracer, np.ndarray, list)):
+            raise unsupported("index arrays: use xlaish.numpy._indexing.getitem")
         if not (k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))):
             raise unsupported(f"index of type {type(k).__name__} is not supported")
     n_consume = sum(1 for k in key if k is not None and k is not Ellipsis)

@@ -309,7 +309,7 @@ class _Program:
                 cond = _Program(exe, op.regions[0], plan_iter)
                 body = _Program(exe, op.regions[1], plan_iter)
                 steps.append(self._while(op, ins, outs, cond, body))
-            elif op.name in ("debug_print", "debug_check"):
+            elif op.name in ("debug_print", "debug_check", "index_check"):
                 steps.append(self._debug(op, ins))
             else:
                 raise AssertionError(op.name)
@@ -392,6 +392,9 @@ class _Program:
 
             def run(tab):
                 print(fmt.format(*[a[()] if a.ndim == 0 else a for a in host(tab)]))
+        elif op.name == "index_check":      # NumPy's IndexError, naming the bad value
+            def run(tab):
+                op.opdef.lower["interp"](op, host(tab), None)
         else:
             msg = op.attrs["msg"]
 

@@ -185,7 +185,11 @@ class NativeExecutable(Executable):
         if rc == 2:
             raise MemoryError("xlaish: the compiled program could not allocate its intermediate buffers")
         if CHECK_BASE <= rc < NAN_BASE and rc - CHECK_BASE < len(self.layout.checks):
-            raise CheckError(self.layout.checks[rc - CHECK_BASE])
+            err = CheckError(self.layout.checks[rc - CHECK_BASE])
+            if isinstance(err, IndexError):      # an index_check: name the bad value as NumPy does
+                from ..ir.ops.indexing import index_error
+                raise index_error(self.traced, ins, str(err)) from None
+            raise err
         if rc >= NAN_BASE and rc - NAN_BASE < len(self.layout.nan_kernels):
             raise FloatingPointError(self._describe_nan(rc - NAN_BASE, ins))
         raise RuntimeError(f"xlaish: compiled program failed with code {rc}")

@@ -32,6 +32,7 @@ from ...ir.opdef import REDUCTION
 from . import types as T
 from . import vecmath
 from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare, round_half
+from .gather_eval import eval_gather
 from .loops import alloca_at_entry, offset
 
 
@@ -235,7 +236,8 @@ class KernelGen:
         key = id(v)
         if key not in env:
             for u in pending_in_order(v, lambda k: k in env, self.defs,
-                                      lambda op: op.opdef.has(REDUCTION) or id(op.results[0]) in acc):
+                                      lambda op: op.opdef.has(REDUCTION) or op.name == "gather"
+                                      or id(op.results[0]) in acc):
                 env[id(u)] = self._eval_one(u, idx, env, acc, domain)
         return env[key]
 
@@ -261,6 +263,8 @@ class KernelGen:
         elif n == "astype":
             x = self.eval(op.operands[0], idx, env, acc, domain)
             r = astype(self.cg, x, op.operands[0].type.dtype, op.attrs["dtype"])
+        elif n == "gather":       # an indirect load (index evaluated over its own shape)
+            r = eval_gather(self, op, idx, domain)
         elif op.opdef.has(REDUCTION):
             raise AssertionError(f"reduction {n} evaluated before its loop")
         else:

@@ -9,6 +9,8 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
 * matmul (:mod:`.matmul_kernel`): register-blocked micro-kernels or a generic
   row kernel, with the fused epilogue.
 * copy (:mod:`.copy_kernel`): concatenate.
+* scatter (:mod:`.gather_kernel`): one scatter, sequential over its updates (gathers are
+  indirect loads inside map/reduce kernels, also there).
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -19,11 +21,13 @@ from llvmlite import ir
 
 from ...ir.kernel import analyze
 from .copy_kernel import CopyKernel
+from .gather_kernel import ScatterKernel
 from .map_kernel import MapKernel
 from .matmul_kernel import MatmulKernel
 from .reduce_kernel import ReduceKernel
 
-KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel}
+KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
+           "scatter": ScatterKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):

@@ -24,7 +24,7 @@ class MapKernel(KernelGen):
         acc = self.accesses(domain)
         outs = [self.info.source(r) for r in self.region.results]
         out_strides = contiguous_strides(domain)
-        has_iota = any(op.name == "iota" for op in self.region.ops)
+        has_iota = any(op.name in ("iota", "gather") for op in self.region.ops)   # need every dim
         # collapse dims walked contiguously by every access
         groups = [[d] for d in range(len(domain))]
         if not has_iota:

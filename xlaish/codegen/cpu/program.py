@@ -3,7 +3,7 @@
 ``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel (:mod:`.kernelgen`)
 in program order, so a call crosses from Python into native code once.
 ``bufs`` holds the function's parameters then its results. It returns 0, 2 when
-an allocation failed, ``CHECK_BASE + i`` when ``debug_check`` i failed and
+an allocation failed, ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
 ``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``). ``entry_py(PyObject** arrays, i64)`` is the same for the Python
 runtime: it reads each NumPy array's data pointer from the array object
 (``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
@@ -29,6 +29,7 @@ from llvmlite import ir
 
 from ...ir.core import Function
 from ...ir.kernel import slot_sizes
+from ...ir.ops.indexing import index_check_message
 from . import types as T
 from .kernelgen import build_kernel
 
@@ -276,6 +277,16 @@ class _ProgramEmitter:
                 self.checks.append(op.attrs["msg"])
                 bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.icmp_unsigned(
                     "==", v, ir.Constant(T.I8, 0)), T.I8)
+                with b.if_then(bad, likely=False):
+                    for p in cleanup:
+                        b.call(self.free, [p])
+                    b.ret(ir.Constant(T.I32, CHECK_BASE + len(self.checks) - 1))
+            elif op.name == "index_check":       # an index array's bounds: a check like the above
+                self.checks.append(index_check_message(op))
+                size = op.attrs["size"]
+                bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.or_(
+                    b.icmp_signed("<", v, ir.Constant(T.I64, -size)),
+                    b.icmp_signed(">=", v, ir.Constant(T.I64, size))), T.I64)
                 with b.if_then(bad, likely=False):
                     for p in cleanup:
                         b.call(self.free, [p])

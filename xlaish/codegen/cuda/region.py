@@ -19,6 +19,7 @@ import numpy as np
 from ...ir.kernel import KernelInfo, analyze, pending_in_order
 from ...ir.opdef import ELEMENTWISE, REDUCTION
 from . import ops as OPS
+from .gather_eval import gather_expr, gather_level
 from .source import Access, Block, KernelText, ModuleSource, contiguous_strides, unsupported, view_layout
 from .target import Target, nb_name
 
@@ -64,6 +65,8 @@ class Eval:
                 lv = 0 if d is None else self.dim_level(d)
             elif op.opdef.has(REDUCTION):
                 lv = 1
+            elif op.name == "gather":         # indirect load: see .gather
+                lv = gather_level(self, op)
             else:
                 lv = max((self.level_of(x) for x in op.operands), default=0)
         self.level_cache[key] = lv
@@ -92,7 +95,8 @@ class Eval:
         if got is not None:
             return got
         for u in pending_in_order(v, self._known, self.gen.defs,
-                                  lambda op: op.opdef.has(REDUCTION) or id(op.results[0]) in self.acc):
+                                  lambda op: op.opdef.has(REDUCTION) or op.name == "gather"
+                                  or id(op.results[0]) in self.acc):
             self.level_of(u)          # its operands' levels are cached by now: shallow
             self._value_one(u)
         return self.lookup(v)
@@ -128,6 +132,8 @@ class Eval:
                 expr = OPS.astype(kt, x, op.operands[0].type.dtype, op.attrs["dtype"])
             elif op.opdef.has(REDUCTION):
                 raise AssertionError(f"reduction {n} evaluated before its loop")
+            elif n == "gather":
+                expr = gather_expr(self, op, lv)
             elif n in OPS.EXPR:
                 args = [self.value(x) for x in op.operands]
                 expr = OPS.EXPR[n](kt, args, op.operands[-1].type.dtype, v.type.dtype)

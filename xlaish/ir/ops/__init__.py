@@ -9,5 +9,6 @@
 | ``linalg``       | matmul |
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
+| ``indexing``     | gather, scatter, index_check (index arrays) |
 """
-from . import elementwise, reduction, shape, creation, linalg, region, debug  # noqa: F401
+from . import elementwise, reduction, shape, creation, linalg, region, debug, indexing  # noqa: F401

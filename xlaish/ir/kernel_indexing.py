@@ -1,0 +1,112 @@
+"""The kernel contract of the index-array ops (``gather``, ``scatter``), for :mod:`.kernel`.
+
+``gather`` inside a map or reduce kernel is an indirect load: its array operand must be a
+region parameter or a view of one (read at computed positions, so it cannot be a value
+computed in the same kernel), and the values its index operand is computed from are
+evaluated over the index's own shape (a sub-domain of the kernel's), so each of them must
+fit that shape (right-aligned broadcasting). Not inside matmul kernels.
+
+``scatter`` is a kernel of its own (kind ``scatter``, domain: the operand's shape): the
+output is first set to the operand, then the updates are combined in one after another in
+C order (deterministic for repeated indices). Elementwise producers of the operand, the
+indices and the updates may join it, each fitting its own shape; the scatter's result is
+the kernel's only output.
+"""
+from __future__ import annotations
+
+from .opdef import CREATION, ELEMENTWISE, REDUCTION
+
+OPS = frozenset({"gather", "scatter"})
+
+
+class IndexKernelError(Exception):
+    """Not one kernel (:mod:`.kernel` turns it into its ``NotFusible``)."""
+
+
+_not_fusible = IndexKernelError
+
+
+def _fits(shape, domain) -> bool:
+    if len(shape) > len(domain):
+        return False
+    off = len(domain) - len(shape)
+    return all(s == 1 or s == domain[off + i] for i, s in enumerate(shape))
+
+
+def check(op, params, views) -> None:
+    """Refuse a gather whose array operand is computed in the region."""
+    if op.name == "gather":
+        x = op.operands[0]
+        if id(x) not in params and id(x) not in views:
+            raise _not_fusible("a gather reads its array at computed positions: the array must be "
+                               "a kernel input")
+
+
+def _subtree_fits(v, shape, defs, stop) -> None:
+    """Every value computed in the region that ``v`` is made of fits ``shape``."""
+    stack, seen = [v], set()
+    while stack:
+        u = stack.pop()
+        if id(u) in seen or id(u) in stop:
+            continue
+        seen.add(id(u))
+        op = defs.get(id(u))
+        if op is None:
+            continue
+        if op.opdef.has(REDUCTION):
+            raise _not_fusible("a gather's index is not read from a reduction of the same kernel")
+        if not _fits(u.type.shape, shape):
+            raise _not_fusible(f"value of shape {u.type.shape} feeding an index of shape {shape}")
+        if op.name == "gather":
+            _subtree_fits(op.operands[1], op.operands[1].type.shape, defs, stop)
+            continue
+        stack.extend(op.operands)
+
+
+def _index_only(region, computed) -> set:
+    """Ids of the ops whose values only feed gather indices (evaluated over the index's shape,
+    so they take no part in the kernel's domain)."""
+    uses: dict[int, list] = {}
+    for op in region.ops:
+        for k, v in enumerate(op.operands):
+            uses.setdefault(id(v), []).append((op, k))
+    outputs = {id(r) for r in region.results}
+    only: set = set()
+    for op in reversed(computed):
+        if op.name in OPS or any(id(r) in outputs for r in op.results):
+            continue
+        if all(all((u.name == "gather" and k == 1) or id(u) in only for u, k in uses.get(id(r), ()))
+               and uses.get(id(r)) for r in op.results):
+            only.add(id(op))
+    return only
+
+
+def analyze(region, computed, views, out_alias):
+    """(the scatter kernel's domain, or None for a map/reduce kernel, the ops that make the
+    kernel's domain): a map/reduce kernel holding gathers is checked here, then analysed as
+    usual without the ops that only compute gather indices."""
+    defs = {id(r): op for op in computed for r in op.results}
+    stop = set(views) | {id(p) for p in region.params}
+    scatters = [op for op in computed if op.name == "scatter"]
+    if any(op.name == "matmul" for op in computed):
+        raise _not_fusible("a gather does not join a matmul kernel")
+    for op in computed:
+        if op.name == "gather":
+            _subtree_fits(op.operands[1], op.operands[1].type.shape, defs, stop)
+    if not scatters:
+        only = _index_only(region, computed)
+        return None, [op for op in computed if id(op) not in only]
+    if len(scatters) > 1:
+        raise _not_fusible("one scatter per kernel")
+    (sc,) = scatters
+    results = [out_alias.get(id(r), r) for r in region.results]
+    if len(results) != 1 or results[0] is not sc.result:
+        raise _not_fusible("a scatter's result is its kernel's only output")
+    for op in computed:
+        if op is not sc and not (op.opdef.has(ELEMENTWISE) or op.opdef.has(CREATION)
+                                 or op.name in ("broadcast_to", "reshape", "gather")):
+            raise _not_fusible(f"op '{op.name}' cannot join a scatter kernel")
+    x, idx, upd = sc.operands
+    for v in (x, idx, upd):
+        _subtree_fits(v, v.type.shape, defs, stop)
+    return tuple(x.type.shape), computed
