@@ -29,12 +29,12 @@ from ._creation import (
     zeros,
     zeros_like,
 )
-from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, compress, bincount)
 from ._extra import *  # noqa: F403  (heaviside, sinc, nan_to_num, polyval, cov, ...)
+from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, compress, bincount)
+from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._linalg import dot, inner, matmul, outer, vdot
 from ._misc import *  # noqa: F403  (real, result_type, fix, isin, gradient, delete, ...)
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
-from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._shape import (
     around,
     array,

@@ -32,18 +32,10 @@ DATA_DEPENDENT = ("the result's shape depends on the values; use np.where(mask, 
 
 
 def _rebind(tracer: Tracer, new: Tracer, what: str) -> None:
-    """Make ``tracer`` hold ``new``'s value (``what``, a NumPy function that mutates its
-    argument: ``ufunc.at``, ``np.put``, ``np.put_along_axis``). Memory others see (an argument,
-    a view, an array with views) is refused, as in-place operators are, until the in-place
-    mechanism (views, write-back to arguments) can carry the change there."""
-    from ..trace.tracer import _ALIASED
-    alias = tracer.alias
-    if alias is None and any(r() is not None for r in tracer._views):
-        alias = "viewed"
-    if alias is not None:
-        raise context.with_location(UnsupportedError(
-            f"{what} writes into {_ALIASED[alias]}. Apply it to a copy (`y = x.copy()`) and return y"))
-    tracer._value = cast(new.value, tracer.dtype) if new.dtype != tracer.dtype else new.value
+    """Make ``tracer`` hold ``new``'s value (``what``: a NumPy function that mutates its argument,
+    ``ufunc.at``, ``np.put``, ``np.put_along_axis``), through the in-place mechanism every write
+    uses: views see it, and an argument's new value is written back to the caller's array."""
+    tracer._write(cast(new.value, tracer.dtype) if new.dtype != tracer.dtype else new.value)
 
 
 def _is_index_array(k) -> bool:

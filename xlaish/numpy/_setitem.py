@@ -307,10 +307,11 @@ def setitem(x: Tracer, key, value) -> None:
         if isinstance(value, MaskedRead):
             raise data_dependent("assigning x[mask] (a boolean-mask read) through a basic index")
         new = basic_update(Tracer(x._value, x.trace, x.weak), key, value)
-    else:
-        raise context.with_location(UnsupportedError(
-            f"assignment with an index of type {type(key).__name__} (integer arrays, lists) is not "
-            f"supported yet; basic indices (ints, slices, None, ...) and boolean masks are"))
+    else:                             # integer arrays / lists: a scatter (NumPy's buffered rule)
+        from ._indexing import setitem_value
+        if isinstance(value, MaskedRead):
+            raise data_dependent("assigning x[mask] (a boolean-mask read) through an index array")
+        new = setitem_value(Tracer(x._value, x.trace, x.weak), key, value)
     x._write(new._value)
     if c is not None and x._parent is None and not isinstance(value, (Tracer, MaskedRead)):
         c = c.copy()                  # a constant array stays constant under constant writes

@@ -91,6 +91,19 @@ _VIEW_LISTS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "unstack"}
 READ_ONLY_MSG = "assignment destination is read-only"
 
 
+def _concrete_key(key):
+    """An index whose arrays were made inside the function from constants (``np.array([...])``,
+    ``np.arange(n)``: constant tracers) uses their NumPy values: a static mask or index array,
+    checked while tracing, not a data-dependent one."""
+    def one(k):
+        if isinstance(k, Tracer):
+            c = k.concrete()
+            if c is not None:
+                return c
+        return k
+    return tuple(one(k) for k in key) if isinstance(key, tuple) else one(key)
+
+
 def _basic_index(key) -> bool:
     """Does ``x[key]`` give a view in NumPy (basic indexing), not a copy?"""
     items = key if isinstance(key, tuple) else (key,)
@@ -342,6 +355,7 @@ class Tracer:
 
     def __getitem__(self, key):
         _setitem = _xnp()._setitem
+        key = _concrete_key(key)
         if _setitem.is_traced_mask(key):
             return _setitem.MaskedRead(self, key)
         c = self.concrete()
@@ -356,7 +370,7 @@ class Tracer:
         return out
 
     def __setitem__(self, key, value):
-        _xnp()._setitem.setitem(self, key, value)
+        _xnp()._setitem.setitem(self, _concrete_key(key), value)
 
     # methods -----------------------------------------------------------------------
     def astype(self, dtype, copy=True):
