@@ -9,6 +9,8 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
 * matmul (:mod:`.matmul_kernel`): register-blocked micro-kernels or a generic
   row kernel, with the fused epilogue.
 * copy (:mod:`.copy_kernel`): concatenate.
+* scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
+* sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -22,8 +24,11 @@ from .copy_kernel import CopyKernel
 from .map_kernel import MapKernel
 from .matmul_kernel import MatmulKernel
 from .reduce_kernel import ReduceKernel
+from .scan_kernel import ScanKernel
+from .sort_kernel import SortKernel
 
-KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel}
+KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
+           "scan": ScanKernel, "sort": SortKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):

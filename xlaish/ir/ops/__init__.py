@@ -7,7 +7,9 @@
 | ``shape``        | reshape, transpose, broadcast_to, slice, concatenate |
 | ``creation``     | constant, iota |
 | ``linalg``       | matmul |
+| ``scan``         | scan (cumsum, cumprod, running max/min) |
+| ``sort``         | sort, sort_by (argsort, the sort VJP) |
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
 """
-from . import elementwise, reduction, shape, creation, linalg, region, debug  # noqa: F401
+from . import elementwise, reduction, shape, creation, linalg, region, debug, scan, sort  # noqa: F401

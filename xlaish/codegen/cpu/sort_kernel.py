@@ -1,0 +1,204 @@
+"""Sort kernels: a stable LSD radix sort of each row, in native code (no Python per row).
+
+Outer iterations = the rows (every index of the domain but the sorted axis), split over threads.
+Per row: the keys (and, for ``sort_by``, the payload) are evaluated, with any fused elementwise
+producers, into the row's part of the kernel scratch buffer; each key becomes an unsigned integer
+of its width whose order is NumPy's order (signed ints: sign bit flipped; floats: sign-magnitude
+flipped, ``-0.0`` made ``+0.0`` and every NaN the largest key, so NaN sorts last and ties keep
+their order); one read builds the histograms of every digit (11-bit digits for long rows, 8-bit
+for short ones); each digit pass is a stable counting scatter between two buffers, skipped when
+every key has the same digit (so small integers or a constant high half cost no pass); finally
+the keys are turned back into values (``sort``) or the payload copied out (``sort_by``).
+
+Scratch: ``rows * 2 * n * (key bytes + payload bytes)``, so rows sort independently on any
+thread; the digit counters live on the stack (at most 6 * 2048 * 8 bytes).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+
+from ...ir.kernel import contiguous_strides
+from ...ir.ops.sort import SORT
+from . import types as T
+from .kernel_base import KernelGen
+from .loops import alloca_at_entry, for_range, offset
+
+
+def _kbits(dt) -> int:
+    return 8 if np.dtype(dt).kind == "b" else np.dtype(dt).itemsize * 8
+
+
+class SortKernel(KernelGen):
+    def emit(self):
+        (self.op,) = [o for o in self.region.ops if o.opdef.has(SORT)]
+        op = self.op
+        domain = self.info.domain
+        (axis,) = self.info.axes
+        self.n = n = domain[axis]
+        self.kdt = np.dtype(op.operands[0].type.dtype)
+        self.pdt = np.dtype(op.operands[1].type.dtype) if op.name == "sort_by" else None
+        self.kw = _kbits(self.kdt)
+        self.pw = T.storage(self.pdt).width if self.pdt is not None else 0
+        self.pw = 8 if self.pdt is not None and self.pdt.kind == "b" else self.pw
+        self.row_bytes = -(-(2 * n * (self.kw + self.pw) // 8) // 8) * 8
+        kept = [domain[d] for d in range(len(domain)) if d != axis]
+        self.rows = math.prod(kept)
+        self.scratch_bytes = max(8, self.rows * self.row_bytes)
+        lo, hi = self._begin("")
+        n_outer, work = self.body(lo, hi)
+        self._end(n_outer, work)
+
+    # key <-> value ---------------------------------------------------------------------------
+    def _to_key(self, x):
+        b, dt, w = self.b, self.kdt, self.kw
+        it = ir.IntType(w)
+        if dt.kind == "b":
+            return b.zext(x, it)
+        if dt.kind == "u":
+            return x
+        if dt.kind == "i":
+            return b.xor(x, ir.Constant(it, 1 << (w - 1)))
+        stored = b.fptrunc(x, T.F16) if dt.itemsize == 2 else x
+        u = b.bitcast(stored, it)
+        u = b.select(b.fcmp_ordered("==", x, ir.Constant(x.type, 0.0)), ir.Constant(it, 0), u)
+        neg = b.icmp_signed("<", u, ir.Constant(it, 0))
+        key = b.xor(u, b.select(neg, ir.Constant(it, -1), ir.Constant(it, 1 << (w - 1))))
+        return b.select(b.fcmp_unordered("!=", x, x), ir.Constant(it, -1), key)
+
+    def _from_key(self, key):
+        """The value (compute type) of a key."""
+        b, dt, w = self.b, self.kdt, self.kw
+        it = ir.IntType(w)
+        if dt.kind == "b":
+            return b.icmp_unsigned("!=", key, ir.Constant(it, 0))
+        if dt.kind == "u":
+            return key
+        if dt.kind == "i":
+            return b.xor(key, ir.Constant(it, 1 << (w - 1)))
+        top = b.icmp_signed("<", key, ir.Constant(it, 0))
+        u = b.select(top, b.xor(key, ir.Constant(it, 1 << (w - 1))), b.not_(key))
+        v = b.bitcast(u, T.storage(dt))
+        return b.fpext(v, T.F32) if dt.itemsize == 2 else v
+
+    # the kernel --------------------------------------------------------------------------------
+    def body(self, lo, hi):
+        info, b, n = self.info, self.b, self.n
+        domain = info.domain
+        (axis,) = info.axes
+        op = self.op
+        acc = self.accesses(domain)
+        kept = [d for d in range(len(domain)) if d != axis]
+        kept_ext = [domain[d] for d in kept]
+        dom_strides = contiguous_strides(domain)
+        out_buf = len(self.region.params)
+        kt = ir.IntType(self.kw)
+        bits = min(self.kw, 11 if n >= 1 << 16 and self.kw >= 32 else 8)
+        npass = -(-self.kw // bits)
+        radix = 1 << bits
+        counts = alloca_at_entry(b, ir.ArrayType(T.I64, npass * radix), "counts")
+        counts = b.bitcast(counts, T.I64.as_pointer())
+        pst = T.storage(self.pdt) if self.pdt is not None else None
+        src_k = alloca_at_entry(b, kt.as_pointer(), "srck")
+        dst_k = alloca_at_entry(b, kt.as_pointer(), "dstk")
+        src_p = alloca_at_entry(b, pst.as_pointer(), "srcp") if pst else None
+        dst_p = alloca_at_entry(b, pst.as_pointer(), "dstp") if pst else None
+        I = lambda v: ir.Constant(T.I64, v)  # noqa: E731
+
+        def digit(key, q):
+            d = b.lshr(key, ir.Constant(kt, q * bits)) if q else key
+            d = b.and_(d, ir.Constant(kt, radix - 1))
+            return b.zext(d, T.I64) if self.kw < 64 else d
+
+        def cslot(q, d):
+            return b.gep(counts, [b.add(I(q * radix), d)], inbounds=True)
+
+        def row(k):
+            coords = [None] * len(domain)
+            rem = k
+            for d, ext in zip(reversed(kept), reversed(kept_ext)):
+                e = I(ext)
+                coords[d] = b.urem(rem, e) if ext > 1 else I(0)
+                rem = b.udiv(rem, e) if ext > 1 else rem
+            base = b.gep(self.scratch, [b.mul(k, I(self.row_bytes))])
+            ka = b.bitcast(base, kt.as_pointer())
+            kb = b.gep(ka, [I(n)])
+            b.store(ka, src_k)
+            b.store(kb, dst_k)
+            if pst:
+                pa = b.bitcast(b.gep(base, [I(2 * n * self.kw // 8)]), pst.as_pointer())
+                b.store(pa, src_p)
+                b.store(b.gep(pa, [I(n)]), dst_p)
+            for_range(b, 0, npass * radix, lambda i: b.store(I(0), b.gep(counts, [i])), "zero")
+
+            def fill(j):
+                idx = list(coords)
+                idx[axis] = j
+                env = {}
+                key = self._to_key(self.eval(op.operands[0], idx, env, acc, domain))
+                b.store(key, b.gep(ka, [j]))
+                if pst:
+                    p = self.eval(op.operands[1], idx, env, acc, domain)
+                    b.store(T.to_storage(b, p, self.pdt), b.gep(pa, [j]))
+                for q in range(npass):
+                    c = cslot(q, digit(key, q))
+                    b.store(b.add(b.load(c), I(1)), c)
+            for_range(b, 0, n, fill, "fill")
+
+            for q in range(npass):
+                sk = b.load(src_k)
+                first = cslot(q, digit(b.load(sk), q))
+                with b.if_then(b.icmp_signed("!=", b.load(first), I(n))):
+                    self._pass(q, cslot, digit, src_k, dst_k, src_p, dst_p, radix)
+
+            sk = b.load(src_k)
+            sp = b.load(src_p) if pst else None
+
+            def out(j):
+                idx = list(coords)
+                idx[axis] = j
+                if pst:
+                    val = b.load(b.gep(sp, [j]))
+                    off = offset(b, idx, dom_strides)
+                    b.store(val, b.gep(self.ptr(out_buf, self.pdt), [off], inbounds=True))
+                else:
+                    self.store(out_buf, self.kdt, dom_strides, idx, self._from_key(b.load(b.gep(sk, [j]))))
+            for_range(b, 0, n, out, "out")
+
+        if n:
+            for_range(b, lo, hi, row, "row")
+        return self.rows, max(1, n * (npass + 2))
+
+    def _pass(self, q, cslot, digit, src_k, dst_k, src_p, dst_p, radix):
+        """One stable counting scatter by digit q from the src buffers to the dst ones, then swap."""
+        b = self.b
+        run = alloca_at_entry(b, T.I64, "run")
+        b.store(ir.Constant(T.I64, 0), run)
+
+        def prefix(d):
+            c = cslot(q, d)
+            cnt = b.load(c)
+            r = b.load(run)
+            b.store(r, c)
+            b.store(b.add(r, cnt), run)
+        for_range(b, 0, radix, prefix, "pre")
+        sk, dk = b.load(src_k), b.load(dst_k)
+        sp = b.load(src_p) if src_p is not None else None
+        dp = b.load(dst_p) if dst_p is not None else None
+
+        def scatter(j):
+            key = b.load(b.gep(sk, [j]))
+            c = cslot(q, digit(key, q))
+            pos = b.load(c)
+            b.store(b.add(pos, ir.Constant(T.I64, 1)), c)
+            b.store(key, b.gep(dk, [pos]))
+            if sp is not None:
+                b.store(b.load(b.gep(sp, [j])), b.gep(dp, [pos]))
+        for_range(b, 0, self.n, scatter, "scat")
+        b.store(dk, src_k)
+        b.store(sk, dst_k)
+        if sp is not None:
+            b.store(dp, src_p)
+            b.store(sp, dst_p)
