@@ -41,8 +41,7 @@ class SortKernel(KernelGen):
         self.kdt = np.dtype(op.operands[0].type.dtype)
         self.pdt = np.dtype(op.operands[1].type.dtype) if op.name == "sort_by" else None
         self.kw = _kbits(self.kdt)
-        self.pw = T.storage(self.pdt).width if self.pdt is not None else 0
-        self.pw = 8 if self.pdt is not None and self.pdt.kind == "b" else self.pw
+        self.pw = _kbits(self.pdt) if self.pdt is not None else 0
         self.row_bytes = -(-(2 * n * (self.kw + self.pw) // 8) // 8) * 8
         kept = [domain[d] for d in range(len(domain)) if d != axis]
         self.rows = math.prod(kept)
