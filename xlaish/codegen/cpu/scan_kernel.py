@@ -17,23 +17,11 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
-from ...ir.ops.reduction import identity_for
-from ...ir.ops.scan import SCAN, step_op
+from ...ir.ops.scan import SCAN, scan_identity, step_op
 from . import types as T
 from .elementwise import LOWER, round_half
 from .kernel_base import KernelGen
 from .loops import alloca_at_entry, for_range
-
-
-def scan_identity(kind: str, dtype):
-    """The start value of a running ``kind``: -0.0 for float sums (so -0.0 survives), 1, or
-    max/min's identity (-inf / the dtype's minimum, ...)."""
-    dt = np.dtype(dtype)
-    if kind == "add":
-        return -0.0 if dt.kind == "f" else False if dt.kind == "b" else 0
-    if kind == "mul":
-        return 1
-    return identity_for(kind, dt)
 
 
 class ScanKernel(KernelGen):

@@ -21,6 +21,8 @@ Kernel kinds follow :func:`xlaish.ir.kernel.analyze`, with the CPU backend's sem
   evaluates the operand its coordinate along the axis falls in (a view, or
   elementwise values computed per element).
 
+* ``scan`` / ``sort``: a thread per row (see :mod:`.scan`).
+
 ``generate_region`` picks the kind; map, copy and matmul are here, reduce in
 :mod:`.reduce`, and what they share (``RegionGen``, ``Eval``, ``strided_loop``)
 in :mod:`.region`.
@@ -33,6 +35,7 @@ import numpy as np
 
 from . import ops as OPS
 from .reduce import ReduceGen
+from .scan import scan_kernel, sort_kernel
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
 from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
 from .target import compute_dtype, np_name
@@ -168,4 +171,4 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
 
 
 KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
-         "reduce": lambda rg: ReduceGen(rg).build()}
+         "reduce": lambda rg: ReduceGen(rg).build(), "scan": scan_kernel, "sort": sort_kernel}

@@ -33,6 +33,18 @@ def step_op(kind: str, dtype) -> str:
     return (BOOL_STEP if np.dtype(dtype) == np.bool_ else STEP)[kind]
 
 
+def scan_identity(kind: str, dtype):
+    """The start value of a running ``kind``: -0.0 for float sums (so -0.0 survives), 1, or
+    max/min's identity (-inf / the dtype's minimum, ...)."""
+    dt = np.dtype(dtype)
+    if kind == "add":
+        return -0.0 if dt.kind == "f" else False if dt.kind == "b" else 0
+    if kind == "mul":
+        return 1
+    from .reduction import identity_for
+    return identity_for(kind, dt)
+
+
 def _shape(shapes, attrs):
     (shape,) = shapes
     if attrs["kind"] not in KINDS:
