@@ -3,8 +3,8 @@
 maximum, minimum (``accumulate``), and ``unwrap`` built on them.
 
 Each emits one ``scan`` op (:mod:`xlaish.ir.ops.scan`) in the accumulation dtype: ``cumsum`` and
-kin take ``np.cumsum``'s dtype (bool and small ints accumulate in int64 / uint64),
-``accumulate`` keeps the operand's dtype as the ufunc method does. ``axis=None`` scans the
+kin take ``np.cumsum``'s dtype (bool and small ints accumulate in int64 / uint64), and
+``accumulate`` the dtype of NumPy's method (the same upcast for add/multiply; max/min keep it). ``axis=None`` scans the
 flattened array; 0-d inputs of ``cumsum`` give a 1-D result as NumPy. Outside ``jit`` they run
 NumPy.
 """
@@ -131,16 +131,20 @@ nancumprod = _nan_cum("nancumprod", "mul", 1)
 
 def accumulate(ufunc_name, a, axis=0, dtype=None):
     """``np.<ufunc>.accumulate(a, axis, dtype)`` on a traced array (add, multiply, maximum,
-    minimum): the dtype is kept (or ``dtype=``), as the ufunc method does."""
+    minimum), in the dtype NumPy's method gives (add/multiply upcast bool and small ints like
+    ``sum``; maximum/minimum keep the dtype)."""
     x = _strong(a)
-    if dtype is not None:
-        x = wrap(cast(x.value, dtypes.canonical(dtype)))
-    elif x.dtype == np.bool_ and ufunc_name in ("add", "multiply"):
-        pass        # bool add/multiply accumulate as or/and, like NumPy's bool loops
     if x.ndim == 0:
         raise context.with_location(TypeError("cannot accumulate on a scalar"))
+    dt = _acc_dtype(ufunc_name, x.dtype, dtypes.canonical(dtype) if dtype is not None else None)
     ax = normalize_axes(axis, x.ndim)[0]
-    return scan(x, _KIND[ufunc_name], ax)
+    return scan(wrap(cast(x.value, dt)), _KIND[ufunc_name], ax)
+
+
+@functools.cache
+def _acc_dtype(ufunc_name, dt, dtype):
+    with np.errstate(all="ignore"):
+        return dtypes.canonical(getattr(np, ufunc_name).accumulate(np.ones((1,), dt), dtype=dtype).dtype)
 
 
 def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):

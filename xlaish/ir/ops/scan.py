@@ -2,8 +2,8 @@
 
 Attrs: ``kind`` in ``add``/``mul``/``max``/``min`` and ``axis`` (static, in range). The result has
 the operand's shape and dtype: like reductions, the operand arrives in the accumulation dtype (the
-NumPy layer casts int8 to int64 before ``cumsum`` as ``np.cumsum`` does, while
-``np.add.accumulate`` keeps the dtype). On bool, ``add`` is logical or and ``mul`` logical and
+NumPy layer casts int8 to int64 before ``cumsum`` as ``np.cumsum`` and ``np.add.accumulate``
+do). On bool, ``add`` is logical or and ``mul`` logical and
 (NumPy's bool ``add``/``multiply`` loops). The semantics are NumPy's ``<ufunc>.accumulate`` with
 ``dtype=`` the operand dtype: a plain sequential loop along the axis, each step rounded to the dtype
 (float16 steps are computed in float32 and rounded to float16, as NumPy's half loop does), so every
