@@ -111,7 +111,7 @@ def searchsorted(a, v, side="left", sorter=None):
             "searchsorted(sorter=...) needs a gather; pass the sorted array (a[sorter]) instead"))
     if side not in ("left", "right"):
         raise context.with_location(ValueError(f"side must be 'left' or 'right' (got {side!r})"))
-    from . import sum as _sum
+    from ._reductions import sum as _sum
     x = _strong(a)
     if x.ndim != 1:
         raise context.with_location(ValueError("object too deep for desired array (a must be 1-D)"))
@@ -245,7 +245,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         return np.median(a, axis=axis, out=out, overwrite_input=overwrite_input, keepdims=keepdims)
     if out is not None:
         raise context.with_location(TypeError("median: out= is not supported inside jit"))
-    from . import mean
+    from ._reductions import mean
     x, restore = _axis_last(a, axis)
     n = x.shape[-1]
     if n == 0:
@@ -261,7 +261,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 def _select_at(s, k):
     """s[..., k] for a traced per-row position k (shape s.shape[:-1]): a one-hot max over the axis."""
-    from . import max as _max
+    from ._reductions import max as _max
     pos = iota(s.shape, s.ndim - 1)
     hit = pos == expand_dims(k, -1)
     return _max(where(hit, s, np.asarray(-np.inf, s.dtype)), axis=-1)
@@ -270,7 +270,7 @@ def _select_at(s, k):
 def _nan_quantile_sorted(s, q, method, weak_q):
     """Quantiles of sorted rows whose NaNs (sorted last) are ignored: positions from the per-row
     count of numbers (NumPy's linear-family formulas on a traced count)."""
-    from . import sum as _sum
+    from ._reductions import sum as _sum
     fb = _np_private()
     if method not in fb._QuantileMethods:
         raise context.with_location(ValueError(f"{method!r} is not a valid method"))
