@@ -45,7 +45,7 @@ def test_partition_contract(rng):
     x = make_input(rng, (6, 11), "float64")
     x[np.isnan(x)] = 0.5                                 # NaN compares false: keep the property checkable
     for kth in (0, 5, -1, (2, 7)):
-        got = xl.jit(lambda x: (np.partition(x, kth), np.argpartition(x, kth, axis=-1)))(x)
+        got = xl.jit(lambda x, kth=kth: (np.partition(x, kth), np.argpartition(x, kth, axis=-1)))(x)
         part, ipart = got
         s = np.sort(x)
         for k in np.atleast_1d(kth) % 11:

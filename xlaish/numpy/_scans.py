@@ -4,9 +4,9 @@ maximum, minimum (``accumulate``), and ``unwrap`` built on them.
 
 Each emits one ``scan`` op (:mod:`xlaish.ir.ops.scan`) in the accumulation dtype: ``cumsum`` and
 kin take ``np.cumsum``'s dtype (bool and small ints accumulate in int64 / uint64), and
-``accumulate`` the dtype of NumPy's method (the same upcast for add/multiply; max/min keep it). ``axis=None`` scans the
-flattened array; 0-d inputs of ``cumsum`` give a 1-D result as NumPy. Outside ``jit`` they run
-NumPy.
+``accumulate`` the dtype of NumPy's method (the same upcast for add/multiply; max/min keep it).
+``axis=None`` scans the flattened array; 0-d inputs of ``cumsum`` give a 1-D result as NumPy.
+Outside ``jit`` they run NumPy.
 """
 from __future__ import annotations
 

@@ -229,8 +229,6 @@ def _quantile(a, q, axis, out, method, keepdims, weights, weak_q, nan):
         raise context.with_location(TypeError("quantile: out= and weights= are not supported inside jit"))
     q = _static_q(q)
     x, restore = _axis_last(a, axis)
-    if x.dtype.kind == "b":
-        x = x.astype(np.int64) if False else x
     if x.shape[-1] == 0:
         raise context.with_location(IndexError("quantile of an empty axis"))
     s = sort_values(x, x.ndim - 1)
@@ -280,7 +278,7 @@ def _nan_quantile_sorted(s, q, method, weak_q):
     cf = c.astype(np.float64)
     outs = []
     for qv in np.asarray(q, np.float64).ravel():
-        vi = cf * 0 + (cf - 1) * qv
+        vi = (cf - 1) * qv
         from ._ufuncs import FUNCS as U
         lo = U["floor"](vi)
         lo = where(lo < 0, 0.0, lo)

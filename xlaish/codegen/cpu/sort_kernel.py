@@ -27,6 +27,10 @@ from .kernel_base import KernelGen
 from .loops import alloca_at_entry, for_range, offset
 
 
+def _i64(v):
+    return ir.Constant(T.I64, v)
+
+
 def _kbits(dt) -> int:
     return 8 if np.dtype(dt).kind == "b" else np.dtype(dt).itemsize * 8
 
@@ -104,7 +108,6 @@ class SortKernel(KernelGen):
         dst_k = alloca_at_entry(b, kt.as_pointer(), "dstk")
         src_p = alloca_at_entry(b, pst.as_pointer(), "srcp") if pst else None
         dst_p = alloca_at_entry(b, pst.as_pointer(), "dstp") if pst else None
-        I = lambda v: ir.Constant(T.I64, v)  # noqa: E731
 
         def digit(key, q):
             d = b.lshr(key, ir.Constant(kt, q * bits)) if q else key
@@ -112,25 +115,25 @@ class SortKernel(KernelGen):
             return b.zext(d, T.I64) if self.kw < 64 else d
 
         def cslot(q, d):
-            return b.gep(counts, [b.add(I(q * radix), d)], inbounds=True)
+            return b.gep(counts, [b.add(_i64(q * radix), d)], inbounds=True)
 
         def row(k):
             coords = [None] * len(domain)
             rem = k
             for d, ext in zip(reversed(kept), reversed(kept_ext)):
-                e = I(ext)
-                coords[d] = b.urem(rem, e) if ext > 1 else I(0)
+                e = _i64(ext)
+                coords[d] = b.urem(rem, e) if ext > 1 else _i64(0)
                 rem = b.udiv(rem, e) if ext > 1 else rem
-            base = b.gep(self.scratch, [b.mul(k, I(self.row_bytes))])
+            base = b.gep(self.scratch, [b.mul(k, _i64(self.row_bytes))])
             ka = b.bitcast(base, kt.as_pointer())
-            kb = b.gep(ka, [I(n)])
+            kb = b.gep(ka, [_i64(n)])
             b.store(ka, src_k)
             b.store(kb, dst_k)
             if pst:
-                pa = b.bitcast(b.gep(base, [I(2 * n * self.kw // 8)]), pst.as_pointer())
+                pa = b.bitcast(b.gep(base, [_i64(2 * n * self.kw // 8)]), pst.as_pointer())
                 b.store(pa, src_p)
-                b.store(b.gep(pa, [I(n)]), dst_p)
-            for_range(b, 0, npass * radix, lambda i: b.store(I(0), b.gep(counts, [i])), "zero")
+                b.store(b.gep(pa, [_i64(n)]), dst_p)
+            for_range(b, 0, npass * radix, lambda i: b.store(_i64(0), b.gep(counts, [i])), "zero")
 
             def fill(j):
                 idx = list(coords)
@@ -143,13 +146,13 @@ class SortKernel(KernelGen):
                     b.store(T.to_storage(b, p, self.pdt), b.gep(pa, [j]))
                 for q in range(npass):
                     c = cslot(q, digit(key, q))
-                    b.store(b.add(b.load(c), I(1)), c)
+                    b.store(b.add(b.load(c), _i64(1)), c)
             for_range(b, 0, n, fill, "fill")
 
             for q in range(npass):
                 sk = b.load(src_k)
                 first = cslot(q, digit(b.load(sk), q))
-                with b.if_then(b.icmp_signed("!=", b.load(first), I(n))):
+                with b.if_then(b.icmp_signed("!=", b.load(first), _i64(n))):
                     self._pass(q, cslot, digit, src_k, dst_k, src_p, dst_p, radix)
 
             sk = b.load(src_k)

@@ -35,8 +35,8 @@ import numpy as np
 
 from . import ops as OPS
 from .reduce import ReduceGen
-from .scan import scan_kernel, sort_kernel
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
+from .scan import scan_kernel, sort_kernel
 from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
 from .target import compute_dtype, np_name
 
