@@ -58,12 +58,16 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
 
 
 def public_names() -> list[str]:
-    """NumPy's public functions and ufuncs (classes excluded), ``linalg.`` prefixed for numpy.linalg."""
+    """NumPy's public functions and ufuncs (classes excluded), ``linalg.`` prefixed for numpy.linalg.
+    Top-level names outside ``numpy.__all__`` are not NumPy's (numexpr, once imported, plants
+    ``numpy.expm1x``), so the table does not change with what else the process imported."""
     out = []
     for prefix, mod in (("", np), ("linalg.", np.linalg)):
         for n in dir(mod):
             obj = getattr(mod, n)
             if n.startswith("_") or not callable(obj) or isinstance(obj, type):
+                continue
+            if mod is np and n not in np.__all__:
                 continue
             out.append(prefix + n)
     return sorted(out)
