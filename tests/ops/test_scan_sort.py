@@ -1,4 +1,4 @@
-"""The ``scan`` and ``sort``/``sort_by`` ops (every op with the ``scan`` or ``sort`` trait)
+"""The ``scan`` and ``sort``/``sort_by``/``kth_smallest`` ops (every op with the ``scan`` or ``sort`` trait)
 against their registry reference (NumPy), called as ops: every dtype, every kind, every axis of
 a 3-D input, plus 1-D, long rows (several radix passes), empty and non-contiguous inputs.
 
@@ -34,6 +34,10 @@ def _assert_same(got, exp):
         assert np.array_equal(got, exp)
 
 
+def _attrs(name, axis, n):
+    return {"axis": axis, "kth": (0, n // 2, n - 1)} if name == "kth_smallest" else {"axis": axis}
+
+
 def _payload_for(x, rng):
     return rng.permutation(x.size).reshape(x.shape).astype(np.float32)
 
@@ -57,12 +61,12 @@ def test_op_against_reference(name, dtype):
             elif name == "sort_by":
                 out.append(_op(name, x, p, axis=a))
             else:
-                out.append(_op(name, x, axis=a))
+                out.append(_op(name, x, **_attrs(name, a, x.shape[a])))
         return out
     got = xl.jit(f)(x, p)
     for (kind, a), g in zip(cases, got):
         args = (x, p) if name == "sort_by" else (x,)
-        attrs = {"kind": kind, "axis": a} if name == "scan" else {"axis": a}
+        attrs = {"kind": kind, "axis": a} if name == "scan" else _attrs(name, a, x.shape[a])
         (exp,) = od.evaluate(args, attrs)
         _assert_same(g, exp)
 
@@ -80,9 +84,9 @@ def test_sort_long_rows(name, dtype):
     p = np.arange(n, dtype=np.int64)
 
     def f(x, p):
-        return _op(name, x, p, axis=0) if name == "sort_by" else _op(name, x, axis=0)
+        return _op(name, x, p, axis=0) if name == "sort_by" else _op(name, x, **_attrs(name, 0, n))
     got = xl.jit(f)(x, p)
-    (exp,) = od.evaluate((x, p) if name == "sort_by" else (x,), {"axis": 0})
+    (exp,) = od.evaluate((x, p) if name == "sort_by" else (x,), _attrs(name, 0, n))
     _assert_same(got, exp)
 
 
@@ -98,7 +102,7 @@ def test_empty_and_fused_producers(name):
             return _op("scan", y, kind="add", axis=2) * 2.0, _op("scan", e, kind="mul", axis=1)
         if name == "sort_by":
             return _op(name, -y, y, axis=1), _op(name, e, e, axis=0)
-        return _op(name, y, axis=0), _op(name, e, axis=1)
+        return _op(name, y, **_attrs(name, 0, 2)), _op(name, e, **_attrs(name, 1, 4))
     got = xl.jit(f)(x, e)
     y = x * 3.0 + 1.0
     if name == "scan":
@@ -107,6 +111,6 @@ def test_empty_and_fused_producers(name):
     elif name == "sort_by":
         exp = (od.evaluate((-y, y), {"axis": 1})[0], od.evaluate((e, e), {"axis": 0})[0])
     else:
-        exp = (od.evaluate((y,), {"axis": 0})[0], od.evaluate((e,), {"axis": 1})[0])
+        exp = (od.evaluate((y,), _attrs(name, 0, 2))[0], od.evaluate((e,), _attrs(name, 1, 4))[0])
     for g, x_ in zip(got, exp):
         _assert_same(g, x_)

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 
 from .. import numpy as xnp
-from ..numpy import _scans, _sorting
 from ..ir.opdef import REGION, all_ops, register_vjp
+from ..numpy import _scans, _sorting
 
 
 def unbroadcast(g, shape):
@@ -303,6 +303,22 @@ def _sort(gs, op, ins, outs):
     return [_sorting.sort_by(perm, gs[0], ax)]
 
 
+def _kth_smallest(gs, op, ins, outs):
+    """Each selected value's g goes to the elements equal to it, split evenly among ties (as max)."""
+    (x,) = ins
+    g = gs[0]
+    if g is None or x.dtype.kind != "f":
+        return [None]
+    ax = op.attrs["axis"]
+    xm = xnp.expand_dims(xnp.moveaxis(x, ax, -1), -2)                  # (..., 1, n)
+    ym = xnp.expand_dims(xnp.moveaxis(outs[0], ax, -1), -1)            # (..., m, 1)
+    gm = xnp.expand_dims(xnp.moveaxis(g, ax, -1), -1)
+    eq = xnp.equal(xm, ym)
+    cnt = xnp.sum(eq.astype(x.dtype), axis=-1, keepdims=True)
+    share = xnp.where(eq, gm / xnp.maximum(cnt, 1), xnp.zeros_like(gm))
+    return [xnp.moveaxis(xnp.sum(share, axis=-2), -1, ax).astype(x.dtype)]
+
+
 def _sort_by(gs, op, ins, outs):
     keys, payload = ins
     ax = op.attrs["axis"]
@@ -313,7 +329,7 @@ def _sort_by(gs, op, ins, outs):
 
 
 VJP.update({
-    "scan": _scan, "sort": _sort, "sort_by": _sort_by,
+    "scan": _scan, "sort": _sort, "sort_by": _sort_by, "kth_smallest": _kth_smallest,
     "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,
     "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,

@@ -25,9 +25,10 @@ Kernel kinds:
              each row (outer index = the other axes) is walked once along the
              axis in order; a scan's value at a position is its running value
              there, so a consumer may read it at the same index.
-``sort``     one ``sort``/``sort_by`` op along ``axes == (axis,)`` of ``D`` and its
-             elementwise producers (evaluated into a row buffer); its result is
-             the kernel's only output.
+``sort``     one ``sort``/``sort_by``/``kth_smallest`` op along ``axes == (axis,)``
+             of ``D`` (its operand's shape) and its elementwise producers
+             (evaluated into a row buffer); its result is the kernel's only output
+             (``kth_smallest``'s is ``D`` with the axis ``len(kth)`` long).
 
 Inside every region: parameters are contiguous buffers; view ops
 (``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
@@ -336,7 +337,7 @@ def _ordered(region, computed, ordered, views, out_alias) -> KernelInfo:
         if op.operands[0].type.shape != domain or op.attrs["axis"] != axis:
             raise NotFusible("scans over different shapes or axes need separate kernels")
     for op in computed:
-        if not _fits(op.result.type.shape, domain):
+        if not (any(op is s for s in sorts) or _fits(op.result.type.shape, domain)):
             raise NotFusible(f"value of shape {op.result.type.shape} does not fit the domain {domain}")
     if sorts:
         outs = [out_alias.get(id(r), r) for r in region.results]

@@ -9,7 +9,8 @@ parts is unspecified by NumPy). ``searchsorted`` counts ``a < v`` (``<=`` for ``
 with NumPy's NaN-last order: an O(len(a) * len(v)) reduction fused into one kernel (no
 materialised matrix). ``median``/``quantile``/``percentile`` sort along the axis, then read static
 positions: NumPy's index and interpolation arithmetic (``_lerp``, the ``method=`` tables) applied
-to traced values, NaN rows giving NaN; every ``method=`` NumPy has but the weighted one works.
+to traced values, NaN rows giving NaN; the positions are read with one ``kth_smallest`` (a radix
+selection, no full sort); every ``method=`` NumPy has but the weighted one works.
 ``nanmedian``/``nanquantile``/``nanpercentile`` count the non-NaN values per row, so their
 positions are traced: each is read with a one-hot max over the axis (O(n) per row).
 ``unique``/``nonzero`` stay refused: their result shape depends on the data.
@@ -157,10 +158,6 @@ def _axis_last(a, axis):
     return y, restore
 
 
-def _take_last(s, i):
-    return s[..., i]
-
-
 def _lerp(a, b, t):
     d = b - a
     lo = a + d * t
@@ -168,10 +165,27 @@ def _lerp(a, b, t):
     return where(t >= 0.5, hi, lo).astype(lo.dtype)
 
 
-def _quantile_sorted(s, q, method, weak_q, nan_rows):
-    """Quantiles of rows already sorted along the last axis (n static), NumPy's arithmetic."""
+def _selector(x, positions):
+    """Read the sorted rows of ``x`` (reduced axis last) at static positions: one ``kth_smallest``
+    for all of them and the last one (whose NaN marks a row holding NaN); returns
+    ``(take(position), nan_rows or None)``."""
+    n = x.shape[-1]
+    ks = sorted({int(p) % n for p in positions} | ({n - 1} if x.dtype.kind == "f" else set()))
+    sel = wrap(emit1("kth_smallest", [x.value], {"axis": x.ndim - 1, "kth": tuple(ks)}))
+
+    def take(p):
+        return sel[..., ks.index(int(p) % n)]
+    nan_rows = None
+    if x.dtype.kind == "f":
+        last = take(n - 1)
+        nan_rows = last != last
+    return take, nan_rows
+
+
+def _quantile_rows(x, q, method, weak_q):
+    """Quantiles along the last axis (n static), NumPy's arithmetic; NaN rows give NaN."""
     fb = _np_private()
-    n = s.shape[-1]
+    n = x.shape[-1]
     qa = np.asarray(q, dtype=np.float64)
     try:
         props = fb._QuantileMethods[method]
@@ -181,16 +195,18 @@ def _quantile_sorted(s, q, method, weak_q, nan_rows):
     vi = np.asanyarray(props["get_virtual_index"](n, qa))
     outs = []
     if props["fix_gamma"] is None or (method == "linear" and np.issubdtype(vi.dtype, np.integer)):
+        take, nan_rows = _selector(x, [int(i) for i in vi.ravel()])
         for i in vi.ravel():
-            outs.append(_take_last(s, int(i)))
+            outs.append(take(int(i)))
     else:
         prev, nxt = fb._get_indexes(np.empty(n), vi, n)
         gamma = np.asanyarray(fb._get_gamma(vi, prev, props))
+        take, nan_rows = _selector(x, [int(i) for i in np.ravel(prev)] + [int(i) for i in np.ravel(nxt)])
         for p, nx, g in zip(np.ravel(prev), np.ravel(nxt), np.ravel(gamma)):
             t = float(g) if weak_q else np.float64(g)
-            outs.append(_lerp(_take_last(s, int(p)), _take_last(s, int(nx)), t))
+            outs.append(_lerp(take(int(p)), take(int(nx)), t))
     from ._shape import stack
-    r = stack(outs, axis=0) if outs else None
+    r = stack(outs, axis=0)
     if nan_rows is not None:
         r = where(nan_rows, np.asarray(np.nan, r.dtype), r)
     return reshape(r, qa.shape + r.shape[1:])
@@ -231,11 +247,9 @@ def _quantile(a, q, axis, out, method, keepdims, weights, weak_q, nan):
     x, restore = _axis_last(a, axis)
     if x.shape[-1] == 0:
         raise context.with_location(IndexError("quantile of an empty axis"))
-    s = sort_values(x, x.ndim - 1)
     if nan and x.dtype.kind == "f":
-        return restore(_nan_quantile_sorted(s, q, method, weak_q), keepdims)
-    nan_rows = (_take_last(s, -1) != _take_last(s, -1)) if x.dtype.kind == "f" else None
-    return restore(_quantile_sorted(s, q, method, weak_q, nan_rows), keepdims)
+        return restore(_nan_quantile_sorted(sort_values(x, x.ndim - 1), q, method, weak_q), keepdims)
+    return restore(_quantile_rows(x, q, method, weak_q), keepdims)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -248,12 +262,13 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     n = x.shape[-1]
     if n == 0:
         return restore(mean(x, axis=-1), keepdims)
-    s = sort_values(x, x.ndim - 1)
     h = n // 2
-    mid = s[..., h:h + 1] if n % 2 else s[..., h - 1:h + 1]
-    r = mean(mid, axis=-1)
-    if x.dtype.kind == "f":
-        r = where(_take_last(s, -1) != _take_last(s, -1), np.asarray(np.nan, r.dtype), r)
+    mids = [h] if n % 2 else [h - 1, h]
+    take, nan_rows = _selector(x, mids)
+    from ._shape import stack
+    r = mean(stack([take(p) for p in mids], axis=-1), axis=-1)
+    if nan_rows is not None:
+        r = where(nan_rows, np.asarray(np.nan, r.dtype), r)
     return restore(r, keepdims)
 
 

@@ -46,7 +46,9 @@ class SortKernel(KernelGen):
         self.pdt = np.dtype(op.operands[1].type.dtype) if op.name == "sort_by" else None
         self.kw = _kbits(self.kdt)
         self.pw = _kbits(self.pdt) if self.pdt is not None else 0
-        self.row_bytes = -(-(2 * n * (self.kw + self.pw) // 8) // 8) * 8
+        self.select = op.name == "kth_smallest"
+        nbuf = 3 if self.select else 2
+        self.row_bytes = -(-(nbuf * n * (self.kw + self.pw) // 8) // 8) * 8
         kept = [domain[d] for d in range(len(domain)) if d != axis]
         self.rows = math.prod(kept)
         self.scratch_bytes = max(8, self.rows * self.row_bytes)
@@ -98,7 +100,7 @@ class SortKernel(KernelGen):
         dom_strides = contiguous_strides(domain)
         out_buf = len(self.region.params)
         kt = ir.IntType(self.kw)
-        bits = min(self.kw, 11 if n >= 1 << 16 and self.kw >= 32 else 8)
+        bits = min(self.kw, 11 if n >= 1 << 16 and self.kw >= 32 and not self.select else 8)
         npass = -(-self.kw // bits)
         radix = 1 << bits
         counts = alloca_at_entry(b, ir.ArrayType(T.I64, npass * radix), "counts")
@@ -144,10 +146,13 @@ class SortKernel(KernelGen):
                 if pst:
                     p = self.eval(op.operands[1], idx, env, acc, domain)
                     b.store(T.to_storage(b, p, self.pdt), b.gep(pa, [j]))
-                for q in range(npass):
+                for q in range(npass - 1 if self.select else 0, npass):
                     c = cslot(q, digit(key, q))
                     b.store(b.add(b.load(c), _i64(1)), c)
             for_range(b, 0, n, fill, "fill")
+            if self.select:
+                self._select(coords, ka, cslot, digit, npass, bits, kt, out_buf)
+                return
 
             for q in range(npass):
                 sk = b.load(src_k)
@@ -172,6 +177,69 @@ class SortKernel(KernelGen):
         if n:
             for_range(b, lo, hi, row, "row")
         return self.rows, max(1, n * (npass + 2))
+
+    def _select(self, coords, ka, cslot, digit, npass, bits, kt, out_buf):
+        """Each position k of attrs kth, MSD radix selection from the row's keys (``ka``, whose top
+        digit is already counted): per digit, find the bucket holding rank k, keep only its keys
+        (compacted into the two other buffers in turn) and count their next digit; the digits
+        found are the key. Cost: about one read of the row per position, plus 256-bucket scans."""
+        b, n = self.b, self.n
+        (axis,) = self.info.axes
+        radix = 1 << bits
+        out_shape = self.op.result.type.shape
+        ostr = contiguous_strides(out_shape)
+        bufs = [ka, b.gep(ka, [_i64(n)]), b.gep(ka, [_i64(2 * n)])]
+        cnt = alloca_at_entry(b, T.I64, "cnt")
+        rank = alloca_at_entry(b, T.I64, "rank")
+        cum = alloca_at_entry(b, T.I64, "cum")
+        found = alloca_at_entry(b, T.I64, "found")
+        before = alloca_at_entry(b, T.I64, "before")
+        for i, k in enumerate(self.op.attrs["kth"]):
+            b.store(_i64(n), cnt)
+            b.store(_i64(k), rank)
+            key = ir.Constant(kt, 0)
+            for step, q in enumerate(reversed(range(npass))):
+                src = bufs[0] if step == 0 else bufs[1 + (step - 1) % 2]
+                dst = bufs[1 + step % 2]
+                if step:                     # count digit q of the keys kept so far
+                    for_range(b, 0, radix, lambda d, q=q: b.store(_i64(0), cslot(q, d)), "zsel")
+
+                    def count(j, q=q, src=src):
+                        c = cslot(q, digit(b.load(b.gep(src, [j])), q))
+                        b.store(b.add(b.load(c), _i64(1)), c)
+                    for_range(b, 0, b.load(cnt), count, "csel")
+                b.store(_i64(0), cum)
+                b.store(_i64(-1), found)
+                b.store(_i64(0), before)
+
+                def scan(d, q=q):
+                    c = b.load(cslot(q, d))
+                    cu = b.load(cum)
+                    hit = b.and_(b.icmp_signed("<", b.load(found), _i64(0)),
+                                 b.icmp_signed(">", b.add(cu, c), b.load(rank)))
+                    b.store(b.select(hit, d, b.load(found)), found)
+                    b.store(b.select(hit, cu, b.load(before)), before)
+                    b.store(b.add(cu, c), cum)
+                for_range(b, 0, radix, scan, "bsel")
+                f = b.load(found)
+                b.store(b.sub(b.load(rank), b.load(before)), rank)
+                fd = b.trunc(f, kt) if self.kw < 64 else f
+                key = b.or_(key, b.shl(fd, ir.Constant(kt, q * bits)) if q else fd)
+                if q:                        # keep the keys of the bucket found
+                    m = alloca_at_entry(b, T.I64, "m")
+                    b.store(_i64(0), m)
+
+                    def keep(j, q=q, src=src, dst=dst, f=f, m=m):
+                        kv = b.load(b.gep(src, [j]))
+                        with b.if_then(b.icmp_signed("==", digit(kv, q), f)):
+                            mm = b.load(m)
+                            b.store(kv, b.gep(dst, [mm]))
+                            b.store(b.add(mm, _i64(1)), m)
+                    for_range(b, 0, b.load(cnt), keep, "ksel")
+                    b.store(b.load(m), cnt)
+            idx = list(coords)
+            idx[axis] = _i64(i)
+            self.store(out_buf, self.kdt, ostr, idx, self._from_key(key))
 
     def _pass(self, q, cslot, digit, src_k, dst_k, src_p, dst_p, radix):
         """One stable counting scatter by digit q from the src buffers to the dst ones, then swap."""

@@ -4,7 +4,8 @@
 stepping every scan (the elementwise rule of its kind; float16 rounded after each step) and
 storing the outputs, so results equal NumPy's sequential ``accumulate`` bit for bit.
 
-``sort``: each thread copies its row's keys (and ``sort_by``'s payload) into scratch and runs a
+``sort`` (and ``kth_smallest``, which then writes the sorted row's static positions): each
+thread copies its row's keys (and ``sort_by``'s payload) into scratch and runs a
 bottom-up stable merge sort between two scratch buffers, comparing with NumPy's order (NaN after
 everything, ``-0.0 == 0.0``). One thread per row is simple and correct, not fast for a few long
 rows (a long 1-D sort runs on one thread): a block-parallel sort is future work.
@@ -124,9 +125,16 @@ def sort_kernel(rg: RegionGen):
         body.add(ln, 1)
     res = pa if pay else ka
     resb = pb if pay else kb
+    out_shape = op.result.type.shape
     oc = CoordSpace({**coords, axis: "j"})
-    off = " + ".join(oc.terms(rg.out_access(0, domain, nd).dstrides)) or "0"
-    body.add(f"for j in range({n}):", 1)
-    body.add(f"v = {resb}[base + j] if flip else {res}[base + j]", 2)
-    body.add(f"out0[{off}] = {kt.store_value('v', out_dt)}", 2)
+    off = " + ".join(oc.terms(rg.out_access(0, out_shape, nd).dstrides)) or "0"
+    if op.name == "kth_smallest":          # the sorted row's static positions
+        for j, k in enumerate(op.attrs["kth"]):
+            body.add(f"j = {j}", 1)
+            body.add(f"v = {resb}[base + {k}] if flip else {res}[base + {k}]", 1)
+            body.add(f"out0[{off}] = {kt.store_value('v', out_dt)}", 1)
+    else:
+        body.add(f"for j in range({n}):", 1)
+        body.add(f"v = {resb}[base + j] if flip else {res}[base + j]", 2)
+        body.add(f"out0[{off}] = {kt.store_value('v', out_dt)}", 2)
     return rg.finish("sort", [rg.assemble(rg.name, kt, [], body)], _launch(rg, rows), "serial")

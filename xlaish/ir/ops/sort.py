@@ -1,9 +1,14 @@
-"""``sort`` and ``sort_by``: stable ascending sorts along one static axis.
+"""``sort``, ``sort_by`` and ``kth_smallest``: stable ascending sorts and selections along one axis.
 
 ``sort(x)`` gives ``x`` sorted along attrs ``axis``; ``sort_by(keys, payload)`` gives ``payload``
 reordered as a stable sort of ``keys`` orders them (same shape; the result has the payload's
 dtype). ``argsort`` is ``sort_by(x, iota)``, and scattering a cotangent by a permutation
 (the VJP of a sort) is ``sort_by(permutation, g)``, so no gather/scatter op is needed.
+
+``kth_smallest(x)`` gives the elements at the static sorted positions attrs ``kth`` (a tuple)
+along the axis, which becomes ``len(kth)`` long: ``np.sort(x)[..., kth]`` without sorting (a
+radix selection: one histogram pass, then each position narrows its bucket digit by digit), what
+``median``/``quantile``/``partition``'s static positions need.
 
 Order: NumPy's. NaN sorts after +inf (every NaN alike, in original order); ``-0.0`` and ``0.0``
 compare equal (ties keep their original order, so ``sort_by(x, iota)`` equals
@@ -11,7 +16,8 @@ compare equal (ties keep their original order, so ``sort_by(x, iota)`` equals
 with another payload (the values compare equal to NumPy's). Operands are at least 1-D (the NumPy
 layer flattens for ``axis=None``). The ``sort`` trait marks both for the kernel analysis
 (:mod:`xlaish.ir.kernel`): a sort kernel evaluates its elementwise producers into a row buffer,
-sorts each row (rows in parallel) and writes the result; consumers are separate kernels.
+sorts (or selects in) each row (rows in parallel) and writes the result; consumers are
+separate kernels.
 """
 from __future__ import annotations
 
@@ -51,9 +57,27 @@ def _sort_by_ref(keys, payload, axis):
     return np.take_along_axis(payload, order, axis=axis)
 
 
+def _kth_shape(shapes, attrs):
+    (shape,) = shapes
+    _axis_ok(shape, attrs, "kth_smallest")
+    n = shape[attrs["axis"]]
+    kth = attrs["kth"]
+    if not kth or any(not 0 <= k < n for k in kth):
+        raise IRError(f"kth_smallest: positions {kth} out of range for an axis of {n}")
+    ax = attrs["axis"]
+    return tuple(shape[:ax]) + (len(kth),) + tuple(shape[ax + 1:])
+
+
+def _kth_ref(x, axis, kth):
+    return np.take(np.sort(x, axis=axis, kind="stable"), list(kth), axis=axis)
+
+
 register(OpDef(name="sort", arity=1, dtype_rule=lambda dts, attrs: dts[0], shape_rule=_sort_shape,
                reference=_sort_ref, traits=frozenset({PURE, SORT}), differentiable=True,
                doc="np.sort(x, axis, kind='stable')"))
+register(OpDef(name="kth_smallest", arity=1, dtype_rule=lambda dts, attrs: dts[0], shape_rule=_kth_shape,
+               reference=_kth_ref, traits=frozenset({PURE, SORT}), differentiable=True,
+               doc="np.sort(x, axis)[..., kth, ...] for static positions kth (a selection, not a sort)"))
 register(OpDef(name="sort_by", arity=2, dtype_rule=lambda dts, attrs: dts[1], shape_rule=_sort_by_shape,
                reference=_sort_by_ref, traits=frozenset({PURE, SORT}), differentiable=True,
                doc="payload in the order of np.argsort(keys, axis, kind='stable')"))
