@@ -1,6 +1,6 @@
 """Sort kernels: a stable LSD radix sort of each row, in native code (no Python per row).
 
-Outer iterations = the rows (every index of the domain but the sorted axis), split over threads.
+Rows are every index of the domain but the sorted axis.
 Per row: the keys (and, for ``sort_by``, the payload) are evaluated, with any fused elementwise
 producers, into the row's part of the kernel scratch buffer; each key becomes an unsigned integer
 of its width whose order is NumPy's order (signed ints: sign bit flipped; floats: sign-magnitude
@@ -10,8 +10,10 @@ for short ones); each digit pass is a stable counting scatter between two buffer
 every key has the same digit (so small integers or a constant high half cost no pass); finally
 the keys are turned back into values (``sort``) or the payload copied out (``sort_by``).
 
-Scratch: ``rows * 2 * n * (key bytes + payload bytes)``, so rows sort independently on any
-thread; the digit counters live on the stack (at most 6 * 2048 * 8 bytes).
+Outer iterations are a fixed number of chunks of rows (at most 64), each with its own row buffers
+in the scratch (``chunks * 2 * n * (key bytes + payload bytes)``; three key buffers for
+``kth_smallest``), so chunks run on any thread and the buffers stay in cache from row to row;
+the digit counters live on the stack (at most 6 * 2048 * 8 bytes).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ def _kbits(dt) -> int:
 
 
 class SortKernel(KernelGen):
+    CHUNKS = 64          # outer iterations: fixed chunks of rows, each with its own row buffers
     def emit(self):
         (self.op,) = [o for o in self.region.ops if o.opdef.has(SORT)]
         op = self.op
@@ -51,7 +54,8 @@ class SortKernel(KernelGen):
         self.row_bytes = -(-(nbuf * n * (self.kw + self.pw) // 8) // 8) * 8
         kept = [domain[d] for d in range(len(domain)) if d != axis]
         self.rows = math.prod(kept)
-        self.scratch_bytes = max(8, self.rows * self.row_bytes)
+        self.chunks = max(1, min(self.rows, self.CHUNKS))
+        self.scratch_bytes = max(8, self.chunks * self.row_bytes)
         lo, hi = self._begin("")
         n_outer, work = self.body(lo, hi)
         self._end(n_outer, work)
@@ -119,14 +123,13 @@ class SortKernel(KernelGen):
         def cslot(q, d):
             return b.gep(counts, [b.add(_i64(q * radix), d)], inbounds=True)
 
-        def row(k):
+        def row(k, base):
             coords = [None] * len(domain)
             rem = k
             for d, ext in zip(reversed(kept), reversed(kept_ext)):
                 e = _i64(ext)
                 coords[d] = b.urem(rem, e) if ext > 1 else _i64(0)
                 rem = b.udiv(rem, e) if ext > 1 else rem
-            base = b.gep(self.scratch, [b.mul(k, _i64(self.row_bytes))])
             ka = b.bitcast(base, kt.as_pointer())
             kb = b.gep(ka, [_i64(n)])
             b.store(ka, src_k)
@@ -175,8 +178,15 @@ class SortKernel(KernelGen):
             for_range(b, 0, n, out, "out")
 
         if n:
-            for_range(b, lo, hi, row, "row")
-        return self.rows, max(1, n * (npass + 2))
+            nch, rows = _i64(self.chunks), _i64(self.rows)
+
+            def chunk(c):
+                base = b.gep(self.scratch, [b.mul(c, _i64(self.row_bytes))])
+                r0 = b.udiv(b.mul(c, rows), nch)
+                r1 = b.udiv(b.mul(b.add(c, _i64(1)), rows), nch)
+                for_range(b, r0, r1, lambda k: row(k, base), "row")
+            for_range(b, lo, hi, chunk, "chunk")
+        return self.chunks, max(1, -(-self.rows // self.chunks) * n * (npass + 2))
 
     def _select(self, coords, ka, cslot, digit, npass, bits, kt, out_buf):
         """Each position k of attrs kth, MSD radix selection from the row's keys (``ka``, whose top
