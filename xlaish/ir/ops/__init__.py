@@ -8,7 +8,7 @@
 | ``creation``     | constant, iota |
 | ``linalg``       | matmul |
 | ``scan``         | scan (cumsum, cumprod, running max/min) |
-| ``sort``         | sort, sort_by (argsort, the sort VJP) |
+| ``sort``         | sort, sort_by (argsort, the sort VJP), kth_smallest (median, quantile) |
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
 """
