@@ -246,13 +246,27 @@ def numba_versions(nb):
         out = counts.copy()
         for i in range(idx.shape[0]):
             out[idx[i]] += w[i]
+    @njit
+    def cumsum(x):
+        return np.cumsum(x)
+
+    @njit
+    def sort(x):
+        return np.sort(x)
+
+    @njit(**par)
+    def median_rows(x):
+        out = np.empty(x.shape[0], x.dtype)
+        for i in prange(x.shape[0]):
+            out[i] = np.median(x[i])
         return out
 
     return dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes,
                 sumsq=sumsq, relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                 matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                 quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-                gather_xent=gather_xent, scatter_hist=scatter_hist)
+                gather_xent=gather_xent, scatter_hist=scatter_hist, cumsum=cumsum, sort=sort,
+                median_rows=median_rows)
 
 
 # --------------------------------------------------------------------------- JAX
@@ -320,5 +334,6 @@ def jax_versions(jax):
                relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-               quadfit_step=quadfit_step, gather_xent=gather_xent, scatter_hist=scatter_hist)
+               quadfit_step=quadfit_step, gather_xent=gather_xent, scatter_hist=scatter_hist,
+               cumsum=jnp.cumsum, sort=jnp.sort, median_rows=lambda x: jnp.median(x, axis=1))
     return {name: jax.jit(f) for name, f in fns.items()}

@@ -191,6 +191,20 @@ def _mlp_inputs(rng, batch, d_in, d_hidden, d_out):
             _normal(rng, d_hidden, d_out) * F32(1 / math.sqrt(d_hidden)), _normal(rng, d_out))
 
 
+# --------------------------------------------------------------------------- scans and sorts
+
+def cumsum(x):
+    return np.cumsum(x)
+
+
+def sort(x):
+    return np.sort(x)
+
+
+def median_rows(x):
+    return np.median(x, axis=1)
+
+
 # --------------------------------------------------------------------------- the suite
 
 # --------------------------------------------------------------------------- index arrays
@@ -290,6 +304,18 @@ WORKLOADS: list[Workload] = [
              rtol=1e-3, atol=1e-2, tags=("indexing",),
              note="sequential accumulation (deterministic); the initial counts are an argument "
                   "(np.zeros filled inside a traced function is the in-place branch's work)"),
+    Workload("cumsum", "cumsum of a float32 vector",
+             _n(10_000_000, 1_000_000, 10_000), lambda rng, n: (_normal(rng, n),), cumsum,
+             rtol=1e-3, atol=1e-1, tags=("scan",),
+             note="xlaish and NumPy accumulate sequentially in float32 (equal bit for bit); JAX's "
+                  "parallel scan rounds differently"),
+    Workload("sort", "sort of a float32 vector",
+             _n(10_000_000, 1_000_000, 10_000), lambda rng, n: (_normal(rng, n),), sort,
+             rtol=0.0, atol=0.0, tags=("sort",)),
+    Workload("median_rows", "row median of (rows, cols)",
+             _rc((4096, 1024), (512, 1024), (16, 128)),
+             lambda rng, rows, cols: (_normal(rng, rows, cols),), median_rows,
+             rtol=1e-6, atol=1e-7, tags=("sort", "rows")),
 ]
 
 BY_NAME = {w.name: w for w in WORKLOADS}

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from .ir.opdef import CREATION, ELEMENTWISE, REDUCTION, REGION, SHAPE, SIDE_EFFECT, all_ops
+from .ir.ops.scan import SCAN
+from .ir.ops.sort import SORT
 
 _NOTES = {
     "reductions": "`mean`, `var`, `std`, `nansum`, `ptp`, ... decompose into these",
@@ -21,6 +23,8 @@ _NOTES = {
     "creation": "`zeros`, `ones`, `full`, `arange`, `linspace`, `eye`",
     "linear algebra": "`@`, `dot`, `inner`, `outer`, `vdot`, `einsum`, `tensordot`, `kron`",
     "side effects (debugging)": "`xl.debug.print`, `xl.debug.check`",
+    "scans and sorts": "`cumsum`, `cumprod`, `np.maximum.accumulate`, `argsort` (`sort_by` of an iota), "
+                       "`partition`, `searchsorted`, `median`, `quantile`, ... build on these",
 }
 
 
@@ -28,7 +32,8 @@ def _group(od) -> str:
     if od.has(ELEMENTWISE):
         return {1: "elementwise, unary", 2: "elementwise, binary", 3: "elementwise, ternary"}[od.arity]
     for trait, name in ((REDUCTION, "reductions"), (SHAPE, "shape / data movement"),
-                        (CREATION, "creation"), (REGION, "regions"),
+                        (CREATION, "creation"), (SCAN, "scans and sorts"), (SORT, "scans and sorts"),
+                        (REGION, "regions"),
                         (SIDE_EFFECT, "side effects (debugging)")):
         if od.has(trait):
             return name

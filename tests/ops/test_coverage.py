@@ -14,6 +14,8 @@ import pytest
 from xlaish.ir import all_ops, groups
 from xlaish.ir.opdef import CREATION, REDUCTION, REGION, SHAPE, SIDE_EFFECT
 from xlaish.ir.ops.indexing import INDEXING
+from xlaish.ir.ops.scan import SCAN
+from xlaish.ir.ops.sort import SORT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -27,6 +29,8 @@ def _module_for(name, od):
         return os.path.join(HERE, "test_select_cast.py")
     if od.has(REDUCTION):
         return os.path.join(HERE, "test_reductions.py")
+    if od.has(SCAN) or od.has(SORT):
+        return os.path.join(HERE, "test_scan_sort.py")
     if od.has(SHAPE):
         return os.path.join(HERE, "test_shape.py")
     if od.has(CREATION):

@@ -22,6 +22,7 @@ import math
 
 from .. import numpy as xnp
 from ..ir.opdef import REGION, all_ops, register_vjp
+from ..numpy import _scans, _sorting
 
 
 def unbroadcast(g, shape):
@@ -259,8 +260,92 @@ def _scatter(gs, op, ins, outs):
     return _indexing.scatter_vjp(gs[0], op.attrs["axis"], op.attrs["mode"], *ins)
 
 
+def _flip(g, ax):
+    idx = [slice(None)] * g.ndim
+    idx[ax] = slice(None, None, -1)
+    return g[tuple(idx)]
+
+
+def _rev_cumsum(g, ax):
+    """sum over positions >= j along ax (a reversed scan)."""
+    return _flip(_scans.scan(_flip(g, ax), "add", ax), ax)
+
+
+def _scan(gs, op, ins, outs):
+    """cumsum: a reversed cumsum. cumprod: with z the first zero of the row (n if none) and w the
+    running product with that zero replaced by 1, d y_i / d x_j is w_i / x_j for j <= i < z,
+    w_i at j = z <= i, and 0 otherwise, so no 0/0 appears. Running max/min: each output's g goes
+    to the position its value came from (the latest one on ties): a one-hot sum, O(n^2) per row."""
+    (x,) = ins
+    g = gs[0]
+    ax, kind = op.attrs["axis"], op.attrs["kind"]
+    if g is None or x.dtype.kind != "f":
+        return [None]
+    n = x.shape[ax]
+    shape = [1] * x.ndim
+    shape[ax] = n
+    pos = xnp.reshape(xnp.arange(n), shape)
+    if kind == "add":
+        return [_rev_cumsum(g, ax).astype(x.dtype)]
+    if kind == "mul":
+        zero = xnp.equal(x, 0)
+        first = xnp.where(xnp.any(zero, axis=ax, keepdims=True),
+                          xnp.argmax(zero, axis=ax, keepdims=True), n)
+        xz = xnp.where(pos == first, xnp.ones_like(x), x)
+        w = _scans.scan(xz, "mul", ax)
+        a = g * w
+        before = pos < first
+        s_all = _rev_cumsum(a, ax)
+        s_before = _rev_cumsum(xnp.where(before, a, xnp.zeros_like(a)), ax)
+        d = xnp.where(before, s_before / xnp.where(before, x, xnp.ones_like(x)),
+                      xnp.where(pos == first, s_all, xnp.zeros_like(x)))
+        return [d.astype(x.dtype)]
+    y = outs[0]
+    new = xnp.where(xnp.equal(x, y), pos, -1)
+    src = _scans.scan(xnp.broadcast_to(new, x.shape).astype(xnp.int64), "max", ax)
+    srcm = xnp.moveaxis(src, ax, -1)
+    gm = xnp.moveaxis(g, ax, -1)
+    hit = xnp.equal(xnp.expand_dims(srcm, -2), xnp.reshape(xnp.arange(n), (n, 1)))
+    d = xnp.sum(xnp.where(hit, xnp.expand_dims(gm, -2), xnp.zeros_like(xnp.expand_dims(gm, -2))), axis=-1)
+    return [xnp.moveaxis(d, -1, ax).astype(x.dtype)]
+
+
+def _sort(gs, op, ins, outs):
+    """y = x[perm] along the axis: g goes back by the inverse permutation, sort_by(perm, g)."""
+    (x,) = ins
+    ax = op.attrs["axis"]
+    perm = _sorting.argsort_values(x, ax)
+    return [_sorting.sort_by(perm, gs[0], ax)]
+
+
+def _kth_smallest(gs, op, ins, outs):
+    """Each selected value's g goes to the elements equal to it, split evenly among ties (as max)."""
+    (x,) = ins
+    g = gs[0]
+    if g is None or x.dtype.kind != "f":
+        return [None]
+    ax = op.attrs["axis"]
+    xm = xnp.expand_dims(xnp.moveaxis(x, ax, -1), -2)                  # (..., 1, n)
+    ym = xnp.expand_dims(xnp.moveaxis(outs[0], ax, -1), -1)            # (..., m, 1)
+    gm = xnp.expand_dims(xnp.moveaxis(g, ax, -1), -1)
+    eq = xnp.equal(xm, ym)
+    cnt = xnp.sum(eq.astype(x.dtype), axis=-1, keepdims=True)
+    share = xnp.where(eq, gm / xnp.maximum(cnt, 1), xnp.zeros_like(gm))
+    return [xnp.moveaxis(xnp.sum(share, axis=-2), -1, ax).astype(x.dtype)]
+
+
+def _sort_by(gs, op, ins, outs):
+    keys, payload = ins
+    ax = op.attrs["axis"]
+    if gs[0] is None or payload.dtype.kind != "f":
+        return [None, None]
+    perm = _sorting.argsort_values(keys, ax)
+    return [None, _sorting.sort_by(perm, gs[0], ax)]
+
+
 VJP.update({
     "gather": _gather, "scatter": _scatter,
+    "scan": _scan, "sort": _sort, "sort_by": _sort_by, "kth_smallest": _kth_smallest,
     "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,
     "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,

@@ -26,6 +26,16 @@ A ``gather`` joins map and reduce kernels as an indirect load: its array operand
 a parameter or a view of one, its index operand is evaluated over the index's own shape
 (see :mod:`xlaish.ir.kernel_indexing`).
 
+``scan``     one or more ``scan`` ops over the same operand shape ``D`` and axis
+             (``axes == (axis,)``), their elementwise producers and consumers:
+             each row (outer index = the other axes) is walked once along the
+             axis in order; a scan's value at a position is its running value
+             there, so a consumer may read it at the same index.
+``sort``     one ``sort``/``sort_by``/``kth_smallest`` op along ``axes == (axis,)``
+             of ``D`` (its operand's shape) and its elementwise producers
+             (evaluated into a row buffer); its result is the kernel's only output
+             (``kth_smallest``'s is ``D`` with the axis ``len(kth)`` long).
+
 Inside every region: parameters are contiguous buffers; view ops
 (``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
 contiguous chain) may only apply to parameters or to other such views, and
@@ -40,6 +50,8 @@ from dataclasses import dataclass, field
 from . import kernel_indexing
 from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
+from .ops.scan import SCAN
+from .ops.sort import SORT
 
 VIEW_OPS = frozenset({"transpose", "slice", "broadcast_to", "reshape"})
 
@@ -50,7 +62,7 @@ class NotFusible(Exception):
 
 @dataclass
 class KernelInfo:
-    kind: str                        # map | reduce | matmul | copy
+    kind: str                        # map | reduce | matmul | copy | scan | sort
     domain: tuple
     axes: tuple = ()                 # reduced axes (reduce kernels)
     phase: dict = field(default_factory=dict)     # id(value) -> phase
@@ -197,7 +209,7 @@ def analyze(region: Function) -> KernelInfo:
         if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
             _indexing_rule(kernel_indexing.check, op, params, views)
         elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
-                  or n == "matmul"):
+                  or n == "matmul" or op.opdef.has(SCAN) or op.opdef.has(SORT)):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
@@ -207,7 +219,12 @@ def analyze(region: Function) -> KernelInfo:
             return KernelInfo("scatter", domain, views=views)
     matmuls = [op for op in computed if op.name == "matmul"]
     reductions = [op for op in computed if op.opdef.has(REDUCTION)]
-    if matmuls:
+    ordered = [op for op in computed if op.opdef.has(SCAN) or op.opdef.has(SORT)]
+    if ordered:
+        if matmuls or reductions:
+            raise NotFusible("a scan or sort kernel holds no matmul or reduction")
+        info = _ordered(region, computed, ordered, views, out_alias)
+    elif matmuls:
         info = _matmul(region, computed, matmuls, reductions, params, views, out_alias)
     elif reductions:
         info = _reduce(region, computed, reductions, views, out_alias)
@@ -325,3 +342,27 @@ def _reduce(region, computed, reductions, views, out_alias) -> KernelInfo:
             if math.prod(r.type.shape) != math.prod(kept):
                 raise NotFusible(f"reduced output of shape {r.type.shape} is not {kept}")
     return KernelInfo("reduce", domain, axes, phase, varies, views, num_phases)
+
+
+def _ordered(region, computed, ordered, views, out_alias) -> KernelInfo:
+    """A scan kernel (scans over one domain and axis, with elementwise producers and consumers) or
+    a sort kernel (one sort and its elementwise producers; the sort result is the one output)."""
+    first = ordered[0]
+    domain = first.operands[0].type.shape
+    axis = first.attrs["axis"]
+    sorts = [op for op in ordered if op.opdef.has(SORT)]
+    if sorts and len(ordered) > 1:
+        raise NotFusible("a sort kernel holds one sort and no scan")
+    for op in ordered:
+        if op.operands[0].type.shape != domain or op.attrs["axis"] != axis:
+            raise NotFusible("scans over different shapes or axes need separate kernels")
+    for op in computed:
+        if not (any(op is s for s in sorts) or _fits(op.result.type.shape, domain)):
+            raise NotFusible(f"value of shape {op.result.type.shape} does not fit the domain {domain}")
+    if sorts:
+        outs = [out_alias.get(id(r), r) for r in region.results]
+        if len(outs) != 1 or outs[0] is not first.result:
+            raise NotFusible("a sort kernel's only output is its sort's result")
+    else:
+        _check_outputs(region, domain, {domain}, out_alias)
+    return KernelInfo("sort" if sorts else "scan", domain, (axis,), views=views)

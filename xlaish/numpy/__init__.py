@@ -12,7 +12,7 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import _contract, _extra, _misc, _setitem, linalg  # noqa: F401  (_setitem: Tracer's assignment)
+from . import _contract, _extra, _misc, _scans, _setitem, linalg  # noqa: F401  (_setitem: Tracer's assignment)
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (
@@ -34,6 +34,8 @@ from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, com
 from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._linalg import dot, inner, matmul, outer, vdot
 from ._misc import *  # noqa: F403  (real, result_type, fix, isin, gradient, delete, ...)
+from ._scans import *  # noqa: F403  (cumsum, cumprod, cumulative_sum, nancumsum, unwrap, ...)
+from ._sorting import *  # noqa: F403  (sort, argsort, partition, searchsorted, median, quantile, ...)
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
 from ._shape import (
     around,
@@ -86,7 +88,8 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
     name = ufunc.__name__
     for k, v in kwargs.items():
         if v is not None and not (k == "out" and v == ()):
-            if not (method == "reduce" and k in ("axis", "keepdims")):
+            if not (method == "reduce" and k in ("axis", "keepdims")) and \
+                    not (method == "accumulate" and k in ("axis", "dtype")):
                 raise _context.with_location(_Unsupported(
                     f"numpy.{name}(..., {k}=...) is not supported on traced arrays"))
     fn = _UFUNCS.get(name) or _GUFUNCS.get(name) or _MORE_UFUNCS.get(name)
@@ -101,6 +104,9 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
     if method == "at":
         from ._indexing import ufunc_at
         return ufunc_at(ufunc, *inputs)
+    if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):
+        (x,) = inputs
+        return _scans.accumulate(name, x, axis=kwargs.get("axis", 0), dtype=kwargs.get("dtype"))
     if method == "reduce" and name in _REDUCE:
         (x,) = inputs
         return _REDUCE[name](x, axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))

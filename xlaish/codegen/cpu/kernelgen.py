@@ -11,6 +11,8 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
 * copy (:mod:`.copy_kernel`): concatenate.
 * scatter (:mod:`.gather_kernel`): one scatter, sequential over its updates (gathers are
   indirect loads inside map/reduce kernels, also there).
+* scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
+* sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -25,9 +27,11 @@ from .gather_kernel import ScatterKernel
 from .map_kernel import MapKernel
 from .matmul_kernel import MatmulKernel
 from .reduce_kernel import ReduceKernel
+from .scan_kernel import ScanKernel
+from .sort_kernel import SortKernel
 
 KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
-           "scatter": ScatterKernel}
+           "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):

@@ -22,6 +22,7 @@ Kernel kinds follow :func:`xlaish.ir.kernel.analyze`, with the CPU backend's sem
   elementwise values computed per element).
 
 * ``scatter``: see :mod:`.gather` (gathers are indirect loads in map/reduce kernels).
+* ``scan`` / ``sort``: a thread per row (see :mod:`.scan`).
 
 ``generate_region`` picks the kind; map, copy and matmul are here, reduce in
 :mod:`.reduce`, and what they share (``RegionGen``, ``Eval``, ``strided_loop``)
@@ -37,6 +38,7 @@ from . import ops as OPS
 from .gather import scatter_kernel
 from .reduce import ReduceGen
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
+from .scan import scan_kernel, sort_kernel
 from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
 from .target import compute_dtype, np_name
 
@@ -171,4 +173,5 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
 
 
 KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
-         "reduce": lambda rg: ReduceGen(rg).build(), "scatter": scatter_kernel}
+         "reduce": lambda rg: ReduceGen(rg).build(), "scatter": scatter_kernel, "scan": scan_kernel,
+         "sort": sort_kernel}

@@ -7,8 +7,10 @@
 | ``shape``        | reshape, transpose, broadcast_to, slice, concatenate |
 | ``creation``     | constant, iota |
 | ``linalg``       | matmul |
+| ``scan``         | scan (cumsum, cumprod, running max/min) |
+| ``sort``         | sort, sort_by (argsort, the sort VJP), kth_smallest (median, quantile) |
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
 """
-from . import elementwise, reduction, shape, creation, linalg, region, debug, indexing  # noqa: F401
+from . import elementwise, reduction, shape, creation, linalg, region, debug, indexing, scan, sort  # noqa: F401
