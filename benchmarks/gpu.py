@@ -281,6 +281,7 @@ def versions():
 
 def run(args) -> dict:
     from numba import cuda
+
     from xlaish.runtime.cuda import device, simulating
     dev = device()           # the clear error when there is no GPU
     sim = simulating()
@@ -315,10 +316,12 @@ def run(args) -> dict:
             except Exception as e:          # a failing library is reported, not fatal
                 rec = {"failed": f"{type(e).__name__}: {str(e)[:300]}"}
             row["impls"][name] = rec
-            print(f"{w['name']:10s} {name:15s} " + (f"{rec['ms']:9.3f} ms {rec['gbps']:8.1f} GB/s"
-                                                    f"{'' if rec.get('ok') else '  MISMATCH ' + rec.get('error', '')}"
-                                                    if "ms" in rec else rec.get("skipped") or rec.get("failed")),
-                  flush=True)
+            if "ms" in rec:
+                bad = "" if rec.get("ok") else "  MISMATCH " + rec.get("error", "")
+                shown = f"{rec['ms']:9.3f} ms {rec['gbps']:8.1f} GB/s{bad}"
+            else:
+                shown = rec.get("skipped") or rec.get("failed")
+            print(f"{w['name']:10s} {name:15s} " + shown, flush=True)
         result["workloads"].append(row)
     return result
 

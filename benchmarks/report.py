@@ -148,7 +148,8 @@ def to_markdown(results: dict) -> str:
              for w in results["workloads"]]
     lines += ["", "## Workloads", ""] + notes
     if results.get("impl_notes"):
-        lines += ["", "## Implementations", ""] + [f"- **{k}**: {val}" for k, val in results["impl_notes"].items()]
+        lines += ["", "## Implementations", ""] + [f"- **{k}**: {val}"
+                                                   for k, val in results["impl_notes"].items()]
     return "\n".join(lines) + "\n"
 
 

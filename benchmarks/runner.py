@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from . import report, timing
-from .workloads import WORKLOADS, BY_NAME, chain10
+from .workloads import BY_NAME, WORKLOADS, chain10
 
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -85,6 +85,7 @@ def _versions_impl(name, versions_fn, module, reason, **kw):
 
 def make_impls(device: str) -> list[Impl]:
     import xlaish as xl
+
     from . import baselines
 
     jax, jax_reason = _try_import("jax")
@@ -443,7 +444,8 @@ def main(argv=None) -> int:
     if results.get("overhead"):
         ov = results["overhead"]["results"]
         print("\nper-call overhead, chain10 N=10: " + ", ".join(
-            f"{k} {report.fmt_time(v.get('median_s'))}" for k, v in ov.items() if v.get("status") in report.OK))
+            f"{k} {report.fmt_time(v.get('median_s'))}" for k, v in ov.items()
+            if v.get("status") in report.OK))
     if results.get("first_call"):
         print("first call, chain10 (cache off): " + ", ".join(
             f"{k}: {report.fmt_time(v)}" for k, v in results["first_call"]["times"].items()))

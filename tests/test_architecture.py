@@ -183,3 +183,27 @@ def test_the_checker_sees_function_level_imports_and_skips_type_checking(tmp_pat
     cycle = find_cycle(graph)
     assert cycle is not None and set(cycle) == {"pk.a", "pk.sub.b"} and cycle[0] == cycle[-1]
     assert find_cycle(graph, {("pk.sub.b", "pk.a")}) is None
+
+
+def test_op_identity_is_a_registry_constant():
+    """Code names ops through xlaish.ir.opnames constants (a misspelling fails at import), never by
+    comparing ``op.name`` with a string literal or emitting an op by a literal name."""
+    import re
+
+    from xlaish.ir.opnames import NAMES
+    ops = set(NAMES.values())
+    pat = re.compile(r'(?:\.name|\bn)\s*(?:==|!=)\s*"([a-z_0-9]+)"'
+                     r'|(?:\.name|\bn)\s+(?:not\s+)?in\s+[\(\{\[]\s*"([a-z_0-9]+)"'
+                     r'|\bemit1?\(\s*"([a-z_0-9]+)"')
+    allowed = {"opnames.py", "parser.py", "policy.py", "opdef.py"}    # the IR's own definitions
+    found = []
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "xlaish")):
+        for f in files:
+            if not f.endswith(".py") or (dirpath.endswith(os.path.join("xlaish", "ir")) and f in allowed):
+                continue
+            path = os.path.join(dirpath, f)
+            for i, line in enumerate(open(path).read().splitlines(), 1):
+                for m in pat.finditer(line):
+                    if next(g for g in m.groups() if g) in ops:
+                        found.append(f"{os.path.relpath(path, ROOT)}:{i}: {line.strip()}")
+    assert found == []

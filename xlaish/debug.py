@@ -11,6 +11,7 @@ import builtins
 import numpy as np
 
 from .errors import CheckError, TraceError
+from .ir.opnames import DEBUG_CHECK, DEBUG_PRINT
 from .trace import context
 from .trace.bind import emit, to_value
 from .trace.tracer import Tracer
@@ -31,7 +32,7 @@ def print(fmt: str, *args) -> None:  # noqa: A001  (mirrors jax.debug.print)
         raise context.with_location(TraceError(
             f"debug.print: format {fmt!r} does not fit its {len(values)} value(s) "
             f"({', '.join(str(v.type) for v in values) or 'none'}): {type(e).__name__}: {e}")) from None
-    emit("debug_print", values, {"fmt": fmt})
+    emit(DEBUG_PRINT, values, {"fmt": fmt})
 
 
 def check(pred, message: str) -> None:
@@ -42,4 +43,4 @@ def check(pred, message: str) -> None:
         return
     v = to_value(pred, np.bool_) if not isinstance(pred, Tracer) else \
         (pred.value if pred.dtype == np.bool_ else pred.astype(np.bool_).value)
-    emit("debug_check", [v], {"msg": message})
+    emit(DEBUG_CHECK, [v], {"msg": message})

@@ -21,8 +21,6 @@ llvmlite is imported only when ``export`` runs, never by ``import xlaish``.
 """
 from __future__ import annotations
 
-from .. import config
-
 import hashlib
 import json
 import os
@@ -33,6 +31,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from .. import config
 from . import header as _header
 from . import manifest as _manifest
 from . import targets as _targets
@@ -171,8 +170,9 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
                                                  static_argnames, fuse)
     if name is None:
         name = _check_name(argspec.name)
-    from . import llvmgen
     import llvmlite.binding as llvm
+
+    from . import llvmgen
     triple = llvmgen.default_triple()
     host_cpu, host_feats = llvmgen.host_cpu() if target == "host" else (None, None)
     tgt = _targets.resolve(target, features, triple=triple, host_cpu=host_cpu,

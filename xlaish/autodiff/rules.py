@@ -30,7 +30,8 @@ def unbroadcast(g, shape):
     if g.shape == tuple(shape):
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and g.shape[lead + i] != 1)
     if axes:
         g = xnp.sum(g, axis=axes, keepdims=True)
     return xnp.reshape(g, shape)
@@ -181,7 +182,7 @@ def _slice(gs, op, ins, outs):
     """Scatter g back into zeros of the operand's shape: pad each axis (step > 1 interleaves zeros)."""
     (x,) = ins
     g = gs[0]
-    for ax, (a, b, s) in enumerate(zip(op.attrs["start"], op.attrs["stop"], op.attrs["step"])):
+    for ax, (a, s) in enumerate(zip(op.attrs["start"], op.attrs["step"])):
         n = x.shape[ax]
         m = g.shape[ax]
         if s < 0:                       # reverse, then it is a forward slice from the last element

@@ -36,6 +36,7 @@ import math
 
 import numpy as np
 
+from ..ir.opnames import MATMUL, PROD, SUM
 from .kernel import STATS, BlockKernel
 from .partition import SplitError
 
@@ -79,7 +80,7 @@ class _Combine:
 
     def __call__(self, x, axis=None, keepdims=True):
         uf = _UFUNC[self.name]
-        dt = x.dtype if self.name in ("sum", "prod") else None
+        dt = x.dtype if self.name in (SUM, PROD) else None
         with np.errstate(all="ignore"):
             return uf.reduce(x, axis=axis, keepdims=keepdims, dtype=dt)
 
@@ -157,7 +158,7 @@ def call_jit(jf, args, kwargs):
                             meta=np.empty((0,) * len(res.shape), res.dtype), concatenate=True)
 
     for op, stage, creds in plan.splits:
-        if op.name == "matmul":      # partial products, one per contraction block, summed
+        if op.name == MATMUL:      # partial products, one per contraction block, summed
             kx = f"x{creds[0]}"
             partial = run_stage(stage, {kx: 1}, index(op.result) + (kx,))
             red = da.reduction(partial, _Identity(), _Combine("sum"), combine=_Combine("sum"),

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from ..ir.core import Function, Op, Value
 from ..ir.opdef import get as get_op
+from ..ir.opnames import BROADCAST_TO, CONCATENATE, IOTA, MATMUL, RESHAPE, SLICE, TRANSPOSE
 from ..ir.types import TensorType
 
 SPLITTABLE = ("sum", "prod", "max", "min", "any", "all")
@@ -137,16 +138,16 @@ def analyze(fn: Function) -> Analysis:
                 for d, n in enumerate(a.shape):
                     if n != 1 and n == r.shape[off + d]:
                         uf.union(dims[a][d], rc[off + d])
-        elif name == "transpose":
+        elif name == TRANSPOSE:
             dims[outs[0]] = [dims[ins[0]][p] for p in op.attrs["perm"]]
-        elif name == "broadcast_to":
+        elif name == BROADCAST_TO:
             (a,), (r,) = ins, outs
             rc = fresh(r)
             off = len(r.shape) - len(a.shape)
             for d, n in enumerate(a.shape):
                 if n != 1 and n == r.shape[off + d]:
                     rc[off + d] = dims[a][d]
-        elif name == "slice":
+        elif name == SLICE:
             (a,), (r,) = ins, outs
             rc = fresh(r)
             for d, n in enumerate(a.shape):
@@ -155,7 +156,7 @@ def analyze(fn: Function) -> Analysis:
                     rc[d] = dims[a][d]
                 elif n > 1:
                     local(a, d, op, "a partial or strided slice")
-        elif name == "reshape":
+        elif name == RESHAPE:
             (a,), (r,) = ins, outs
             rc = fresh(r)
             for gi, gj in _reshape_groups(a.shape, r.shape):
@@ -185,7 +186,7 @@ def analyze(fn: Function) -> Analysis:
                     local(a, d, op, f"{name} (its index needs the whole axis)")
             elif red:
                 an.reductions.append((op, red))
-        elif name == "concatenate":
+        elif name == CONCATENATE:
             (r,) = outs
             rc = fresh(r)
             ax = op.attrs["axis"]
@@ -195,7 +196,7 @@ def analyze(fn: Function) -> Analysis:
                         local(a, d, op, "concatenation along this axis")
                     elif a.shape[d] != 1 and a.shape[d] == r.shape[d]:
                         uf.union(dims[a][d], rc[d])
-        elif name == "matmul":
+        elif name == MATMUL:
             a, b = ins
             (r,) = outs
             rc = fresh(r)
@@ -263,7 +264,7 @@ def _slice(fn: Function, targets: list, cut: set, name: str, reduce: Op | None) 
     inputs.sort(key=lambda v: (0, order[v]) if v in order else (1, pos[v]))
     ops = [op for op in fn.ops if op in need]
     out = targets[0]
-    if reduce is not None and reduce.name == "matmul":
+    if reduce is not None and reduce.name == MATMUL:
         mm = Value(reduce.result.type)
         ops.append(Op(reduce.opdef, list(reduce.operands), dict(reduce.attrs), [mm], loc=reduce.loc))
         out = Value(TensorType(mm.shape + (1,), mm.dtype))
@@ -316,7 +317,7 @@ def plan(fn: Function, chunked_dims: dict, arg_axis_name) -> Plan:
             continue
         if op.name not in SPLITTABLE + ("matmul",):   # argmax/argmin are refused above
             raise SplitError(f"xlaish.dask: '{op.name}' over a chunked axis cannot be split")
-        targets = list(op.operands) if op.name == "matmul" else [op.operands[0]]
+        targets = list(op.operands) if op.name == MATMUL else [op.operands[0]]
         stage = _slice(fn, targets, cut, f"{fn.name}_partial{k}", op)
         splits.append((op, stage, creds))
         cut.add(op.result)
@@ -355,9 +356,9 @@ def retype(fn: Function, shapes) -> Function:
     for op in fn.ops:
         outs = [Value(new_type(r), r.hint) for r in op.results]
         attrs = dict(op.attrs)
-        if op.name in ("reshape", "broadcast_to") or (op.name == "iota" and "shape" in attrs):
+        if op.name in (RESHAPE, BROADCAST_TO) or (op.name == IOTA and "shape" in attrs):
             attrs["shape"] = list(outs[0].shape) if isinstance(attrs["shape"], list) else outs[0].shape
-        elif op.name == "slice":
+        elif op.name == SLICE:
             stop = list(attrs["stop"])
             for d, (n_old, n_new) in enumerate(zip(op.operands[0].shape, env[op.operands[0]].type.shape)):
                 if n_old != n_new:

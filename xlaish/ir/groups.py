@@ -20,9 +20,9 @@ itself" imports them from here instead of listing names again.
 from __future__ import annotations
 
 from .opdef import COMMUTATIVE as _COMMUTATIVE_TRAIT
-from .opdef import ELEMENTWISE, REGION, SIDE_EFFECT
+from .opdef import ELEMENTWISE, REGION, SIDE_EFFECT, all_ops
 from .opdef import INLINED as _INLINED_TRAIT
-from .opdef import all_ops
+from .opnames import ASTYPE
 from .ops.elementwise import PREDICATES, ROWS_LIST
 
 _OPS = all_ops()
@@ -37,7 +37,7 @@ STRUCTURAL = frozenset(n for n, od in _OPS.items()
                        if not od.traits & {ELEMENTWISE, REGION, SIDE_EFFECT}) | {"astype"}
 PROGRAM = frozenset(n for n, od in _OPS.items()
                     if (od.has(REGION) or od.has(SIDE_EFFECT)) and n not in INLINED) | {"constant"}
-EXPRESSION = frozenset(n for n, od in _OPS.items() if od.has(ELEMENTWISE) and n != "astype")
+EXPRESSION = frozenset(n for n, od in _OPS.items() if od.has(ELEMENTWISE) and n != ASTYPE)
 
 __all__ = ["COMPARISONS", "PREDICATES", "COMMUTATIVE", "UNARY", "BINARY", "MATH", "STRUCTURAL",
            "INLINED", "PROGRAM", "EXPRESSION"]

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from . import kernel_indexing
 from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
+from .opnames import ASTYPE, BROADCAST_TO, CONCATENATE, MATMUL, RESHAPE, SLICE, TRANSPOSE
 from .ops.scan import SCAN
 from .ops.sort import SORT
 
@@ -95,21 +96,21 @@ def view_layout(root_shape, chain):
     shape, strides, base = tuple(root_shape), contiguous_strides(root_shape), 0
     for op in chain:
         n = op.name
-        if n == "transpose":
+        if n == TRANSPOSE:
             perm = op.attrs["perm"]
             shape, strides = tuple(shape[p] for p in perm), tuple(strides[p] for p in perm)
-        elif n == "slice":
+        elif n == SLICE:
             base += sum(a * s for a, s in zip(op.attrs["start"], strides))
             strides = tuple(s * st for s, st in zip(strides, op.attrs["step"]))
             shape = op.result.type.shape
-        elif n == "broadcast_to":
+        elif n == BROADCAST_TO:
             new = tuple(op.attrs["shape"])
             off = len(new) - len(shape)
             ns = [0] * len(new)
             for k in range(len(shape)):
                 ns[off + k] = strides[k] if shape[k] == new[off + k] else 0
             shape, strides = new, tuple(ns)
-        elif n == "reshape":        # only on still-contiguous chains (analyze checks)
+        elif n == RESHAPE:        # only on still-contiguous chains (analyze checks)
             shape = tuple(op.attrs["shape"])
             strides = contiguous_strides(shape)
         else:
@@ -175,7 +176,7 @@ def _varies(shape, domain, axes) -> bool:
 
 
 def _contiguous_chain(ops) -> bool:
-    return all(op.name == "reshape" for op in ops)
+    return all(op.name == RESHAPE for op in ops)
 
 
 def analyze(region: Function) -> KernelInfo:
@@ -189,27 +190,27 @@ def analyze(region: Function) -> KernelInfo:
         if n in VIEW_OPS and (id(op.operands[0]) in params or id(op.operands[0]) in views):
             root, chain = views.get(id(op.operands[0]), (op.operands[0], []))
             chain = chain + [op]
-            if n == "reshape" and not _contiguous_chain(chain):
+            if n == RESHAPE and not _contiguous_chain(chain):
                 raise NotFusible("reshape of a non-contiguous view is not an affine read")
             views[id(op.result)] = (root, chain)
             continue
-        if (n == "reshape" and _unit_leading(op)) or n == "broadcast_to":
+        if (n == RESHAPE and _unit_leading(op)) or n == BROADCAST_TO:
             computed.append(op)     # right-aligned: evaluated at the same index as its operand
             continue
-        if n == "reshape" and id(op.result) not in used and id(op.operands[0]) not in out_alias:
+        if n == RESHAPE and id(op.result) not in used and id(op.operands[0]) not in out_alias:
             out_alias[id(op.result)] = out_alias.get(id(op.operands[0]), op.operands[0])
             continue
         if op.opdef.has(SHAPE):
-            if n == "concatenate" and op is region.ops[-1] and len(region.results) == 1 and \
+            if n == CONCATENATE and op is region.ops[-1] and len(region.results) == 1 and \
                     region.results[0] is op.result and all(
-                        o.opdef.has(ELEMENTWISE) or o.opdef.has(CREATION) or o.name == "broadcast_to"
-                        or (o.name == "reshape" and _unit_leading(o)) for o in computed):
+                        o.opdef.has(ELEMENTWISE) or o.opdef.has(CREATION) or o.name == BROADCAST_TO
+                        or (o.name == RESHAPE and _unit_leading(o)) for o in computed):
                 return KernelInfo("copy", op.result.type.shape, views=views)
             raise NotFusible(f"'{n}' of a computed value cannot be read through index arithmetic")
         if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
             _indexing_rule(kernel_indexing.check, op, params, views)
         elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
-                  or n == "matmul" or op.opdef.has(SCAN) or op.opdef.has(SORT)):
+                  or n == MATMUL or op.opdef.has(SCAN) or op.opdef.has(SORT)):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
@@ -217,7 +218,7 @@ def analyze(region: Function) -> KernelInfo:
         domain, computed = _indexing_rule(kernel_indexing.analyze, region, computed, views, out_alias)
         if domain is not None:
             return KernelInfo("scatter", domain, views=views)
-    matmuls = [op for op in computed if op.name == "matmul"]
+    matmuls = [op for op in computed if op.name == MATMUL]
     reductions = [op for op in computed if op.opdef.has(REDUCTION)]
     ordered = [op for op in computed if op.opdef.has(SCAN) or op.opdef.has(SORT)]
     if ordered:
@@ -285,7 +286,7 @@ def _matmul(region, computed, matmuls, reductions, params, views, out_alias) -> 
     def index_free(v):       # constants, iota and broadcasts of them: cheap to evaluate anywhere
         op = defs.get(id(v))
         return op is not None and (op.opdef.has(CREATION) or (
-            op.name in ("broadcast_to", "reshape", "astype") and index_free(op.operands[0])))
+            op.name in (BROADCAST_TO, RESHAPE, ASTYPE) and index_free(op.operands[0])))
 
     for v in mm.operands:
         if id(v) not in params and id(v) not in views and not index_free(v):

@@ -15,6 +15,7 @@ the kernel's only output.
 from __future__ import annotations
 
 from .opdef import CREATION, ELEMENTWISE, REDUCTION
+from .opnames import BROADCAST_TO, GATHER, MATMUL, RESHAPE, SCATTER
 
 OPS = frozenset({"gather", "scatter"})
 
@@ -35,7 +36,7 @@ def _fits(shape, domain) -> bool:
 
 def check(op, params, views) -> None:
     """Refuse a gather whose array operand is computed in the region."""
-    if op.name == "gather":
+    if op.name == GATHER:
         x = op.operands[0]
         if id(x) not in params and id(x) not in views:
             raise _not_fusible("a gather reads its array at computed positions: the array must be "
@@ -57,7 +58,7 @@ def _subtree_fits(v, shape, defs, stop) -> None:
             raise _not_fusible("a gather's index is not read from a reduction of the same kernel")
         if not _fits(u.type.shape, shape):
             raise _not_fusible(f"value of shape {u.type.shape} feeding an index of shape {shape}")
-        if op.name == "gather":
+        if op.name == GATHER:
             _subtree_fits(op.operands[1], op.operands[1].type.shape, defs, stop)
             continue
         stack.extend(op.operands)
@@ -75,7 +76,7 @@ def _index_only(region, computed) -> set:
     for op in reversed(computed):
         if op.name in OPS or any(id(r) in outputs for r in op.results):
             continue
-        if all(all((u.name == "gather" and k == 1) or id(u) in only for u, k in uses.get(id(r), ()))
+        if all(all((u.name == GATHER and k == 1) or id(u) in only for u, k in uses.get(id(r), ()))
                and uses.get(id(r)) for r in op.results):
             only.add(id(op))
     return only
@@ -87,11 +88,11 @@ def analyze(region, computed, views, out_alias):
     usual without the ops that only compute gather indices."""
     defs = {id(r): op for op in computed for r in op.results}
     stop = set(views) | {id(p) for p in region.params}
-    scatters = [op for op in computed if op.name == "scatter"]
-    if any(op.name == "matmul" for op in computed):
+    scatters = [op for op in computed if op.name == SCATTER]
+    if any(op.name == MATMUL for op in computed):
         raise _not_fusible("a gather does not join a matmul kernel")
     for op in computed:
-        if op.name == "gather":
+        if op.name == GATHER:
             _subtree_fits(op.operands[1], op.operands[1].type.shape, defs, stop)
     if not scatters:
         only = _index_only(region, computed)
@@ -104,7 +105,7 @@ def analyze(region, computed, views, out_alias):
         raise _not_fusible("a scatter's result is its kernel's only output")
     for op in computed:
         if op is not sc and not (op.opdef.has(ELEMENTWISE) or op.opdef.has(CREATION)
-                                 or op.name in ("broadcast_to", "reshape", "gather")):
+                                 or op.name in (BROADCAST_TO, RESHAPE, GATHER)):
             raise _not_fusible(f"op '{op.name}' cannot join a scatter kernel")
     x, idx, upd = sc.operands
     for v in (x, idx, upd):

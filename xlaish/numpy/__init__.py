@@ -34,9 +34,8 @@ from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, com
 from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._linalg import dot, inner, matmul, outer, vdot
 from ._misc import *  # noqa: F403  (real, result_type, fix, isin, gradient, delete, ...)
-from ._scans import *  # noqa: F403  (cumsum, cumprod, cumulative_sum, nancumsum, unwrap, ...)
-from ._sorting import *  # noqa: F403  (sort, argsort, partition, searchsorted, median, quantile, ...)
 from ._reductions import all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var
+from ._scans import *  # noqa: F403  (cumsum, cumprod, cumulative_sum, nancumsum, unwrap, ...)
 from ._shape import (
     around,
     array,
@@ -65,6 +64,7 @@ from ._shape import (
     vstack,
     where,
 )
+from ._sorting import *  # noqa: F403  (sort, argsort, partition, searchsorted, median, quantile, ...)
 from ._ufuncs import FUNCS as _UFUNCS
 from ._windows import *  # noqa: F403  (pad, sliding_window_view, rot90, convolve, ...)
 

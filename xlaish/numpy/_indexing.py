@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.opnames import IOTA
+from ..ir.opnames import GATHER, INDEX_CHECK, IOTA, SCATTER
 from ..ir.ops.indexing import first_bad, index_message
 from ..trace import context
 from ..trace.bind import cast, const, emit, emit1, to_value, wrap
@@ -61,7 +61,7 @@ def _index_value(i, n, axis, mode="raise"):
                 "arrays used as indices must be of integer (or boolean) type"))
         v = cast(i.value, np.int64)
         if mode == "raise":
-            emit("index_check", [v], {"axis": int(axis), "size": int(n)})
+            emit(INDEX_CHECK, [v], {"axis": int(axis), "size": int(n)})
         if i.dtype.kind == "u" and mode == "raise":
             return v
         t = wrap(v)
@@ -107,7 +107,7 @@ def _iota_or_const(a):
 def gather_op(x: Tracer, idx, axis: int) -> Tracer:
     """``np.take(x, idx, axis)`` for a normalised int64 index (a Value or Tracer)."""
     iv = idx.value if isinstance(idx, Tracer) else idx
-    return wrap(emit1("gather", [x.value, iv], {"axis": int(axis)}), x.weak)
+    return wrap(emit1(GATHER, [x.value, iv], {"axis": int(axis)}), x.weak)
 
 
 def scatter_op(x: Tracer, idx, updates, axis: int, mode: str) -> Tracer:
@@ -118,7 +118,7 @@ def scatter_op(x: Tracer, idx, updates, axis: int, mode: str) -> Tracer:
     shape = x.shape[:axis] + tuple(iv.type.shape) + x.shape[axis + 1:]
     u = broadcast_to(updates if isinstance(updates, Tracer) else wrap(to_value(updates, x.dtype)), shape)
     uv = cast(u.value, x.dtype)
-    return wrap(emit1("scatter", [x.value, iv, uv], {"axis": int(axis), "mode": mode}), x.weak)
+    return wrap(emit1(SCATTER, [x.value, iv, uv], {"axis": int(axis), "mode": mode}), x.weak)
 
 
 def scatter_vjp(g, axis, mode, x, idx, upd):
@@ -446,7 +446,7 @@ def bincount(x, weights=None, minlength=None):
     from ._shape import where
     xv = cast(x.value, np.int64)
     raw = where(_ufuncs.FUNCS["less"](wrap(xv), 0), n, wrap(xv))
-    emit("index_check", [raw.value], {"axis": 0, "size": n})
+    emit(INDEX_CHECK, [raw.value], {"axis": 0, "size": n})
     return scatter_op(wrap(const(np.zeros((n,), dt))), raw, w, 0, "add")
 
 

@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
+from ..ir.opnames import SCAN
 from ..trace import context
 from ..trace.bind import any_tracer, cast, emit1, wrap
 from ._reductions import _strong, normalize_axes
@@ -29,7 +30,7 @@ _KIND = {"add": "add", "multiply": "mul", "maximum": "max", "minimum": "min"}
 
 def scan(x, kind: str, axis: int):
     """The ``scan`` op on a traced array (x already in the result dtype); axis normalised."""
-    return wrap(emit1("scan", [x.value], {"kind": kind, "axis": axis}))
+    return wrap(emit1(SCAN, [x.value], {"kind": kind, "axis": axis}))
 
 
 @functools.cache

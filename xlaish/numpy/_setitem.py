@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.opnames import IOTA, SELECT, SLICE
+from ..ir.opnames import ASTYPE, IOTA, SELECT, SLICE
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer, _basic_index, inplace_result
@@ -81,7 +81,7 @@ def eager(func, args, kwargs):
 def _as_dtype(v, dt) -> Tracer:
     """``v`` cast as NumPy's assignment casts it (unsafe; a Python number must fit)."""
     if isinstance(v, Tracer):
-        return v if v.dtype == dt else wrap(emit1("astype", [v.value], {"dtype": dt}))
+        return v if v.dtype == dt else wrap(emit1(ASTYPE, [v.value], {"dtype": dt}))
     if dt.kind in "iu" and type(v) is int and not np.iinfo(dt).min <= v <= np.iinfo(dt).max:
         raise context.with_location(OverflowError(f"Python integer {v} out of bounds for {dt}"))
     if dt.kind in "iu" and type(v) is float and not math.isfinite(v):

@@ -21,6 +21,7 @@ import operator
 
 import numpy as np
 
+from ..ir.opnames import IOTA, KTH_SMALLEST, SORT, SORT_BY
 from ..trace import context
 from ..trace.bind import any_tracer, cast, emit1, wrap
 from ._reductions import _strong, normalize_axes
@@ -31,15 +32,15 @@ __all__ = ["sort", "argsort", "partition", "argpartition", "searchsorted", "medi
 
 
 def sort_values(x, axis):
-    return wrap(emit1("sort", [x.value], {"axis": axis}))
+    return wrap(emit1(SORT, [x.value], {"axis": axis}))
 
 
 def sort_by(keys, payload, axis):
-    return wrap(emit1("sort_by", [keys.value, payload.value], {"axis": axis}))
+    return wrap(emit1(SORT_BY, [keys.value, payload.value], {"axis": axis}))
 
 
 def iota(shape, axis):
-    return wrap(emit1("iota", [], {"shape": tuple(shape), "dtype": np.dtype(np.int64), "axis": axis}))
+    return wrap(emit1(IOTA, [], {"shape": tuple(shape), "dtype": np.dtype(np.int64), "axis": axis}))
 
 
 def argsort_values(x, axis):
@@ -171,7 +172,7 @@ def _selector(x, positions):
     ``(take(position), nan_rows or None)``."""
     n = x.shape[-1]
     ks = sorted({int(p) % n for p in positions} | ({n - 1} if x.dtype.kind == "f" else set()))
-    sel = wrap(emit1("kth_smallest", [x.value], {"axis": x.ndim - 1, "kth": tuple(ks)}))
+    sel = wrap(emit1(KTH_SMALLEST, [x.value], {"axis": x.ndim - 1, "kth": tuple(ks)}))
 
     def take(p):
         return sel[..., ks.index(int(p) % n)]

@@ -40,6 +40,7 @@ from .. import config
 from ..errors import XlaishError
 from ..ir.kernel import slot_sizes
 from ..ir.opdef import ELEMENTWISE, REDUCTION
+from ..ir.opnames import COND, CONSTANT, DEBUG_CHECK, DEBUG_PRINT, FUSED, INDEX_CHECK, WHILE
 from . import cache
 from .executable import Executable, describe_nan
 
@@ -279,7 +280,7 @@ class _Program:
         steps: list = []
         produced: set[int] = set()
         for op in fn.ops:
-            if op.name == "constant":
+            if op.name == CONSTANT:
                 val = np.ascontiguousarray(np.asarray(op.attrs["value"])).reshape(-1)
                 index[id(op.result)] = own(cuda.to_device(val) if val.size else
                                            cuda.device_array(0, val.dtype))
@@ -297,19 +298,19 @@ class _Program:
                     index[id(r)] = own(cuda.device_array(max(r.type.size, 1), r.type.dtype))
             ins = [index[id(v)] for v in op.operands]
             outs = [index[id(r)] for r in op.results]
-            if op.name == "fused":
+            if op.name == FUSED:
                 steps += self._fused(next(plan_iter), ins, outs, own)
                 if exe.debug_nans:
                     steps.append(self._nan_scan(op, outs))
-            elif op.name == "cond":
+            elif op.name == COND:
                 then = _Program(exe, op.regions[0], plan_iter)
                 other = _Program(exe, op.regions[1], plan_iter)
                 steps.append(self._cond(ins, outs, then, other))
-            elif op.name == "while":
+            elif op.name == WHILE:
                 cond = _Program(exe, op.regions[0], plan_iter)
                 body = _Program(exe, op.regions[1], plan_iter)
                 steps.append(self._while(op, ins, outs, cond, body))
-            elif op.name in ("debug_print", "debug_check", "index_check"):
+            elif op.name in (DEBUG_PRINT, DEBUG_CHECK, INDEX_CHECK):
                 steps.append(self._debug(op, ins))
             else:
                 raise AssertionError(op.name)
@@ -387,12 +388,12 @@ class _Program:
 
         def host(tab):
             return [np.asarray(tab[i]).reshape(s) for i, s in zip(ins, shapes)]
-        if op.name == "debug_print":
+        if op.name == DEBUG_PRINT:
             fmt = op.attrs["fmt"]
 
             def run(tab):
                 print(fmt.format(*[a[()] if a.ndim == 0 else a for a in host(tab)]))
-        elif op.name == "index_check":      # NumPy's IndexError, naming the bad value
+        elif op.name == INDEX_CHECK:      # NumPy's IndexError, naming the bad value
             def run(tab):
                 op.opdef.lower["interp"](op, host(tab), None)
         else:

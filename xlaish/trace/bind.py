@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes
 from ..errors import ShapeError, UnsupportedError
+from ..ir.opnames import ASTYPE, BROADCAST_TO, CONSTANT, LESS, POWER, SELECT
 from ..ir.ops import elementwise as ew
 from ..ir.ops._rules import broadcast_shapes
 from . import context
@@ -58,14 +59,14 @@ def const(value, dtype=None):
     a = a.astype(dt, copy=False)
     if _uniform(a):
         scalar = const(a.flat[0], dt)
-        return emit1("broadcast_to", [scalar], {"shape": a.shape})
+        return emit1(BROADCAST_TO, [scalar], {"shape": a.shape})
     if a.ndim == 0:
         key = (dt.str, a.tobytes())
         v = tr.consts.get(key)
         if v is None:
-            v = tr.consts[key] = emit1("constant", [], {"value": a.copy()})
+            v = tr.consts[key] = emit1(CONSTANT, [], {"value": a.copy()})
         return v
-    return emit1("constant", [], {"value": np.ascontiguousarray(a)})
+    return emit1(CONSTANT, [], {"value": np.ascontiguousarray(a)})
 
 
 def _uniform(a) -> bool:
@@ -82,7 +83,7 @@ def cast(v, dtype):
     dtype = dtypes.canonical(dtype)
     if v.type.dtype == dtype:
         return v
-    return emit1("astype", [v], {"dtype": dtype})
+    return emit1(ASTYPE, [v], {"dtype": dtype})
 
 
 def _note_int_bounds(x, dtype):
@@ -155,18 +156,18 @@ def _exact_comparison(name, args, loop):
             stand_in = (1, 0) if a > np.iinfo(other).max else (-1, 0)
             value = cmp(*(stand_in if i == 0 else stand_in[::-1]))
             shape = args[1 - i].shape
-            return wrap(emit1("broadcast_to", [const(np.bool_(value))], {"shape": tuple(shape)}))
+            return wrap(emit1(BROADCAST_TO, [const(np.bool_(value))], {"shape": tuple(shape)}))
     u64, i64 = np.dtype(np.uint64), np.dtype(np.int64)
     if tuple(loop[:2]) not in ((u64, i64), (i64, u64)):
         return None
     s = 0 if loop[0] == i64 else 1
     ops = [to_value(a, loop[i]) for i, a in enumerate(args)]
-    negative = emit1("less", [ops[s], const(np.int64(0))])
+    negative = emit1(LESS, [ops[s], const(np.int64(0))])
     ops[s] = cast(ops[s], u64)               # exact where the signed operand is >= 0
     as_unsigned = emit1(name, ops)
     # where it is negative, the unsigned operand is the larger one: decide with stand-ins
     value = cmp(*((-1, 0) if s == 0 else (0, -1)))
-    return wrap(emit1("select", [negative, const(np.bool_(value)), as_unsigned]))
+    return wrap(emit1(SELECT, [negative, const(np.bool_(value)), as_unsigned]))
 
 
 def elementwise(name: str, *args) -> Tracer:
@@ -182,7 +183,7 @@ def elementwise(name: str, *args) -> Tracer:
             exact = _exact_comparison(name, args, loop)
             if exact is not None:
                 return exact
-        if name == "power" and loop[1].kind in "iu" and not isinstance(args[1], Tracer) \
+        if name == POWER and loop[1].kind in "iu" and not isinstance(args[1], Tracer) \
                 and np.any(np.asarray(args[1]) < 0):
             # NumPy raises this when it meets the value; a constant exponent is known now
             raise ValueError("Integers to negative integer powers are not allowed.")

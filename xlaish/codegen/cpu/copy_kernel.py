@@ -4,6 +4,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import CONCATENATE
 from . import types as T
 from .kernel_base import KernelGen
 from .loops import for_range, nest
@@ -11,7 +12,7 @@ from .loops import for_range, nest
 
 class CopyKernel(KernelGen):
     def body(self, lo, hi):
-        (op,) = [o for o in self.region.ops if o.name == "concatenate"]
+        (op,) = [o for o in self.region.ops if o.name == CONCATENATE]
         out = op.result
         axis = op.attrs["axis"]
         nparams = len(self.region.params)

@@ -26,7 +26,8 @@ from ...ir import policy
 from ...ir.groups import COMPARISONS
 from ...ir.lowering import BackendRules
 from ...ir.ops.elementwise import PREDICATES
-from . import halfsupport, types as T
+from . import halfsupport
+from . import types as T
 
 RULES = BackendRules("cpu")
 

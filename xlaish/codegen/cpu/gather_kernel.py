@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import SCATTER
 from . import types as T
 from .elementwise import LOWER, round_half
 from .gather_eval import index_value
@@ -22,7 +23,7 @@ class ScatterKernel(KernelGen):
     """One scatter: copy the operand to the output, then combine the updates in, in order."""
 
     def body(self, lo, hi):
-        sc = next(op for op in self.region.ops if op.name == "scatter")
+        sc = next(op for op in self.region.ops if op.name == SCATTER)
         x, ind, upd = sc.operands
         ax, mode = sc.attrs["axis"], sc.attrs["mode"]
         dt = np.dtype(x.type.dtype)

@@ -29,6 +29,7 @@ from ...ir.kernel import (
     view_layout,
 )
 from ...ir.opdef import REDUCTION
+from ...ir.opnames import ASTYPE, BROADCAST_TO, CONSTANT, GATHER, IOTA, REMAINDER, RESHAPE
 from . import types as T
 from . import vecmath
 from .elementwise import LOWER, MIXED_COMPARE, astype, mixed_compare, round_half
@@ -91,7 +92,7 @@ class Cg:
         mod2 = b.select(fix, b.fadd(mod, c),
                         b.select(mod_nz, mod, self.intrinsic("llvm.copysign", [zero, c])))
         div = b.select(fix, b.fsub(div, one), div)
-        if name == "remainder":
+        if name == REMAINDER:
             return b.select(c_zero, mod, mod2)
         fl = self.intrinsic("llvm.floor", [div])
         fl = b.select(b.fcmp_ordered(">", b.fsub(div, fl), ir.Constant(t, 0.5)), b.fadd(fl, one), fl)
@@ -236,7 +237,7 @@ class KernelGen:
         key = id(v)
         if key not in env:
             for u in pending_in_order(v, lambda k: k in env, self.defs,
-                                      lambda op: op.opdef.has(REDUCTION) or op.name == "gather"
+                                      lambda op: op.opdef.has(REDUCTION) or op.name == GATHER
                                       or id(op.results[0]) in acc):
                 env[id(u)] = self._eval_one(u, idx, env, acc, domain)
         return env[key]
@@ -248,22 +249,22 @@ class KernelGen:
             return self.load(acc[key], idx)
         op = self.defs[key]
         n = op.name
-        if n == "constant":
+        if n == CONSTANT:
             r = T.const(v.type.dtype, np.asarray(op.attrs["value"]).reshape(()))
-        elif n == "iota":
+        elif n == IOTA:
             shape = v.type.shape
             axis = op.attrs["axis"]
             d = len(domain) - len(shape) + axis
             i = idx[d] if shape[axis] != 1 and idx[d] is not None else ir.Constant(T.I64, 0)
             r = astype(self.cg, i, np.int64, v.type.dtype)
-        elif n == "reshape":   # unit-leading reshape keeps right alignment
+        elif n == RESHAPE:   # unit-leading reshape keeps right alignment
             r = self.eval(op.operands[0], idx, env, acc, domain)
-        elif n == "broadcast_to":
+        elif n == BROADCAST_TO:
             r = self.eval(op.operands[0], idx, env, acc, domain)
-        elif n == "astype":
+        elif n == ASTYPE:
             x = self.eval(op.operands[0], idx, env, acc, domain)
             r = astype(self.cg, x, op.operands[0].type.dtype, op.attrs["dtype"])
-        elif n == "gather":       # an indirect load (index evaluated over its own shape)
+        elif n == GATHER:       # an indirect load (index evaluated over its own shape)
             r = eval_gather(self, op, idx, domain)
         elif op.opdef.has(REDUCTION):
             raise AssertionError(f"reduction {n} evaluated before its loop")

@@ -12,6 +12,7 @@ import math
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import GATHER, IOTA
 from . import types as T
 from . import vecmath
 from .kernel_base import KernelGen
@@ -24,7 +25,7 @@ class MapKernel(KernelGen):
         acc = self.accesses(domain)
         outs = [self.info.source(r) for r in self.region.results]
         out_strides = contiguous_strides(domain)
-        has_iota = any(op.name in ("iota", "gather") for op in self.region.ops)   # need every dim
+        has_iota = any(op.name in (IOTA, GATHER) for op in self.region.ops)   # need every dim
         # collapse dims walked contiguously by every access
         groups = [[d] for d in range(len(domain))]
         if not has_iota:

@@ -14,6 +14,7 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import MATMUL
 from . import types as T
 from .elementwise import LOWER
 from .kernel_base import KernelGen
@@ -23,7 +24,7 @@ from .loops import alloca_at_entry, for_range, offset
 class MatmulKernel(KernelGen):
     def _mm_setup(self):
         info = self.info
-        mm = next(op for op in self.region.ops if op.name == "matmul")
+        mm = next(op for op in self.region.ops if op.name == MATMUL)
         a_v, b_v = mm.operands
         domain = info.domain                       # (*batch, M, N)
         M, N = domain[-2], domain[-1]

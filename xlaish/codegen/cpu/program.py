@@ -4,7 +4,8 @@
 in program order, so a call crosses from Python into native code once.
 ``bufs`` holds the function's parameters then its results. It returns 0, 2 when
 an allocation failed, ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
-``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``). ``entry_py(PyObject** arrays, i64)`` is the same for the Python
+``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``).
+``entry_py(PyObject** arrays, i64)`` is the same for the Python
 runtime: it reads each NumPy array's data pointer from the array object
 (``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
 on every call. Dense constants are module globals.
@@ -29,6 +30,7 @@ from llvmlite import ir
 
 from ...ir.core import Function
 from ...ir.kernel import slot_sizes
+from ...ir.opnames import COND, CONSTANT, DEBUG_CHECK, DEBUG_PRINT, FUSED, INDEX_CHECK, WHILE
 from ...ir.ops.indexing import index_check_message
 from . import types as T
 from .kernelgen import build_kernel
@@ -237,7 +239,7 @@ class _ProgramEmitter:
             return b.bitcast(arr, T.PTR.as_pointer())
 
         for op in fn.ops:
-            if op.name == "constant":
+            if op.name == CONSTANT:
                 self.nconst += 1
                 g = _global_const(self.module, f"{name}.const{self.nconst}", op.attrs["value"])
                 ptr[id(op.result)] = b.bitcast(g, T.PTR)
@@ -247,12 +249,12 @@ class _ProgramEmitter:
                 ptr[id(r)] = slot_ptrs[s] if s >= 0 else result_ptrs[first_result[id(r)]]
             ins = [ptr[id(v)] for v in op.operands]
             outs = [ptr[id(r)] for r in op.results]
-            if op.name == "fused":
+            if op.name == FUSED:
                 self._kernel(b, op, f"{name}.{op.regions[0].name}", ins, outs, nthreads, table,
                              fail_if_null, cleanup)
                 if self.debug_nans:
                     self._nan_scan(b, op, outs, cleanup, f"{name}.{op.regions[0].name}")
-            elif op.name == "cond":
+            elif op.name == COND:
                 then_fn = self.emit(op.regions[0], f"{name}.then")
                 else_fn = self.emit(op.regions[1], f"{name}.else")
                 pred = b.icmp_unsigned("!=", b.load(ins[0]), ir.Constant(T.I8, 0))
@@ -264,16 +266,16 @@ class _ProgramEmitter:
                     with other:
                         rc_e = b.call(else_fn, [args, nthreads])
                         check_rc(rc_e)
-            elif op.name == "while":
+            elif op.name == WHILE:
                 self._while(b, op, name, ins, outs, nthreads, table, check_rc, cleanup)
-            elif op.name == "debug_print":
+            elif op.name == DEBUG_PRINT:
                 self.prints.append((op.attrs["fmt"], [v.type for v in op.operands]))
                 hook = b.load(self.hook)
                 cb_t = ir.FunctionType(ir.VoidType(), [T.I64, T.PTR.as_pointer()])
                 with b.if_then(b.icmp_unsigned("!=", hook, ir.Constant(T.PTR, None))):
                     b.call(b.bitcast(hook, cb_t.as_pointer()),
                            [ir.Constant(T.I64, len(self.prints) - 1), table(ins)])
-            elif op.name == "debug_check":
+            elif op.name == DEBUG_CHECK:
                 self.checks.append(op.attrs["msg"])
                 bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.icmp_unsigned(
                     "==", v, ir.Constant(T.I8, 0)), T.I8)
@@ -281,10 +283,10 @@ class _ProgramEmitter:
                     for p in cleanup:
                         b.call(self.free, [p])
                     b.ret(ir.Constant(T.I32, CHECK_BASE + len(self.checks) - 1))
-            elif op.name == "index_check":       # an index array's bounds: a check like the above
+            elif op.name == INDEX_CHECK:       # an index array's bounds: a check like the above
                 self.checks.append(index_check_message(op))
                 size = op.attrs["size"]
-                bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.or_(
+                bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v, size=size: b.or_(
                     b.icmp_signed("<", v, ir.Constant(T.I64, -size)),
                     b.icmp_signed(">=", v, ir.Constant(T.I64, size))), T.I64)
                 with b.if_then(bad, likely=False):
@@ -295,7 +297,7 @@ class _ProgramEmitter:
                 raise AssertionError(f"unexpected top-level op {op.name} after fusion")
         # results not written by an op of their own: params, constants, repeated values
         for j, r in enumerate(fn.results):
-            if first_result[id(r)] == j and id(r) in {id(x) for o in fn.ops if o.name != "constant"
+            if first_result[id(r)] == j and id(r) in {id(x) for o in fn.ops if o.name != CONSTANT
                                                       for x in o.results}:
                 continue
             self.copy(b, result_ptrs[j], ptr[id(r)], r.type.nbytes)
@@ -375,7 +377,7 @@ class _ProgramEmitter:
     def _nan_scan(self, b, op, outs, cleanup, kname):
         """XLAISH_DEBUG_NANS: stop with NAN_BASE + k if kernel k wrote a NaN to a float output."""
         body = op.regions[0]
-        self.nan_kernels.append((kname, [(o.name, o.loc) for o in body.ops if o.name != "constant"]))
+        self.nan_kernels.append((kname, [(o.name, o.loc) for o in body.ops if o.name != CONSTANT]))
         k = len(self.nan_kernels) - 1
         for r, p in zip(op.results, outs):
             if r.type.dtype.kind != "f" or r.type.size == 0:

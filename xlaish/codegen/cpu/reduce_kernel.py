@@ -24,6 +24,7 @@ from llvmlite import ir
 from ...ir import policy
 from ...ir.kernel import contiguous_strides
 from ...ir.opdef import REDUCTION
+from ...ir.opnames import ALL, ANY, ARGMAX, ARGMIN, MAX, MIN, PROD, SUM
 from ...ir.ops.reduction import identity_for
 from . import types as T
 from .elementwise import astype
@@ -196,28 +197,28 @@ class ReduceKernel(KernelGen):
         """cur (op) x for reduction n in accumulator dtype at. ``reassoc`` lets LLVM vectorise
         float sums and products with several accumulators (the blocking bounds the error)."""
         b = self.b
-        if n in ("sum", "prod"):
+        if n in (SUM, PROD):
             if at.kind == "f":
-                r = b.fadd(cur, x) if n == "sum" else b.fmul(cur, x)
+                r = b.fadd(cur, x) if n == SUM else b.fmul(cur, x)
                 if reassoc:
                     r.flags.extend(["reassoc", "nsz"])
                 return r
             if at.kind == "b":
-                return b.or_(cur, x) if n == "sum" else b.and_(cur, x)
-            return b.add(cur, x) if n == "sum" else b.mul(cur, x)
-        if n in ("max", "min"):
+                return b.or_(cur, x) if n == SUM else b.and_(cur, x)
+            return b.add(cur, x) if n == SUM else b.mul(cur, x)
+        if n in (MAX, MIN):
             if at.kind == "f":
                 # nnan lets LLVM vectorise the max; NaNs are tracked by a separate flag and the
                 # final select returns NaN whenever one was seen, as NumPy does
-                return self.cg.intrinsic("llvm.maxnum" if n == "max" else "llvm.minnum", [cur, x],
+                return self.cg.intrinsic("llvm.maxnum" if n == MAX else "llvm.minnum", [cur, x],
                                          fastmath=("nnan", "nsz"))
             if at.kind == "b":
-                return b.or_(cur, x) if n == "max" else b.and_(cur, x)
+                return b.or_(cur, x) if n == MAX else b.and_(cur, x)
             cmp = b.icmp_signed if at.kind == "i" else b.icmp_unsigned
-            return b.select(cmp(">" if n == "max" else "<", x, cur), x, cur)
-        if n == "any":
+            return b.select(cmp(">" if n == MAX else "<", x, cur), x, cur)
+        if n == ANY:
             return b.or_(cur, x)
-        if n == "all":
+        if n == ALL:
             return b.and_(cur, x)
         raise AssertionError(n)
 
@@ -272,14 +273,14 @@ class ReduceKernel(KernelGen):
         return policy.accumulator_dtype(op.name, op.operands[0].type.dtype)
 
     def _blocked(self, op):
-        return op.name == "sum" and op.operands[0].type.dtype.kind == "f"
+        return op.name == SUM and op.operands[0].type.dtype.kind == "f"
 
     def _acc_init(self, op):
         b = self.b
         n = op.name
         dt = op.operands[0].type.dtype
         slots = {}
-        if n in ("argmax", "argmin"):
+        if n in (ARGMAX, ARGMIN):
             slots["val"] = alloca_at_entry(b, T.compute(dt))
             slots["idx"] = alloca_at_entry(b, T.I64)
             slots["first"] = alloca_at_entry(b, T.I1)
@@ -290,7 +291,7 @@ class ReduceKernel(KernelGen):
         at = self._acc_type(op)
         slots["val"] = alloca_at_entry(b, T.compute(at))
         b.store(T.const(at, identity_for(n, at)), slots["val"])
-        if n in ("max", "min", "sum", "prod") and dt.kind == "f":
+        if n in (MAX, MIN, SUM, PROD) and dt.kind == "f":
             # a NaN flag per accumulator: max/min vectorise with nnan; sums and products are
             # reassociated, which lets LLVM fold e.g. acc + (y - y) to acc and so lose a NaN
             # (or inf - inf) that NumPy's sum propagates: any NaN addend makes the result NaN
@@ -311,21 +312,21 @@ class ReduceKernel(KernelGen):
         b = self.b
         n = op.name
         dt = op.operands[0].type.dtype
-        if n in ("argmax", "argmin"):
+        if n in (ARGMAX, ARGMIN):
             flat = offset(b, [idx[d] for d in red],
                           contiguous_strides([op.operands[0].type.shape[d] for d in red]))
             best = b.load(slots["val"])
             first = b.load(slots["first"])
             if dt.kind == "f":
-                better = b.fcmp_ordered(">" if n == "argmax" else "<", x, best)
+                better = b.fcmp_ordered(">" if n == ARGMAX else "<", x, best)
                 isn = b.fcmp_unordered("uno", x, x)
                 best_nan = b.fcmp_unordered("uno", best, best)
                 better = b.and_(b.or_(better, isn), b.not_(best_nan))
             elif dt.kind == "b":
-                better = b.and_(x, b.not_(best)) if n == "argmax" else b.and_(b.not_(x), best)
+                better = b.and_(x, b.not_(best)) if n == ARGMAX else b.and_(b.not_(x), best)
             else:
                 cmp = b.icmp_signed if dt.kind == "i" else b.icmp_unsigned
-                better = cmp(">" if n == "argmax" else "<", x, best)
+                better = cmp(">" if n == ARGMAX else "<", x, best)
             take = b.or_(first, better)
             b.store(b.select(take, x, best), slots["val"])
             b.store(b.select(take, flat, b.load(slots["idx"])), slots["idx"])
@@ -355,7 +356,7 @@ class ReduceKernel(KernelGen):
         b = self.b
         n = op.name
         dt = op.result.type.dtype
-        if n in ("argmax", "argmin"):
+        if n in (ARGMAX, ARGMIN):
             return b.load(slots["idx"])
         v = b.load(slots["val"])
         at = self._acc_type(op)

@@ -23,6 +23,7 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import KTH_SMALLEST, SORT_BY
 from ...ir.ops.sort import SORT
 from . import types as T
 from .kernel_base import KernelGen
@@ -46,10 +47,10 @@ class SortKernel(KernelGen):
         (axis,) = self.info.axes
         self.n = n = domain[axis]
         self.kdt = np.dtype(op.operands[0].type.dtype)
-        self.pdt = np.dtype(op.operands[1].type.dtype) if op.name == "sort_by" else None
+        self.pdt = np.dtype(op.operands[1].type.dtype) if op.name == SORT_BY else None
         self.kw = _kbits(self.kdt)
         self.pw = _kbits(self.pdt) if self.pdt is not None else 0
-        self.select = op.name == "kth_smallest"
+        self.select = op.name == KTH_SMALLEST
         nbuf = 3 if self.select else 2
         self.row_bytes = -(-(nbuf * n * (self.kw + self.pw) // 8) // 8) * 8
         kept = [domain[d] for d in range(len(domain)) if d != axis]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from ...ir.kernel import contiguous_strides
+from ...ir.opnames import SCATTER
 from . import ops as OPS
 from .gather_eval import index_text
 from .region import Eval, Level, RegionGen
@@ -19,7 +20,7 @@ from .source import Block, CoordSpace, KernelText
 
 
 def scatter_kernel(rg: RegionGen):
-    sc = next(op for op in rg.region.ops if op.name == "scatter")
+    sc = next(op for op in rg.region.ops if op.name == SCATTER)
     x, ind, upd = sc.operands
     ax, mode = sc.attrs["axis"], sc.attrs["mode"]
     dt = x.type.dtype

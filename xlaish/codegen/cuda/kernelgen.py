@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from ...ir.opnames import CONCATENATE, MATMUL
 from . import ops as OPS
 from .gather import scatter_kernel
 from .reduce import ReduceGen
@@ -70,7 +71,7 @@ def map_kernel(rg: RegionGen) -> KernelSource:
 
 def copy_kernel(rg: RegionGen) -> KernelSource:
     t = rg.target
-    (op,) = [o for o in rg.region.ops if o.name == "concatenate"]
+    (op,) = [o for o in rg.region.ops if o.name == CONCATENATE]
     out = op.result
     shape = out.type.shape
     nd = len(shape)
@@ -109,7 +110,7 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
     t = rg.target
     T = t.tile
     region = rg.region
-    mm = next(op for op in region.ops if op.name == "matmul")
+    mm = next(op for op in region.ops if op.name == MATMUL)
     a_v, b_v = mm.operands
     domain = rg.info.domain
     nd = len(domain)

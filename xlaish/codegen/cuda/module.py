@@ -16,6 +16,7 @@ lowering time, never at launch.
 from __future__ import annotations
 
 from ...ir.core import Function
+from ...ir.opnames import COND, FUSED, WHILE
 from .kernelgen import generate_region
 from .ops import PROGRAM_OPS
 from .region import KernelSource
@@ -49,9 +50,9 @@ def fused_ops(fn: Function):
 
     def walk(f):
         for op in f.ops:
-            if op.name == "fused":
+            if op.name == FUSED:
                 out.append(op)
-            elif op.name in ("cond", "while"):
+            elif op.name in (COND, WHILE):
                 for r in op.regions:
                     walk(r)
     walk(fn)
@@ -62,7 +63,7 @@ def check_program(fn: Function):
     for op in fn.ops:
         if op.name not in PROGRAM_OPS:
             raise unsupported(op, "(outside a fused kernel)")
-        if op.name in ("cond", "while"):
+        if op.name in (COND, WHILE):
             for r in op.regions:
                 check_program(r)
 

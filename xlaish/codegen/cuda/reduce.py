@@ -34,6 +34,7 @@ import numpy as np
 
 from ...ir import policy
 from ...ir.opdef import REDUCTION
+from ...ir.opnames import ALL, ANY, ARGMAX, ARGMIN, MAX, MIN, PROD, SUM
 from ...ir.ops.reduction import identity_for
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
 from .source import Block, FlatSpace, KernelText
@@ -49,7 +50,7 @@ class Acc:
         self.op, self.name = op, op.name
         self.in_dt = np.dtype(op.operands[0].type.dtype)
         self.out_dt = np.dtype(op.result.type.dtype)
-        self.arg = self.name in ("argmax", "argmin")
+        self.arg = self.name in (ARGMAX, ARGMIN)
         if self.in_dt.kind == "b":
             at = np.dtype(np.int32)          # bool counts and flags held as int32 on the GPU
         else:
@@ -85,7 +86,7 @@ class Acc:
 
     def _better(self, x, a):
         """Is value x strictly better than a (argmax/argmin), NaN first."""
-        cmp = ">" if self.name == "argmax" else "<"
+        cmp = ">" if self.name == ARGMAX else "<"
         if self.at.kind == "f":
             return f"(({x} {cmp} {a} or {x} != {x}) and {a} == {a})"
         return f"({x} {cmp} {a})"
@@ -116,14 +117,14 @@ class Acc:
             blk.add(f"{self.i} = {ti}", extra + 1)
             return
         T = np_name(self.at)
-        if n in ("any", "all") or bool_rep:
-            sym = "|" if n in ("sum", "max", "any") else "&"
+        if n in (ANY, ALL) or bool_rep:
+            sym = "|" if n in (SUM, MAX, ANY) else "&"
             blk.add(f"{a} = {a} {sym} {t}", extra)
-        elif n in ("sum", "prod"):
-            sym = "+" if n == "sum" else "*"
+        elif n in (SUM, PROD):
+            sym = "+" if n == SUM else "*"
             blk.add(f"{a} = {a} {sym} {t}" if k == "f" else f"{a} = {T}({a} {sym} {t})", extra)
-        elif n in ("max", "min"):
-            cmp = ">" if n == "max" else "<"
+        elif n in (MAX, MIN):
+            cmp = ">" if n == MAX else "<"
             if k == "f":
                 blk.add(f"{a} = {t} if ({t} {cmp} {a} or {t} != {t}) else {a}", extra)
             else:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...ir.kernel import KernelInfo, analyze, pending_in_order
 from ...ir.opdef import ELEMENTWISE, REDUCTION
+from ...ir.opnames import ASTYPE, BROADCAST_TO, CONSTANT, GATHER, IOTA, RESHAPE
 from . import ops as OPS
 from .gather_eval import gather_expr, gather_level
 from .source import Access, Block, KernelText, ModuleSource, contiguous_strides, unsupported, view_layout
@@ -35,7 +36,7 @@ class Level:
 class Eval:
     """Emits region values as variables, each in the outermost scope it can live in."""
 
-    def __init__(self, kt: KernelText, gen: "RegionGen", levels, dim_levels: dict, acc=None, ndomain=None):
+    def __init__(self, kt: KernelText, gen: RegionGen, levels, dim_levels: dict, acc=None, ndomain=None):
         self.kt, self.gen, self.levels = kt, gen, list(levels)
         self.dim_levels = dict(dim_levels)     # domain dim -> the loop level that walks it
         self.level_cache: dict[int, int] = {}
@@ -58,14 +59,14 @@ class Eval:
             lv = self.access_level(acc)
         else:
             op = self.gen.defs[key]
-            if op.name == "constant":
+            if op.name == CONSTANT:
                 lv = 0
-            elif op.name == "iota":
+            elif op.name == IOTA:
                 d = self.gen.iota_dim(op, self.ndomain)
                 lv = 0 if d is None else self.dim_level(d)
             elif op.opdef.has(REDUCTION):
                 lv = 1
-            elif op.name == "gather":         # indirect load: see .gather
+            elif op.name == GATHER:         # indirect load: see .gather
                 lv = gather_level(self, op)
             else:
                 lv = max((self.level_of(x) for x in op.operands), default=0)
@@ -95,7 +96,7 @@ class Eval:
         if got is not None:
             return got
         for u in pending_in_order(v, self._known, self.gen.defs,
-                                  lambda op: op.opdef.has(REDUCTION) or op.name == "gather"
+                                  lambda op: op.opdef.has(REDUCTION) or op.name == GATHER
                                   or id(op.results[0]) in self.acc):
             self.level_of(u)          # its operands' levels are cached by now: shallow
             self._value_one(u)
@@ -112,27 +113,27 @@ class Eval:
         else:
             op = self.gen.defs[id(v)]
             n = op.name
-            if n == "constant":
+            if n == CONSTANT:
                 val = np.asarray(op.attrs["value"])
                 if val.size != 1:
                     raise unsupported(op, "(a non-scalar constant inside a kernel)")
                 expr = kt.const(val.reshape(()), v.type.dtype)
                 level.env[id(v)] = expr
                 return expr
-            if n == "iota":
+            if n == IOTA:
                 d = self.gen.iota_dim(op, self.ndomain)
                 c = "0" if d is None else self.levels[lv].space.coord(d)
                 expr = kt.cast(c, v.type.dtype)
-            elif n in ("reshape", "broadcast_to"):
+            elif n in (RESHAPE, BROADCAST_TO):
                 expr = self.value(op.operands[0])
                 level.env[id(v)] = expr
                 return expr
-            elif n == "astype":
+            elif n == ASTYPE:
                 x = self.value(op.operands[0])
                 expr = OPS.astype(kt, x, op.operands[0].type.dtype, op.attrs["dtype"])
             elif op.opdef.has(REDUCTION):
                 raise AssertionError(f"reduction {n} evaluated before its loop")
-            elif n == "gather":
+            elif n == GATHER:
                 expr = gather_expr(self, op, lv)
             elif n in OPS.EXPR:
                 args = [self.value(x) for x in op.operands]
@@ -145,7 +146,7 @@ class Eval:
         return name
 
 
-def leaves_of(gen: "RegionGen", values, stop) -> list:
+def leaves_of(gen: RegionGen, values, stop) -> list:
     """Parameters and views the values read (not looking through ids in ``stop``), in first-use order."""
     out, seen = [], set()
     for v0 in values:          # depth first, operands in order, without recursion
@@ -231,7 +232,7 @@ def check_region(region):
     for op in region.ops:
         if not OPS.covered(op.name):
             raise unsupported(op)
-        if op.opdef.has(ELEMENTWISE) and op.name not in OPS.EXPR and op.name != "astype":
+        if op.opdef.has(ELEMENTWISE) and op.name not in OPS.EXPR and op.name != ASTYPE:
             raise unsupported(op)
 
 

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ...ir.opnames import KTH_SMALLEST, SORT_BY
 from ...ir.ops.scan import SCAN, scan_identity, step_op
 from ...ir.ops.sort import SORT
 from . import ops as OPS
@@ -78,7 +79,7 @@ def sort_kernel(rg: RegionGen):
     n = domain[axis]
     (op,) = [o for o in rg.region.ops if o.opdef.has(SORT)]
     kdt = compute_dtype(op.operands[0].type.dtype)
-    pay = op.name == "sort_by"
+    pay = op.name == SORT_BY
     out_dt = op.result.type.dtype
     kt = KernelText(rg.mod)
     rg.acc = rg.accesses(nd)
@@ -128,7 +129,7 @@ def sort_kernel(rg: RegionGen):
     out_shape = op.result.type.shape
     oc = CoordSpace({**coords, axis: "j"})
     off = " + ".join(oc.terms(rg.out_access(0, out_shape, nd).dstrides)) or "0"
-    if op.name == "kth_smallest":          # the sorted row's static positions
+    if op.name == KTH_SMALLEST:          # the sorted row's static positions
         for j, k in enumerate(op.attrs["kth"]):
             body.add(f"j = {j}", 1)
             body.add(f"v = {resb}[base + {k}] if flip else {res}[base + {k}]", 1)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...ir.opnames import ERF, ERFC
+
 
 @dataclass(frozen=True)
 class Target:
@@ -131,6 +133,6 @@ def prelude(target: Target, used: set) -> str:
             extra = _GPU_EXTRA
             continue
         lines.append(f"m_{name} = {b}")
-    if target.sim and any(n in used for n in ("erf", "erfc")):
+    if target.sim and any(n in used for n in (ERF, ERFC)):
         extra += _SIM_EXTRA
     return (extra.strip("\n") + "\n\n" if extra else "") + "\n".join(lines)

@@ -13,4 +13,4 @@
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
 """
-from . import elementwise, reduction, shape, creation, linalg, region, debug, indexing, scan, sort  # noqa: F401
+from . import creation, debug, elementwise, indexing, linalg, reduction, region, scan, shape, sort  # noqa: F401
