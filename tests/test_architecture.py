@@ -30,6 +30,9 @@ KNOWN_CYCLE_EDGES = {
     ("xlaish.ir.opdef", "xlaish.ir.ops"),
     # tracer._xnp imports the numpy layer, which binds ops through trace.bind -> trace.tracer
     ("xlaish.trace.tracer", "xlaish.numpy"),
+    # JitFunction.__call__ hands dask-array arguments to xlaish.dask, imported on first such call
+    # (import xlaish must not import dask); xlaish.dask ships compiled code via serialize -> jit
+    ("xlaish.jit", "xlaish.dask"),
     # numpy._shape imports numpy._reductions at module level, _reductions imports _shape in a function
     ("xlaish.numpy._reductions", "xlaish.numpy._shape"),
     # `from .. import __version__`: the package root imports jit -> compiler -> runtime / aot

@@ -104,7 +104,7 @@ class _LazyTraced:
 
 
 def _lowered_class():
-    from .jit import Lowered
+    from .lowered import Lowered
     from .runtime.native import NativeExecutable
 
     class LoadedExecutable(NativeExecutable):
@@ -207,10 +207,10 @@ def rebuild_ref(module, qualname, entries):
     return _install(obj, entries)
 
 
-def rebuild(fun, static_argnames, options, entries):
-    from .jit import JitFunction
-    jf = JitFunction(fun, static_argnames=tuple(static_argnames), fuse=options["fuse"],
-                     passes=options["passes"], device=options["device"])
+def rebuild(cls, fun, static_argnames, options, entries):
+    """A by-value function: ``cls`` (JitFunction, pickled by reference) wraps it again."""
+    jf = cls(fun, static_argnames=tuple(static_argnames), fuse=options["fuse"],
+             passes=options["passes"], device=options["device"])
     return _install(jf, entries)
 
 
@@ -220,4 +220,4 @@ def reduce_jit(jf):
     ref = _by_reference(jf)
     if ref is not None:
         return (rebuild_ref, (*ref, entries))
-    return (rebuild, (jf.fun, tuple(sorted(jf.argspec.static)), dict(jf.options), entries))
+    return (rebuild, (type(jf), jf.fun, tuple(sorted(jf.argspec.static)), dict(jf.options), entries))

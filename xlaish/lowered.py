@@ -1,0 +1,54 @@
+"""``Lowered``: one compiled signature of a jitted function at every stage (``jit(f).lower(x)``).
+
+Its own module so that code handling compiled signatures (``xlaish.serialize``) needs no import
+of :mod:`xlaish.jit`.
+"""
+from __future__ import annotations
+
+from .options import CompileOptions
+from .trace.tracing import Traced
+
+
+class Lowered:
+    """One signature of a jitted function at every stage: traced IR, optimised IR, kernels."""
+
+    def __init__(self, traced: Traced, optimized, executable, options: CompileOptions):
+        self.traced = traced
+        self.optimized = optimized
+        self.executable = executable
+        self.options = options
+
+    def as_text(self, stage: str = "optimized") -> str:
+        if stage == "traced":
+            return str(self.traced.function)
+        if stage == "optimized":
+            return str(self.optimized)
+        raise ValueError(f"unknown stage {stage!r} (traced | optimized)")
+
+    def _artifact(self):
+        art = self.executable.artifact
+        if art is None:
+            raise ValueError(f"no native code for device {self.options.device!r}")
+        return art
+
+    def llvm_ir(self, optimized: bool = True) -> str:
+        """The program's LLVM IR (after LLVM's O3 pipeline unless optimized=False)."""
+        return self._artifact().llvm_ir(optimized)
+
+    def asm(self) -> str:
+        """The program's machine code as assembly text, for the host CPU."""
+        return self._artifact().asm()
+
+    def cuda_source(self) -> str:
+        """The generated Numba CUDA kernel source of this program (device="cuda" only)."""
+        src = self.executable.source
+        if src is None:
+            raise ValueError(f"no CUDA source for device {self.options.device!r} (use device='cuda')")
+        return src
+
+    def fusion_report(self):
+        from .passes.report import fusion_report
+        return fusion_report(self.optimized, unfused=self.traced.function)
+
+    def __str__(self):
+        return self.as_text()
