@@ -7,6 +7,8 @@ arrays while a function is traced, so arrays created and then filled by assignme
 from __future__ import annotations
 
 import contextlib
+import dis
+import functools
 import math
 import sys
 import threading
@@ -19,7 +21,7 @@ from ..ir.opnames import IOTA, SELECT
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer
-from . import _ufuncs
+from . import _random_guard, _ufuncs
 from ._shape import _norm_shape, broadcast_to, where
 
 
@@ -157,7 +159,7 @@ def _wrapper(name):
     make = np.zeros if name == "empty" else np.zeros_like if name == "empty_like" else orig
 
     def creation(*args, **kwargs):
-        if context.current() is None or sys._getframe(1).f_globals.get("__name__", "").startswith(_OWN):
+        if context.current() is None or not _called_from_user_code(sys._getframe(1), name):
             return orig(*args, **kwargs)
         if any(isinstance(a, Tracer) for a in args) or any(isinstance(a, Tracer) for a in kwargs.values()):
             if name == "array":              # (np.array does not dispatch)
@@ -187,6 +189,35 @@ def _wrapper(name):
     return creation
 
 
+def _called_from_user_code(frame, name: str) -> bool:
+    """Is this call ``np.<name>(...)`` written in the user's own Python code? Not when xlaish or
+    NumPy calls it, and not when compiled code (a Cython or C extension: NumPy's random
+    generators, SciPy) that the user's line called looks ``np.<name>`` up itself: it would get a
+    tracer where it needs an ndarray (a crash). The nearest Python frame of such a call is the
+    user's, so the user's line itself must name the function: some ``<name>`` attribute or global
+    is loaded on the line being executed."""
+    if frame.f_globals.get("__name__", "").startswith(_OWN):
+        return False
+    return name in _names_loaded_on_line(frame.f_code, frame.f_lasti)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_loaded_on_line(code, lasti: int) -> frozenset:
+    """Attribute and global names loaded on the source line of the instruction at ``lasti`` (the
+    call in progress; ``lasti`` may point into the call's inline cache, past its offset)."""
+    line, cur, by_line = None, None, {}
+    for ins in dis.get_instructions(code):
+        if ins.starts_line is not None and not isinstance(ins.starts_line, bool):
+            line = ins.starts_line
+        pos = getattr(ins, "positions", None)
+        ln = pos.lineno if pos is not None and pos.lineno is not None else line
+        if ins.offset <= lasti:
+            cur = ln
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF"):
+            by_line.setdefault(ln, set()).add(ins.argval)
+    return frozenset(by_line.get(cur, ()))
+
+
 _WRAPPERS = {n: _wrapper(n) for n in _PATCHED}
 
 
@@ -197,6 +228,7 @@ def creation_returns_tracers():
         if _patch_depth[0] == 0:
             for n, w in _WRAPPERS.items():
                 setattr(np, n, w)
+            _random_guard.install()
         _patch_depth[0] += 1
     try:
         yield
@@ -206,3 +238,4 @@ def creation_returns_tracers():
             if _patch_depth[0] == 0:
                 for n, f in _ORIG.items():
                     setattr(np, n, f)
+                _random_guard.uninstall()
