@@ -33,12 +33,6 @@ KNOWN_CYCLE_EDGES = {
     # JitFunction.__call__ hands dask-array arguments to xlaish.dask, imported on first such call
     # (import xlaish must not import dask); xlaish.dask ships compiled code via serialize -> jit
     ("xlaish.jit", "xlaish.dask"),
-    # numpy._shape imports numpy._reductions at module level, _reductions imports _shape in a function
-    ("xlaish.numpy._reductions", "xlaish.numpy._shape"),
-    # `from .. import __version__`: the package root imports jit -> compiler -> runtime / aot
-    ("xlaish.runtime.cpu", "xlaish"),
-    ("xlaish.runtime.cuda", "xlaish"),
-    ("xlaish.aot.exporter", "xlaish"),
 }
 
 

@@ -159,7 +159,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
     """
     import numpy as np
 
-    from .. import __version__
+    from .._version import __version__
     from ..ir.printer import print_function
     from ..trace.tracing import ShapeDtype
     if isinstance(args, (ShapeDtype, np.ndarray)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import builtins
 import functools
 import math
-import operator
 
 import numpy as np
 
@@ -14,25 +13,8 @@ from ..trace import context
 from ..trace.bind import any_tracer, cast, emit1, promote, to_value, wrap
 from ..trace.tracer import Tracer
 from . import _ufuncs
-
-
-def normalize_axes(axis, ndim) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    out = []
-    for a in axes:
-        try:
-            a = operator.index(a)          # as NumPy: ints and integer scalars, not 0.0
-        except TypeError:
-            raise context.with_location(TypeError(
-                f"'{type(a).__name__}' object cannot be interpreted as an integer (axis={axis!r})")) from None
-        if not -ndim <= a < ndim:
-            raise context.with_location(np.exceptions.AxisError(a, ndim))
-        out.append(a % ndim if ndim else 0)
-    if len(set(out)) != len(out):
-        raise context.with_location(ValueError("duplicate value in 'axis'"))
-    return tuple(sorted(out))
+from ._axes import normalize_axes
+from ._shape import reshape
 
 
 def _ufunc_axes(axis, ndim) -> tuple[int, ...]:
@@ -135,7 +117,6 @@ def _arg(op, npfn):
         if not any_tracer((a,)):
             return npfn(a, axis=axis, out=out, keepdims=keepdims)
         _no_extras(out=out)
-        from ._shape import reshape
         x = _strong(a)
         if isinstance(axis, (tuple, list)):
             raise context.with_location(TypeError(

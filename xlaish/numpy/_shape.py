@@ -21,7 +21,7 @@ from ..trace.bind import (
 )
 from ..trace.tracer import Tracer
 from . import _ufuncs
-from ._reductions import normalize_axes
+from ._axes import normalize_axes
 
 
 def _t(x) -> Tracer:

@@ -144,7 +144,7 @@ def compile_key(ir_text: str, nans: bool) -> str:
     """The one key of a program's object code: its optimised IR text, the target CPU, the
     versions, the NaN-check flag and the code generator's source (the disk cache and
     xlaish.serialize both use it)."""
-    from .. import __version__
+    from .._version import __version__
     return cache.key(ir_text, _target_id(), __version__, llvmlite.__version__, f"nans={nans}",
                      _fingerprint())
 

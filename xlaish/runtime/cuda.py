@@ -95,7 +95,7 @@ def device() -> DeviceInfo:
 def cache_key(ir_text: str, target, cc: str) -> str:
     import numba
 
-    from .. import __version__
+    from .._version import __version__
     from ..codegen import cuda as gen
     runtime = sys.modules[__name__]
     try:
