@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConcretizationError
 from ..trace import context
-from ..trace.tracer import Tracer
+from ..trace.tracer import Tracer, static_value
 from ._reductions import all as _all
 from ._reductions import max as _max
 from ._reductions import min as _min
@@ -51,6 +51,7 @@ def _asarr(a):
 
 
 def _static_int(v, what):
+    v = static_value(v)
     if isinstance(v, Tracer):
         raise context.with_location(ConcretizationError(
             f"{what} must be a Python int (it decides the result's shape); pass it as a static "

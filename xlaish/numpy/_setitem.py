@@ -222,6 +222,7 @@ class MaskedRead:
 
     def __init__(self, full, mask):
         self.full, self.mask = full, mask
+        self.loc = context.user_location()     # the user's line that wrote x[mask], for errors
 
     def _operand(self, other):
         if isinstance(other, MaskedRead):

@@ -220,11 +220,11 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1, dtype=dtype, casting=casting)
 
 
-def data_dependent(what: str):
+def data_dependent(what: str, loc: str | None = None):
     return context.with_location(UnsupportedError(
         f"{what}: the result's shape depends on the values, which are not known while tracing. "
         f"Use a static-shape alternative: np.where(mask, x, 0) keeps the shape (zeros where the mask "
-        f"is False), np.sum(mask) counts, x[mask] = v / x[mask] += v update in place"))
+        f"is False), np.sum(mask) counts, x[mask] = v / x[mask] += v update in place"), loc)
 
 
 def where(condition, x=None, y=None):

@@ -24,6 +24,7 @@ import numpy as np
 from ..ir.opnames import IOTA, KTH_SMALLEST, SORT, SORT_BY
 from ..trace import context
 from ..trace.bind import any_tracer, cast, emit1, wrap
+from ..trace.tracer import static_value
 from ._reductions import _strong, normalize_axes
 from ._shape import expand_dims, moveaxis, ravel, reshape, where
 
@@ -215,6 +216,7 @@ def _quantile_rows(x, q, method, weak_q):
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
              weights=None, interpolation=None):
+    q = static_value(q)
     if not any_tracer((a, q, weights)):
         return np.quantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
                            keepdims=keepdims, weights=weights)
@@ -223,6 +225,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
                weights=None, interpolation=None):
+    q = static_value(q)
     if not any_tracer((a, q, weights)):
         return np.percentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
                              keepdims=keepdims, weights=weights)
@@ -232,6 +235,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 
 def _static_q(q):
+    q = static_value(q)
     if any_tracer((q,)):
         raise context.with_location(TypeError(
             "quantile/percentile: q must be static (a Python or NumPy value) inside jit"))

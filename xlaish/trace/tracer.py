@@ -91,6 +91,17 @@ _VIEW_LISTS = {"split", "array_split", "hsplit", "vsplit", "dsplit", "unstack"}
 READ_ONLY_MSG = "assignment destination is read-only"
 
 
+def static_value(x):
+    """``x``, or the NumPy value of a constant tracer (an array made inside the traced function
+    from constants, ``np.array([...])``): where NumPy needs a value known before running (a
+    quantile, a shape, a count), such an array is as static as the literal it was made from."""
+    if isinstance(x, Tracer):
+        c = x.concrete()
+        if c is not None:
+            return c
+    return x
+
+
 def _concrete_key(key):
     """An index whose arrays were made inside the function from constants (``np.array([...])``,
     ``np.arange(n)``: constant tracers) uses their NumPy values: a static mask or index array,

@@ -197,7 +197,7 @@ def _check_result(argspec: ArgSpec, o) -> None:
     """A result leaf must be an array or a number (pytrees of them are flattened already)."""
     from ..numpy._setitem import MaskedRead, data_dependent
     if type(o) is MaskedRead:
-        raise data_dependent("returning x[mask] (boolean-mask indexing)")
+        raise data_dependent("returning x[mask] (boolean-mask indexing)", o.loc)
     if isinstance(o, (Tracer, np.ndarray, np.generic, bool, int, float)):
         if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biuf":
             return
