@@ -216,24 +216,26 @@ def _tri_mask(shape, k, lower):
     return (j - i <= k) if lower else (j - i >= k)
 
 
+def _triangle(m, k, lower: bool):
+    """``m`` with the elements above (``lower``) or below the k-th diagonal zeroed (a 1-D ``m``
+    is broadcast to a square first, as NumPy)."""
+    m = _asarr(m)
+    k = _static_int(k, f"{'tril' if lower else 'triu'}'s k")
+    if m.ndim == 1:
+        m = broadcast_to(m, (m.shape[0], m.shape[0]))
+    return where(_tri_mask(m.shape, k, lower), m, _asarr(np.zeros((), m.dtype)))
+
+
 def triu(m, k=0):
     if not _traced(m):
         return np.triu(m, k)
-    m = _asarr(m)
-    k = _static_int(k, "triu's k")
-    if m.ndim < 2:
-        m = broadcast_to(m, (m.shape[0], m.shape[0])) if m.ndim == 1 else m
-    return where(_tri_mask(m.shape, k, False), m, _asarr(np.zeros((), m.dtype)))
+    return _triangle(m, k, False)
 
 
 def tril(m, k=0):
     if not _traced(m):
         return np.tril(m, k)
-    m = _asarr(m)
-    k = _static_int(k, "tril's k")
-    if m.ndim < 2:
-        m = broadcast_to(m, (m.shape[0], m.shape[0])) if m.ndim == 1 else m
-    return where(_tri_mask(m.shape, k, True), m, _asarr(np.zeros((), m.dtype)))
+    return _triangle(m, k, True)
 
 
 # ---- comparisons -----------------------------------------------------------------------------------

@@ -383,28 +383,27 @@ def _poly1d_arr(p):
     return p
 
 
-def polyadd(a1, a2):
-    if not any_tracer((a1, a2)):
-        return np.polyadd(a1, a2)
+def _aligned(a1, a2):
+    """Two coefficient arrays padded with leading zeros to one length (NumPy's polyadd rule)."""
     a1, a2 = _poly1d_arr(a1), _poly1d_arr(a2)
     d = a2.shape[0] - a1.shape[0]
     if d > 0:
         a1 = concatenate([_zeros((d,), a1.dtype), a1])
     elif d < 0:
         a2 = concatenate([_zeros((-d,), a2.dtype), a2])
-    return _U["add"](a1, a2)
+    return a1, a2
+
+
+def polyadd(a1, a2):
+    if not any_tracer((a1, a2)):
+        return np.polyadd(a1, a2)
+    return _U["add"](*_aligned(a1, a2))
 
 
 def polysub(a1, a2):
     if not any_tracer((a1, a2)):
         return np.polysub(a1, a2)
-    a1, a2 = _poly1d_arr(a1), _poly1d_arr(a2)
-    d = a2.shape[0] - a1.shape[0]
-    if d > 0:
-        a1 = concatenate([_zeros((d,), a1.dtype), a1])
-    elif d < 0:
-        a2 = concatenate([_zeros((-d,), a2.dtype), a2])
-    return _U["subtract"](a1, a2)
+    return _U["subtract"](*_aligned(a1, a2))
 
 
 def polyder(p, m=1):
