@@ -23,7 +23,7 @@ from .lowered import Lowered
 from .options import CompileOptions
 from .trace import context as _trace_context
 from .trace import pytree
-from .trace.tracing import ArgSpec, leaf_spec, trace
+from .trace.tracing import ArgSpec, check_int_leaves, leaf_spec, trace
 
 _disabled = threading.local()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
@@ -229,6 +229,7 @@ class JitFunction:
     def _key(self, args, kwargs):
         dyn, static = self.argspec.split(args, kwargs)
         leaves, tree = pytree.flatten(tuple(dyn.values()))
+        check_int_leaves(self.argspec, dyn, leaves)
         specs = tuple(leaf_spec(x) for x in leaves)
         # static values that compare equal but differ in type (3 and 3.0, True and 1) trace
         # differently: their types are part of the key
@@ -307,7 +308,10 @@ class JitFunction:
             hit = self._fast.get(key) if key is not None else None
             if (hit is not None and _env_stamp() == self._env and not getattr(_disabled, "on", False)
                     and _trace_context.current() is None):
-                return hit(args)
+                try:
+                    return hit(args)
+                except OverflowError:
+                    pass        # a Python int beyond int64: the slow path names the argument
         else:
             key = None
         if jit_disabled():

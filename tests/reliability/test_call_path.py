@@ -162,3 +162,13 @@ def test_interpreter_device_byteswapped():
         got = f(x)
         np.testing.assert_array_equal(got, x * 2 + 1)
         assert got.dtype == np.float32
+
+
+def test_a_huge_python_int_is_named_on_every_call():
+    """2**70 does not fit the int64 a Python int argument is passed as: the first call and every
+    later one (the fast path) say so, naming the argument."""
+    f = xl.jit(lambda x, k: x * k)
+    np.testing.assert_array_equal(f(np.ones(3), 2), np.full(3, 2.0))
+    for _ in range(2):
+        with pytest.raises(OverflowError, match="argument k"):
+            f(np.ones(3), 2**70)

@@ -211,18 +211,27 @@ def _check_result(argspec: ArgSpec, o) -> None:
         f"arrays, numbers, or tuples, lists and dicts of them"))
 
 
+def check_int_leaves(argspec: ArgSpec, dyn: dict, leaves) -> None:
+    """A Python int argument is passed as int64: one beyond its range is refused on every call
+    (its value is not part of the signature), naming the argument."""
+    for i, x in enumerate(leaves):
+        if type(x) is int and not -2**63 <= x < 2**63:
+            _, in_tree = pytree.flatten(tuple(dyn.values()))
+            names = [p for key, td in zip(dyn, in_tree.children) for p in pytree.leaf_paths(td, key)]
+            n = names[i]
+            raise context.with_location(OverflowError(
+                f"argument {n} of {argspec.name}: Python int {x} does not fit in int64, the type a "
+                f"Python int argument is passed as; pass float({n}) or an array of a dtype that holds "
+                f"it, or mark it static (static_argnames)"))
+
+
 def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
     leaves, in_tree = pytree.flatten(tuple(dyn.values()))   # parameter order
     specs = tuple(leaf_spec(x) for x in leaves)
     names = []  # in the leaves' order (parameter order)
     for key, td in zip(dyn, in_tree.children):
         names += pytree.leaf_paths(td, key)
-    for x, n in zip(leaves, names):
-        if type(x) is int and not -2**63 <= x < 2**63:
-            raise context.with_location(OverflowError(
-                f"argument {n} of {argspec.name}: Python int {x} does not fit in int64, the type a "
-                f"Python int argument is passed as; pass float({n}) or an array of a dtype that holds "
-                f"it, or mark it static (static_argnames)"))
+    check_int_leaves(argspec, dyn, leaves)
     from ..numpy._creation import creation_returns_tracers
     with context.new_trace(argspec.name) as tr, creation_returns_tracers():
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
