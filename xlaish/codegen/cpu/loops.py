@@ -55,6 +55,18 @@ def offset(b, idx, strides, base: int = 0):
     return acc
 
 
+def unravel(b: ir.IRBuilder, k, dims, exts, ndim: int) -> list:
+    """Coordinates (length ``ndim``) of the flat row index ``k`` over the axes ``dims`` of
+    extents ``exts`` (C order; an extent-1 axis is coordinate 0); other axes stay None."""
+    coords = [None] * ndim
+    rem = k
+    for d, ext in zip(reversed(dims), reversed(exts)):
+        e = ir.Constant(T.I64, ext)
+        coords[d] = b.urem(rem, e) if ext > 1 else ir.Constant(T.I64, 0)
+        rem = b.udiv(rem, e) if ext > 1 else rem
+    return coords
+
+
 def alloca_at_entry(b: ir.IRBuilder, ty, name=""):
     """An alloca in the function's entry block (so mem2reg promotes it)."""
     fn = b.function

@@ -29,7 +29,7 @@ from ...ir.ops.reduction import identity_for
 from . import types as T
 from .elementwise import astype
 from .kernel_base import KernelGen
-from .loops import alloca_at_entry, for_range, nest, offset
+from .loops import alloca_at_entry, for_range, nest, offset, unravel
 
 
 class ReduceKernel(KernelGen):
@@ -55,13 +55,7 @@ class ReduceKernel(KernelGen):
         dom_strides = contiguous_strides(domain)
 
         def row(k):
-            # unravel the outer index into kept coordinates
-            coords = [None] * len(domain)
-            rem = k
-            for d, ext in zip(reversed(kept), reversed(kept_ext)):
-                e = ir.Constant(T.I64, ext)
-                coords[d] = b.urem(rem, e) if ext > 1 else ir.Constant(T.I64, 0)
-                rem = b.udiv(rem, e) if ext > 1 else rem
+            coords = unravel(b, k, kept, kept_ext, len(domain))     # the outer index -> kept coords
             for d in red:
                 coords[d] = ir.Constant(T.I64, 0)
             env = {}     # reduced (per-row) values

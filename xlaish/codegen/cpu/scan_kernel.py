@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
 from ...ir.ops.scan import SCAN, scan_identity, step_op
 from . import types as T
 from .elementwise import LOWER, round_half
 from .kernel_base import KernelGen
-from .loops import alloca_at_entry, for_range
+from .loops import alloca_at_entry, for_range, unravel
 
 
 class ScanKernel(KernelGen):
@@ -40,12 +39,7 @@ class ScanKernel(KernelGen):
         slots = [alloca_at_entry(b, T.compute(op.result.type.dtype), "run") for op in scans]
 
         def row(k):
-            coords = [None] * len(domain)
-            rem = k
-            for d, ext in zip(reversed(kept), reversed(kept_ext)):
-                e = ir.Constant(T.I64, ext)
-                coords[d] = b.urem(rem, e) if ext > 1 else ir.Constant(T.I64, 0)
-                rem = b.udiv(rem, e) if ext > 1 else rem
+            coords = unravel(b, k, kept, kept_ext, len(domain))
             for op, slot in zip(scans, slots):
                 dt = op.result.type.dtype
                 b.store(T.const(dt, scan_identity(op.attrs["kind"], dt)), slot)

@@ -27,7 +27,7 @@ from ...ir.opnames import KTH_SMALLEST, SORT_BY
 from ...ir.ops.sort import SORT
 from . import types as T
 from .kernel_base import KernelGen
-from .loops import alloca_at_entry, for_range, offset
+from .loops import alloca_at_entry, for_range, offset, unravel
 
 
 def _i64(v):
@@ -125,12 +125,7 @@ class SortKernel(KernelGen):
             return b.gep(counts, [b.add(_i64(q * radix), d)], inbounds=True)
 
         def row(k, base):
-            coords = [None] * len(domain)
-            rem = k
-            for d, ext in zip(reversed(kept), reversed(kept_ext)):
-                e = _i64(ext)
-                coords[d] = b.urem(rem, e) if ext > 1 else _i64(0)
-                rem = b.udiv(rem, e) if ext > 1 else rem
+            coords = unravel(b, k, kept, kept_ext, len(domain))
             ka = b.bitcast(base, kt.as_pointer())
             kb = b.gep(ka, [_i64(n)])
             b.store(ka, src_k)
