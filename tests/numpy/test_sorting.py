@@ -124,3 +124,15 @@ def test_refusals():
     with pytest.raises(TypeError, match="sorter"):
         xl.jit(lambda a, s: np.searchsorted(a, 1.0, sorter=s))(x, np.arange(5))
     assert numpy_result(np.sort, x).shape == (5,)
+
+
+def test_q_made_inside_the_function_is_static_in_every_quantile_spelling():
+    """np.array([...]) of constants inside the function is a static q for quantile, percentile
+    and their nan- twins alike (nanpercentile used to skip the /100 for such a q)."""
+    x = np.random.default_rng(3).standard_normal((4, 9))
+    x[1, 2] = np.nan
+    for fn in (lambda a: np.nanpercentile(a, np.array([0.5, 30.0]), axis=1),
+               lambda a: np.percentile(a, np.array([0.5]), axis=1),
+               lambda a: np.nanquantile(a, np.array([0.25]), axis=0),
+               lambda a: np.quantile(a, np.array([0.75])) ):
+        np.testing.assert_allclose(xl.jit(fn)(x), fn(x), rtol=1e-12)

@@ -214,24 +214,25 @@ def _quantile_rows(x, q, method, weak_q):
     return reshape(r, qa.shape + r.shape[1:])
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-             weights=None, interpolation=None):
-    q = static_value(q)
-    if not any_tracer((a, q, weights)):
-        return np.quantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
-                           keepdims=keepdims, weights=weights)
-    return _quantile(a, q, axis, out, method, keepdims, weights, type(q) in (int, float), False)
+def _quantile_function(np_fn, scale: float, nan: bool):
+    """``np.quantile`` (scale 1) / ``np.percentile`` (scale 100), or their nan- twins, traced.
+    A ``q`` array made inside the function from constants is as static as the literal."""
+    def f(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+          weights=None, interpolation=None):
+        q = static_value(q)
+        if not any_tracer((a, q, weights)):
+            return np_fn(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
+                         keepdims=keepdims, weights=weights)
+        weak = type(q) in (int, float)
+        if scale != 1 and not any_tracer((q,)):
+            q = np.true_divide(q, scale)
+        return _quantile(a, q, axis, out, method, keepdims, weights, weak, nan)
+    f.__name__ = f.__qualname__ = np_fn.__name__
+    return f
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-               weights=None, interpolation=None):
-    q = static_value(q)
-    if not any_tracer((a, q, weights)):
-        return np.percentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
-                             keepdims=keepdims, weights=weights)
-    weak = type(q) in (int, float)
-    q = np.true_divide(q, 100) if not any_tracer((q,)) else q
-    return _quantile(a, q, axis, out, method, keepdims, weights, weak, False)
+quantile = _quantile_function(np.quantile, 1, False)
+percentile = _quantile_function(np.percentile, 100, False)
 
 
 def _static_q(q):
@@ -324,22 +325,8 @@ def _nan_quantile_sorted(s, q, method, weak_q):
     return reshape(r, np.shape(q) + r.shape[1:])
 
 
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-                weights=None, interpolation=None):
-    if not any_tracer((a, q, weights)):
-        return np.nanquantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
-                              keepdims=keepdims, weights=weights)
-    return _quantile(a, q, axis, out, method, keepdims, weights, type(q) in (int, float), True)
-
-
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-                  weights=None, interpolation=None):
-    if not any_tracer((a, q, weights)):
-        return np.nanpercentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                                method=method, keepdims=keepdims, weights=weights)
-    weak = type(q) in (int, float)
-    q = np.true_divide(q, 100) if not any_tracer((q,)) else q
-    return _quantile(a, q, axis, out, method, keepdims, weights, weak, True)
+nanquantile = _quantile_function(np.nanquantile, 1, True)
+nanpercentile = _quantile_function(np.nanpercentile, 100, True)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
