@@ -19,6 +19,8 @@ __all__ = sorted(NAMES)
 
 
 def __getattr__(attr: str):
+    if attr.startswith("__"):     # the import system asks for __path__ at every from-import
+        raise AttributeError(attr)
     near = difflib.get_close_matches(attr, NAMES, n=3)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     raise AttributeError(f"no op named {attr!r} in the registry{hint}")

@@ -75,8 +75,8 @@ FUNCS["power"] = _power
 for _name, _fn in ew.ELEMENTWISE_FUNCS.items():       # the other names of the same ufunc
     if isinstance(_fn, np.ufunc):
         FUNCS.setdefault(_fn.__name__, FUNCS[_name])
-for _attr in dir(np):
-    _obj = getattr(np, _attr)
+for _attr, _obj in list(vars(np).items()):    # not getattr over dir(np): it imports numpy's
+    # lazily loaded submodules (f2py, char, ctypeslib...), 0.2 s of import time
     if isinstance(_obj, np.ufunc) and _obj.__name__ in FUNCS:
         FUNCS.setdefault(_attr, FUNCS[_obj.__name__])
 SYNONYMS = {"radians": "deg2rad", "degrees": "rad2deg", "fabs": "abs"}
