@@ -63,9 +63,10 @@ def _check(cuda_jit, f, args, to_device=False):
     if want is None:
         assert got is None
     else:
-        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
-            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-6 if np.asarray(w).dtype ==
-                                       np.float32 else 1e-12)
+        pairs = zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,))
+        for g, w in pairs:
+            w = np.asarray(w)
+            np.testing.assert_allclose(np.asarray(g), w, rtol=1e-6 if w.dtype == np.float32 else 1e-12)
     for a, b in zip(mine, ref):
         if isinstance(b, np.ndarray):
             h = _to_host(a)
