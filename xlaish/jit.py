@@ -127,18 +127,13 @@ def _run_mutating(low):
                 raise TypeError(f"{name}: argument {arg} is assigned into, but a "
                                 f"{type(x).__name__} was passed: pass a NumPy (or device) array")
             for j, y in enumerate(leaves):
-                if j != k and isinstance(y, np.ndarray) and isinstance(x, np.ndarray):
-                    try:
-                        shared = np.shares_memory(x, y, max_work=10000)
-                    except np.exceptions.TooHardError:
-                        shared = True
-                    if shared:
-                        other = [n for p, n in enumerate(_leaf_names(t)) if p == j]
-                        raise ValueError(
-                            f"{name}: argument {arg} is assigned into and shares memory with argument "
-                            f"{other[0] if other else j} (the same array passed twice, or "
-                            f"overlapping views): a compiled function cannot honour the aliasing; "
-                            f"pass a copy")
+                if j != k and _may_share(x, y):
+                    other = [n for p, n in enumerate(_leaf_names(t)) if p == j]
+                    raise ValueError(
+                        f"{name}: argument {arg} is assigned into and shares memory with argument "
+                        f"{other[0] if other else j} (the same array passed twice, or "
+                        f"overlapping views): a compiled function cannot honour the aliasing; "
+                        f"pass a copy")
         outs = exe([_to_array(x, s) for x, s in zip(leaves, specs)])
         for (k, _), new in zip(mut, outs[nres:]):
             _write_back(leaves[k], new)
@@ -150,14 +145,26 @@ def _leaf_names(t):
     return [p.hint for p in t.function.params]
 
 
+def _may_share(x, y) -> bool:
+    """Do two argument leaves (host or device arrays) possibly overlap?"""
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+        try:
+            return bool(np.shares_memory(x, y, max_work=10000))
+        except np.exceptions.TooHardError:
+            return True
+    if _is_device(x) and _is_device(y):
+        from .runtime.cuda import shares_memory
+        return shares_memory(x, y)
+    return False
+
+
 def _write_back(dst, new) -> None:
     """Copy an argument's final value into the caller's array (host or device)."""
     if isinstance(dst, np.ndarray):
         np.copyto(dst, new if isinstance(new, np.ndarray) else new.copy_to_host(), casting="unsafe")
-    elif hasattr(dst, "copy_to_device"):       # a Numba device array
-        dst.copy_to_device(new)
-    else:                                       # CuPy / PyTorch: their own assignment
-        dst[...] = new
+    else:      # a device array (Numba, CuPy, PyTorch; strided views too): copied on the device
+        from .runtime.cuda import write_back
+        write_back(dst, new)
 
 
 _ANY_ARITY = -2

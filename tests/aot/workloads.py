@@ -66,3 +66,27 @@ def references(ins):
         "black_scholes": tuple(r.astype(BS_DTYPE) for r in black_scholes_np(
             *[a.astype(np.float64) for a in ins["black_scholes"]])),
     }
+
+
+# ---- functions that assign into their arguments (in/out parameters; tests/aot/test_inout.py)
+def stencil_inout(x, y):
+    """Writes part of x, then reads all of it: the library must not alias the update."""
+    x[1:-1] = 0.5 * (x[:-2] + x[2:]) + y[1:-1]
+    return x.sum()
+
+
+def accumulate(out, t):
+    """No result at all: only the in/out argument changes."""
+    out += t
+    np.clip(out, -1, 1, out=out)
+
+
+def shift(x):
+    x[1:] = x[:-1]
+    return x[0] + x[-1]
+
+
+def state_update(state, g):
+    state["w"] -= 0.1 * g
+    state["n"] += 1
+    return state["w"] * 2

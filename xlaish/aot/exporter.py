@@ -12,6 +12,11 @@ Writes, into ``out_dir``:
   (kept: it can be linked statically into a program, or by hand when no C
   compiler was found).
 
+An argument the function assigns into becomes an in/out parameter: the program's
+extra last results (its final values, :attr:`xlaish.trace.tracing.Traced.mutated`)
+are written back into that argument's buffer by the library (see :mod:`.llvmgen`),
+and the manifest marks it ``"inout"``.
+
 Linking runs the system C compiler: ``cc=`` if given, else ``$CC``, else the
 first of ``cc``, ``gcc``, ``clang`` on the ``PATH``. Without one,
 :class:`~xlaish.aot.errors.LinkError` says so (and how to link) after the
@@ -136,12 +141,6 @@ def _prepare(fun, args, kwargs, static_argnums, static_argnames, fuse):
         options = {"fuse": bool(fuse), "passes": None}
     dyn, static = argspec.split(tuple(args), dict(kwargs or {}))
     traced = trace(argspec, dyn, static)
-    if traced.mutated:
-        from ..errors import UnsupportedError
-        raise UnsupportedError(
-            f"export: {argspec.name} assigns into its argument(s) "
-            f"{', '.join(n for _, n in traced.mutated)}; exporting in/out arguments is not supported "
-            f"yet. Return the new value(s) instead (e.g. `A = ...; return A`)")
     return argspec, dyn, static, traced, optimize(traced.function, options)
 
 
@@ -185,10 +184,14 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
     for key, child in zip(arg_names, in_tree.get("children", [])):
         paths += _manifest.leaf_paths(child, key)
     res_paths = _manifest.leaf_paths(out_tree, "result")
-    if len(paths) != len(opt.params) or len(res_paths) != len(opt.results):
+    # an argument the function assigns into is in/out: the program's last results are the final
+    # values of those arguments (in this order), which the library writes back into their buffers
+    inout = [k for k, _ in traced.mutated]
+    nres = len(opt.results) - len(inout)
+    if len(paths) != len(opt.params) or len(res_paths) != nres:
         raise AssertionError("pytree leaves do not match the program's parameters/results")
     ranges = {pos: (lo, hi, name) for pos, lo, hi, name in traced.int_bounds}
-    arg_entries = [_manifest.leaf_entry(f"arg{k}", p, v.type, s.weak, ranges.get(k))
+    arg_entries = [_manifest.leaf_entry(f"arg{k}", p, v.type, s.weak, ranges.get(k), k in inout)
                    for k, (p, v, s) in enumerate(zip(paths, opt.params, traced.in_specs))]
     res_entries = [_manifest.leaf_entry(f"out{k}", p, v.type)
                    for k, (p, v) in enumerate(zip(res_paths, opt.results))]
@@ -198,7 +201,9 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         nl = _manifest.num_leaves(child)
         parts.append(f"{n}: {_type_text(child, ptypes[k:k + nl])}")
         k += nl
-    sig = f"{name}({', '.join(parts)}) -> {_type_text(out_tree, [v.type for v in opt.results])}"
+    sig = f"{name}({', '.join(parts)}) -> {_type_text(out_tree, [v.type for v in opt.results[:nres]])}"
+    if inout:
+        sig += f"; in/out: {', '.join(paths[k] for k in inout)}"
 
     def make_manifest(layout) -> str:
         checks = [str(c) for c in getattr(layout, "checks", [])]
@@ -211,7 +216,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         else:
             policy = "every kernel runs on the calling thread (no threads are started)."
         m = {
-            "format": _manifest.FORMAT,
+            "format": _manifest.FORMAT_INOUT if inout else _manifest.FORMAT,
             "name": name,
             "symbol": name,
             "manifest_symbol": f"{name}_manifest",
@@ -240,7 +245,9 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
             "threads": {"parallel": bool(layout.parallel), "policy": policy},
             "return_codes": dict(_manifest.RETURN_CODES, **(
                 {f"{_manifest.CHECK_BASE}+i": "xl.debug.check number i failed (message: checks[i]); "
-                                              "outputs are incomplete"} if checks else {})),
+                                              "outputs are incomplete"
+                                              + ("; in/out arguments are unchanged" if inout else "")}
+                if checks else {})),
             "checks": checks,
             "args": arg_entries,
             "results": res_entries,
@@ -257,7 +264,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         texts["manifest"] = make_manifest(layout)
         return texts["manifest"]
 
-    module, _ = llvmgen.build_library_module(opt, name, tgt, triple, manifest_hook)
+    module, _ = llvmgen.build_library_module(opt, name, tgt, triple, manifest_hook, inout)
     obj = llvmgen.compile_object(module, tgt, triple)
     mdict = json.loads(texts["manifest"])
     os.makedirs(out_dir, exist_ok=True)

@@ -9,6 +9,11 @@ becomes internal) the library module gets:
   is split over threads, else 1), runs the program and copies the results
   the program does not write itself (a result that is an argument, a
   constant, or a second copy of another result).
+  An in/out argument (``T *argK``, assigned into by the Python function)
+  is read by the program like any argument; its final value, one of the
+  program's last results, is computed into a buffer malloc'd per call and
+  copied into the argument after a successful run (then freed), so the
+  argument is unchanged after an error.
 * ``int <name>_checked(int64_t n, void *const *bufs, const int64_t *nbytes)``:
   the same call with the buffers in a table, each with its size in bytes;
   it returns ``ERR_ARGS`` without computing anything unless ``n`` and every
@@ -152,10 +157,13 @@ def _global_bytes(module, name, data: bytes):
     return g
 
 
-def build_library_module(fn, name: str, target: targets.Target, triple: str, make_manifest):
+def build_library_module(fn, name: str, target: targets.Target, triple: str, make_manifest,
+                         inout=()):
     """-> (llvmlite ir.Module, ProgramLayout) of the whole library.
 
-    ``make_manifest(layout) -> str`` gives the manifest text to embed.
+    ``make_manifest(layout) -> str`` gives the manifest text to embed. ``inout``: the
+    positions of the in/out parameters, in order; the program's last ``len(inout)`` results
+    are their final values (see :func:`_inout_buffers`).
     """
     module, layout = build_module(fn, ENTRY)
     manifest_text = make_manifest(layout)
@@ -169,7 +177,8 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     pool = getattr(layout, "pool_name", "")
     if pool:    # the JIT's worker-pool slot: never set in a library, which starts its own threads
         module.get_global(pool).linkage = "internal"
-    nin, nout = len(layout.param_types), len(layout.result_types)
+    nin, nall = len(layout.param_types), len(layout.result_types)
+    nout = nall - len(inout)         # results the caller passes buffers for
 
     # const char *<name>_manifest(void)
     mg = _global_bytes(module, "xl.aot.manifest", manifest_text.encode() + b"\0")
@@ -185,13 +194,15 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     for k, a in enumerate(w.args):
         a.name = f"arg{k}" if k < nin else f"out{k - nin}"
     b = ir.IRBuilder(w.append_basic_block("entry"))
-    table = b.alloca(ir.ArrayType(PTR, max(nin + nout, 1)), name="bufs")
+    table = b.alloca(ir.ArrayType(PTR, max(nin + nall, 1)), name="bufs")
     if target.x86:
         _baseline(w)
         if target.required:
             _check_cpu(b, module, target)
     for k, a in enumerate(w.args):
         b.store(a, b.gep(table, [ir.Constant(I32, 0), ir.Constant(I32, k)]))
+    sizes = buffer_nbytes(layout)
+    private = _inout_buffers(b, module, table, [sizes[k] for k in inout], nin + nout)
     sc = sysconf_nprocessors(triple)
     if layout.parallel and sc is not None:
         sysconf = ir.Function(module, ir.FunctionType(I64, [I32]), name="sysconf")
@@ -200,11 +211,42 @@ def build_library_module(fn, name: str, target: targets.Target, triple: str, mak
     else:
         nt = ir.Constant(I64, 1)
     rc = b.call(entry, [b.bitcast(table, PTR.as_pointer()), nt])
+    if inout:
+        memcpy = module.declare_intrinsic("llvm.memcpy", [PTR, PTR, I64])
+        with b.if_then(b.icmp_signed("==", rc, ir.Constant(I32, 0))):
+            for k, p in zip(inout, private):
+                if sizes[k]:
+                    b.call(memcpy, [w.args[k], p, ir.Constant(I64, sizes[k]), ir.Constant(I1, 0)])
+        free = module.get_global("free")
+        for p in private:
+            b.call(free, [p])
     with b.if_then(b.icmp_signed("!=", rc, ir.Constant(I32, 0)), likely=False):
         b.ret(rc)
     b.ret(ir.Constant(I32, 0))
-    _checked_entry(module, w, name, layout, target)
+    _checked_entry(module, w, name, layout, target, nin + nout)
     return module, layout
+
+
+def _inout_buffers(b: ir.IRBuilder, module: ir.Module, table, sizes, first: int) -> list:
+    """malloc one private buffer per in/out argument (``sizes`` bytes) into ``table[first:]``:
+    the program computes an argument's final value there, reading the argument itself unchanged,
+    and the wrapper copies it into the argument after a successful run. (Writing straight into
+    the argument's buffer is wrong whenever the program reads it after writing part of it, e.g.
+    ``x[1:] = x[:-1]``.) Returns ERR_ALLOC, having freed them all, if one cannot be allocated."""
+    if not sizes:
+        return []
+    malloc, free = module.get_global("malloc"), module.get_global("free")
+    ptrs, bad = [], ir.Constant(I1, 0)
+    for j, size in enumerate(sizes):
+        p = b.call(malloc, [ir.Constant(I64, max(size, 1))])
+        bad = b.or_(bad, b.icmp_unsigned("==", p, ir.Constant(PTR, None)))
+        b.store(p, b.gep(table, [ir.Constant(I32, 0), ir.Constant(I32, first + j)]))
+        ptrs.append(p)
+    with b.if_then(bad, likely=False):
+        for p in ptrs:
+            b.call(free, [p])
+        b.ret(ir.Constant(I32, targets.ERR_ALLOC))
+    return ptrs
 
 
 def buffer_nbytes(layout) -> list[int]:
@@ -219,9 +261,12 @@ def buffer_nbytes(layout) -> list[int]:
     return out
 
 
-def _checked_entry(module, w: ir.Function, name: str, layout, target: targets.Target) -> None:
-    """``int <name>_checked(int64_t n, void *const *bufs, const int64_t *nbytes)``."""
-    sizes = buffer_nbytes(layout)
+def _checked_entry(module, w: ir.Function, name: str, layout, target: targets.Target,
+                   nbufs: int) -> None:
+    """``int <name>_checked(int64_t n, void *const *bufs, const int64_t *nbytes)``: the first
+    ``nbufs`` buffers of the program (in/out arguments among the inputs; not their private
+    copies, which the wrapper allocates)."""
+    sizes = buffer_nbytes(layout)[:nbufs]
     fn = ir.Function(module, ir.FunctionType(I32, [I64, PTR.as_pointer(), I64.as_pointer()]),
                      name=f"{name}_checked")
     set.add(fn.attributes, "nounwind")

@@ -14,6 +14,15 @@ other array-likes are converted when NumPy's ``same_kind`` casting allows.
 Every shape must match exactly (``ValueError``). Error messages name the
 argument by its Python path (``x``, ``params['w']``, ``batch[1]``).
 
+In/out arguments (the exported function assigns into them; ``"inout"`` in the
+manifest) behave as under ``xl.jit``: the caller's array holds NumPy's result
+after the call. It must be a writeable NumPy array of exactly the exported
+dtype and shape (a read-only array, a scalar, a list or another dtype raises a
+``ValueError``/``TypeError`` naming it) that shares no memory with another
+argument. A C-contiguous one is passed to the library itself (which writes
+it only after a successful run); another layout goes through a contiguous
+copy, copied back after the call.
+
 Damaged and modified files. Before the library is mapped (``dlopen``; a
 truncated library mapped into the process dies with SIGBUS on first touch):
 
@@ -154,14 +163,15 @@ class AotFunction:
         mf.restype = ctypes.c_char_p
         mf.argtypes = []
         self.manifest = m = json.loads(mf().decode())
-        if m.get("format") != _manifest.FORMAT:
+        if m.get("format") not in _manifest.FORMATS:
             raise ValueError(f"xlaish.aot.load: {path} has manifest format {m.get('format')!r}, "
-                             f"this xlaish reads {_manifest.FORMAT!r}")
+                             f"this xlaish reads {' and '.join(map(repr, _manifest.FORMATS))}")
         self.__name__ = self.name = m["name"]
         self.arg_names = list(m["arg_names"])
         self._trees = list(m["in_tree"].get("children", []))
         self._args = [(e["path"], tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["args"]]
         self._ranges = {k: e["int_range"] for k, e in enumerate(m["args"]) if "int_range" in e}
+        self._inout = [k for k, e in enumerate(m["args"]) if e.get("inout")]
         self._outs = [(tuple(e["shape"]), np.dtype(e["dtype"])) for e in m["results"]]
         self._fn = getattr(self._lib, m["symbol"])
         self._fn.restype = ctypes.c_int
@@ -243,6 +253,8 @@ class AotFunction:
             if isinstance(x, int) and not isinstance(x, bool) and not lo <= x <= hi:
                 raise OverflowError(f"{self.name}(): argument {self._args[k][0]}: Python integer "
                                     f"{x} out of bounds for {name}")
+        if self._inout:
+            self._check_inout(leaves)
         ins = [self._convert(p, s, d, x) for (p, s, d), (_, x) in zip(self._args, leaves)]
         outs = [np.empty(s, d) for s, d in self._outs]
         bufs = ins + outs
@@ -254,8 +266,41 @@ class AotFunction:
             rc = self._fn(*[a.ctypes.data for a in bufs])
         if rc != 0:
             self._raise(rc)
+        for k in self._inout:              # a non-contiguous argument went through a copy
+            dst = leaves[k][1]
+            if ins[k] is not dst:
+                np.copyto(dst, ins[k])
         res = [o[()] if o.ndim == 0 else o for o in outs]
         return _manifest.unflatten(self.manifest["out_tree"], res)
+
+    def _check_inout(self, leaves) -> None:
+        """An in/out argument must be memory the caller sees and the library may write: a writeable
+        ndarray of exactly the exported dtype (``_convert`` checks the shape), overlapping no
+        other argument."""
+        for k in self._inout:
+            path, x = leaves[k]
+            _, shape, dt = self._args[k]
+            where = f"{self.name}(): argument {path} is assigned into (in/out)"
+            if not isinstance(x, np.ndarray):
+                raise TypeError(f"{where}, but a {type(x).__name__} was passed: pass a NumPy array of "
+                                f"{dt}{list(shape)}")
+            if x.dtype != dt:
+                raise TypeError(f"{where}, so it must have dtype {dt} exactly, got {x.dtype} (a "
+                                f"converted copy would leave the caller's array unchanged)")
+            if not x.flags.writeable:
+                raise ValueError(f"{where}, but the array passed is read-only (NumPy: assignment "
+                                 f"destination is read-only)")
+            for j, (other, y) in enumerate(leaves):
+                if j == k or not isinstance(y, np.ndarray):
+                    continue
+                try:
+                    shared = np.shares_memory(x, y, max_work=10000)
+                except np.exceptions.TooHardError:
+                    shared = True
+                if shared:
+                    raise ValueError(f"{where} and shares memory with argument {other} (the same "
+                                     f"array passed twice, or overlapping views): the compiled "
+                                     f"function cannot honour the aliasing; pass a copy")
 
     def _raise(self, rc):
         t = self.manifest["target"]

@@ -7,6 +7,13 @@ shape, the pytree structure of the arguments and results, and the SHA-256 of
 the optimised IR text. Nothing in it depends on the time or the build
 directory, so exporting twice gives byte-identical manifests and headers.
 
+In/out arguments (a function that assigns into an argument, ``x[1:-1] = ...``,
+``x += ...``): their entries carry ``"inout": true`` and the library writes their
+final values into the caller's buffers. Such a manifest has format
+:data:`FORMAT_INOUT` instead of :data:`FORMAT`, so that a loader which knows
+only :data:`FORMAT` refuses the library rather than leaving the caller's array
+unchanged; every other export keeps :data:`FORMAT`.
+
 Pytrees are stored as ``{"kind": "leaf" | "none" | "tuple" | "list" | "dict",
 "keys": [...] (dicts only), "children": [...]}``. :func:`flatten_as` and
 :func:`unflatten` walk them; this module needs only the standard library and
@@ -19,6 +26,8 @@ import json
 import numpy as np
 
 FORMAT = "xlaish-aot/1"
+FORMAT_INOUT = "xlaish-aot/2"        # the same, with in/out arguments
+FORMATS = (FORMAT, FORMAT_INOUT)     # what the loader reads
 
 # NumPy dtype name -> C type of the pointer in the header
 C_TYPES = {
@@ -134,10 +143,12 @@ def unflatten(tree: dict, leaves):
 
 
 # ------------------------------------------------------------------ manifest
-def leaf_entry(c_name: str, path: str, ttype, weak=None, int_range=None) -> dict:
+def leaf_entry(c_name: str, path: str, ttype, weak=None, int_range=None, inout=False) -> dict:
     dt = np.dtype(ttype.dtype)
     e = {"c_name": c_name, "path": path, "dtype": dt.name, "shape": list(ttype.shape),
          "c_type": C_TYPES[dt.name]}
+    if inout:                            # assigned into: the library writes its final value back
+        e["inout"] = True
     if weak is not None:
         e["weak"] = weak.__name__        # a Python int/float at export: accepts Python scalars
     if int_range is not None:            # ... that the program casts to a narrower integer

@@ -25,6 +25,12 @@ on the device. Intermediates live in the slots of the buffer plan (the
 ``buffers`` attrs), allocated once per executable and reused by every call;
 calls are serialised by a lock and run on the default stream, in order.
 ``cond`` predicates and ``while`` conditions are read back to the host.
+
+Mutated arguments (a function that assigns into an argument): the program
+returns their final values as extra results; ``xlaish.jit`` copies them into
+the caller's arrays, a device array on the device with :func:`write_back`
+(strided views included), after refusing device arguments that overlap
+(:func:`shares_memory`).
 """
 from __future__ import annotations
 
@@ -216,6 +222,55 @@ def compile_cuda(fn, target=None, traced=None, debug_nans: bool | None = None, d
 def _is_device_array(a) -> bool:
     return type(a) is not np.ndarray and (hasattr(a, "__cuda_array_interface__")
                                           or bool(getattr(a, "__cuda_ndarray__", False)))
+
+
+def write_back(dst, new) -> None:
+    """Copy a mutated argument's final value ``new`` (a device array the program returned) into
+    the caller's device array ``dst`` (Numba, or anything with ``__cuda_array_interface__``:
+    CuPy, PyTorch), on the device: one device-to-device copy when ``dst`` is C-contiguous,
+    Numba's assignment kernel for a strided view (``copy_to_device`` refuses those)."""
+    d = dst if getattr(dst, "__cuda_ndarray__", False) else _cuda().as_cuda_array(dst)
+    if d.is_c_contiguous():
+        d.copy_to_device(new)
+    else:
+        d[...] = new
+
+
+def _byte_range(a):
+    """[first, last + 1) device addresses an array's elements occupy (None: no elements)."""
+    cai = a.__cuda_array_interface__
+    shape, itemsize = tuple(cai["shape"]), np.dtype(cai["typestr"]).itemsize
+    if any(n == 0 for n in shape):
+        return None
+    strides = cai.get("strides")
+    if strides is None:                      # C-contiguous
+        strides, step = [], itemsize
+        for n in reversed(shape):
+            strides.insert(0, step)
+            step *= n
+    lo = hi = cai["data"][0]
+    for n, st in zip(shape, strides):
+        if st < 0:
+            lo += st * (n - 1)
+        else:
+            hi += st * (n - 1)
+    return lo, hi + itemsize
+
+
+def shares_memory(x, y) -> bool:
+    """May two device arrays overlap? Simulator arrays wrap NumPy arrays (``np.shares_memory``);
+    others are compared by the address ranges they span (conservative: interleaved views of one
+    buffer count as overlapping)."""
+    ax, ay = getattr(x, "_ary", None), getattr(y, "_ary", None)
+    if isinstance(ax, np.ndarray) and isinstance(ay, np.ndarray):
+        try:
+            return bool(np.shares_memory(ax, ay, max_work=10000))
+        except np.exceptions.TooHardError:
+            return True
+    if not (hasattr(x, "__cuda_array_interface__") and hasattr(y, "__cuda_array_interface__")):
+        return False
+    rx, ry = _byte_range(x), _byte_range(y)
+    return rx is not None and ry is not None and rx[0] < ry[1] and ry[0] < rx[1]
 
 
 _GATHER: dict[int, object] = {}

@@ -84,7 +84,8 @@ def _mutable(x) -> bool:
     """Is the argument memory the caller sees, which NumPy's in-place operators would change?"""
     if isinstance(x, Tracer):
         return x.weak is None
-    return isinstance(x, (np.ndarray, ShapeDtype)) or hasattr(x, "__cuda_array_interface__")
+    return (isinstance(x, (np.ndarray, ShapeDtype)) or hasattr(x, "__cuda_array_interface__")
+            or bool(getattr(x, "__cuda_ndarray__", False)))     # Numba's simulator arrays too
 
 
 def _check_subclass(x) -> None:
