@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import importlib
 import os
 import sys
 import threading
@@ -387,8 +388,20 @@ def _after_fork_in_child() -> None:
         f._after_fork()
 
 
+def _before_fork() -> None:
+    """Let imports of xlaish's (lazily imported) compiler modules and llvmlite that another thread
+    is running finish first: a child forked midway inherits their import locks held by a thread
+    it does not have, and its first compile would wait on them forever. (Imports of other
+    modules in flight at fork time hang the child the same way: CPython's behaviour.)"""
+    for name, m in list(sys.modules.items()):
+        if (name == __package__ or name.startswith((__package__ + ".", "llvmlite"))) and \
+                getattr(getattr(m, "__spec__", None), "_initializing", False):
+            with contextlib.suppress(Exception):      # importlib waits for the importing thread
+                importlib.import_module(name)
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def make_ir(fun, *, static_argnums=(), static_argnames=()):

@@ -56,6 +56,7 @@ def layout_to_json(layout: ProgramLayout) -> dict:
         "nan_kernels": [[k, [[n, loc] for n, loc in ops]] for k, ops in layout.nan_kernels],
         "hook_name": layout.hook_name, "pool_name": layout.pool_name,
         "scratch_name": layout.scratch_name, "scratch_cells": int(layout.scratch_cells),
+        "interrupt_name": layout.interrupt_name,
     }
 
 
@@ -71,7 +72,8 @@ def layout_from_json(d: dict) -> ProgramLayout:
             nan_kernels=[(str(k), [(str(n), None if loc is None else str(loc)) for n, loc in ops])
                          for k, ops in d["nan_kernels"]],
             hook_name=str(d["hook_name"]), pool_name=str(d["pool_name"]),
-            scratch_name=str(d["scratch_name"]), scratch_cells=int(d["scratch_cells"]))
+            scratch_name=str(d["scratch_name"]), scratch_cells=int(d["scratch_cells"]),
+            interrupt_name=str(d["interrupt_name"]))
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"malformed layout: {e}") from None
 

@@ -6,6 +6,10 @@ copied; read-only inputs are read in place), allocate the result arrays, and mak
 released (ctypes drops it). The entry reads the arrays' data pointers itself
 (see :mod:`xlaish.codegen.cpu.program`), so the call costs about a
 microsecond on top of the kernels.
+
+Ctrl-C: the executable points the program's interrupt global at the process-wide flag
+(:mod:`.interrupt`); a call stopped by it (``INTERRUPTED``) raises ``KeyboardInterrupt`` on the
+main thread, or runs again (another thread, or a signal handler that did not raise).
 """
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ import ctypes
 import numpy as np
 
 from .. import config
+from . import interrupt
 from .executable import Executable, describe_nan
 
+_INTERRUPTED = 3       # codegen.cpu.program.INTERRUPTED (not imported: keeps the import light)
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
 _FAST_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_size_t, ctypes.c_int64)
 _HOOK_T = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p))
@@ -104,6 +110,12 @@ class NativeExecutable(Executable):
             address, n = scratch
             self._cells = (ctypes.c_void_p * n)()
             ctypes.c_void_p.from_address(address).value = ctypes.addressof(self._cells)
+        name = getattr(layout, "interrupt_name", "")
+        if name and hasattr(keepalive, "get_global_value_address"):
+            slot = keepalive.get_global_value_address(name)
+            if slot:
+                ctypes.c_void_p.from_address(slot).value = interrupt.ADDRESS
+                interrupt.install()
         self._hook = None
         if hook_address and getattr(layout, "prints", None):
             self._hook = _HOOK_T(self._on_print)
@@ -122,6 +134,9 @@ class NativeExecutable(Executable):
         objs = args + tuple([np.empty(shape, dt) for shape, dt in self.out_specs])
         rc = self.fast_entry(id(objs) + _TUPLE_ITEMS, config.num_threads() if self.parallel else 1)
         if rc != 0:
+            if rc == _INTERRUPTED:
+                interrupt.handle()
+                return self.call_tuple(args)
             self._fail(rc, list(args))
         return objs[self.nparams:]
 
@@ -157,6 +172,10 @@ class NativeExecutable(Executable):
             objs = args + (empty(shape, dt),)
             rc = fe(id(objs) + items, num_threads() if parallel else 1)
             if rc:
+                if rc == _INTERRUPTED:        # (not run(args): a closure naming itself is a cycle)
+                    interrupt.handle()
+                    out = slow(args)[0]
+                    return out if out.ndim else out[()]
                 fail(rc, list(args))
             out = objs[first]
             return out if out.ndim else out[()]
@@ -170,6 +189,9 @@ class NativeExecutable(Executable):
             rc = self.py_entry(self.obj_t(*ins, *outs), nt)
         else:
             rc = self.entry(self.buf_t(*[x.ctypes.data for x in ins + outs]), nt)
+        if rc == _INTERRUPTED:
+            interrupt.handle()
+            return self(arrays)
         if rc != 0:
             self._fail(rc, ins)
         return outs

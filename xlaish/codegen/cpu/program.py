@@ -3,7 +3,8 @@
 ``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel (:mod:`.kernelgen`)
 in program order, so a call crosses from Python into native code once.
 ``bufs`` holds the function's parameters then its results. It returns 0, 2 when
-an allocation failed, ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
+an allocation failed, ``INTERRUPTED`` (3) when the runtime's interrupt flag stopped it (see
+below), ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
 ``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``).
 ``entry_py(PyObject** arrays, i64)`` is the same for the Python
 runtime: it reads each NumPy array's data pointer from the array object
@@ -16,7 +17,16 @@ The intermediate slots of the buffer plan live in one scratch block per call:
 (see ``_ProgramEmitter._scratch``). The module's only mutable globals are the
 pointers the runtime sets (:class:`ProgramLayout`: the debug-print hook, the
 worker-pool hook, the scratch cells); the code is safe to call from several
-threads at once. Kernels with enough work are split over ``nthreads``
+threads at once.
+
+Interrupts (the JIT only, ``cache_scratch``): the module has one more pointer global,
+``xl_interrupt_<tag>``, which the runtime points at a process-wide ``int32`` flag (set on Ctrl-C,
+see :mod:`xlaish.runtime.interrupt`). Every while-loop iteration and every ``INTERRUPT_CHUNK``
+elements of a long kernel (``INTERRUPT_MIN_WORK`` or more; the outer range is walked in chunks,
+also on each thread of a parallel kernel) read it, and a set flag makes the entry free its
+buffers and return ``INTERRUPTED``; the results are then undefined. A kernel of one outer
+iteration (a whole-array reduction) is not split and runs to its end. AOT libraries have no
+such global: no flag, no polling. Kernels with enough work are split over ``nthreads``
 threads (the runtime's worker pool when its hook is set, else POSIX threads;
 chunks of outer iterations, the calling thread takes the first); small
 kernels run inline.
@@ -34,6 +44,7 @@ from ...ir.opnames import COND, CONSTANT, DEBUG_CHECK, DEBUG_PRINT, FUSED, INDEX
 from ...ir.ops.indexing import index_check_message
 from . import types as T
 from .kernelgen import build_kernel
+from .loops import alloca_at_entry
 
 PARALLEL_MIN_WORK = 1 << 16      # elements of work below which a kernel runs on one thread
 
@@ -53,9 +64,13 @@ class ProgramLayout:
     pool_name: str = ""           # global holding the worker pool's run function (null: spawn)
     scratch_name: str = ""        # global the runtime points at its array of scratch cells
     scratch_cells: int = 0        # how many (one per function with intermediate slots)
+    interrupt_name: str = ""      # global the runtime points at its interrupt flag (JIT only)
 
 
 CHECK_BASE = 1000     # entry returns CHECK_BASE + i when debug_check i failed
+INTERRUPTED = 3       # entry returns INTERRUPTED when the interrupt flag stopped it
+INTERRUPT_MIN_WORK = 1 << 22     # elements of work from which a kernel polls the interrupt flag
+INTERRUPT_CHUNK = 1 << 18        # elements of work between two polls
 NAN_BASE = 2000       # entry returns NAN_BASE + k when kernel k produced a NaN (XLAISH_DEBUG_NANS)
 
 
@@ -175,6 +190,11 @@ class _ProgramEmitter:
         self.pool_hook = ir.GlobalVariable(module, T.PTR, name=self.pool_name)
         self.pool_hook.initializer = ir.Constant(T.PTR, None)
         self.parfor = _parfor(module, self.pool_hook)
+        self.interrupt_name, self.interrupt = "", None
+        if cache_scratch:
+            self.interrupt_name = f"xl_interrupt_{tag}"
+            self.interrupt = ir.GlobalVariable(module, T.I32.as_pointer(), name=self.interrupt_name)
+            self.interrupt.initializer = ir.Constant(T.I32.as_pointer(), None)
         self.malloc = ir.Function(module, ir.FunctionType(T.PTR, [T.I64]), name="malloc")
         self.free = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.PTR]), name="free")
         self.memcpy = module.declare_intrinsic("llvm.memcpy", [T.PTR, T.PTR, T.I64])
@@ -389,6 +409,52 @@ class _ProgramEmitter:
                     b.call(self.free, [q])
                 b.ret(ir.Constant(T.I32, NAN_BASE + k))
 
+    def _flag_set(self, b):
+        """Emit: is the interrupt flag set? (i1; false while the runtime has not set the global)."""
+        p = b.load(self.interrupt)
+        slot = alloca_at_entry(b, T.I1)
+        b.store(ir.Constant(T.I1, 0), slot)
+        with b.if_then(b.icmp_unsigned("!=", p, ir.Constant(p.type, None))):
+            v = b.load_atomic(p, "monotonic", 4)
+            b.store(b.icmp_signed("!=", v, ir.Constant(T.I32, 0)), slot)
+        return b.load(slot)
+
+    def _check_interrupt(self, b, cleanup):
+        """Emit: if the interrupt flag is set, free ``cleanup`` and return INTERRUPTED."""
+        if self.interrupt is not None:
+            self._stop_if(b, self._flag_set(b), cleanup)
+
+    def _stop_if(self, b, stop, cleanup):
+        with b.if_then(stop, likely=False):
+            for p in cleanup:
+                b.call(self.free, [p])
+            b.ret(ir.Constant(T.I32, INTERRUPTED))
+
+    def _polling(self, kfn, work):
+        """``kfn.poll(bufs, lo, hi)``: kfn over [lo, hi) in chunks of about INTERRUPT_CHUNK
+        elements, stopping early when the interrupt flag is set (same ABI as kfn)."""
+        step = ir.Constant(T.I64, max(1, INTERRUPT_CHUNK // max(work, 1)))
+        fn = ir.Function(self.module, kfn.function_type, name=self._unique(f"{kfn.name}.poll"))
+        fn.linkage = "internal"
+        bufs, lo, hi = fn.args
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        head, body, done = (fn.append_basic_block(n) for n in ("head", "body", "done"))
+        b.branch(head)
+        b.position_at_end(head)
+        s = b.phi(T.I64)
+        s.add_incoming(lo, fn.entry_basic_block)
+        more = b.icmp_signed("<", s, hi)
+        b.cbranch(b.and_(more, b.not_(self._flag_set(b))), body, done)
+        b.position_at_end(body)
+        e = b.add(s, step)
+        e = b.select(b.icmp_signed(">", e, hi), hi, e)
+        b.call(kfn, [bufs, s, e])
+        s.add_incoming(e, b.block)
+        b.branch(head)
+        b.position_at_end(done)
+        b.ret_void()
+        return fn
+
     def _kernel(self, b, op, kname, ins, outs, nthreads, table, fail_if_null, cleanup):
         launches, scratch = build_kernel(self.module, op.regions[0], kname)
         self.kernels.append(kname)
@@ -399,8 +465,11 @@ class _ProgramEmitter:
             fail_if_null([scratch_ptr])
             vals = vals + [scratch_ptr]
         kb = table(vals)
+        polled = False
         for kfn, n_outer, work in launches:
             kfn.linkage = "internal"
+            if self.interrupt is not None and n_outer >= 2 and n_outer * work >= INTERRUPT_MIN_WORK:
+                kfn, polled = self._polling(kfn, work), True
             if n_outer >= 2 and n_outer * work >= PARALLEL_MIN_WORK:
                 b.call(self.parfor, [kfn, kb, ir.Constant(T.I64, n_outer), nthreads])
                 self.parallel = True
@@ -408,6 +477,8 @@ class _ProgramEmitter:
                 b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
         if scratch_ptr is not None:
             b.call(self.free, [scratch_ptr])
+        if polled:
+            self._check_interrupt(b, cleanup)
 
     def _while(self, b, op, name, ins, outs, nthreads, table, check_rc, cleanup):
         n = op.attrs["num_carried"]
@@ -439,6 +510,7 @@ class _ProgramEmitter:
         done = b.append_basic_block(f"{name}.while.done")
         b.branch(head)
         b.position_at_end(head)
+        self._check_interrupt(b, cleanup)     # Ctrl-C: every iteration
         cur_ptrs = [b.load(c) for c in cur]
         rc = b.call(cond_fn, [table(cur_ptrs + extras + [pred_buf]), nthreads])
         check_rc(rc)
@@ -474,5 +546,5 @@ def build_module(fn: Function, entry_name: str = "xl_entry", debug_nans: bool = 
         kernels=em.kernels,
         parallel=em.parallel, prints=em.prints, checks=em.checks, nan_kernels=em.nan_kernels,
         hook_name=em.hook_name, pool_name=em.pool_name, scratch_name=em.scratch_name,
-        scratch_cells=em.scratch_cells)
+        scratch_cells=em.scratch_cells, interrupt_name=em.interrupt_name)
     return module, layout

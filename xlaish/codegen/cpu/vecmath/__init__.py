@@ -111,6 +111,15 @@ def _define(module: ir.Module, name: str, ty, fname: str, short_range: bool) -> 
         E.lite = True
         E.short_range = short_range
         res = b.fptrunc(impl(E, *args), ty)
+    if spec.snan_nan:
+        E0 = Emitter(b, ty)
+        snan = E0.issnan(fn.args[0])
+        for a in fn.args[1:]:
+            snan = E0.or_(snan, E0.issnan(a))
+        quiet_sum = fn.args[0]
+        for a in fn.args[1:]:
+            quiet_sum = E0.add(quiet_sum, a)       # NaN: quiet, from the first NaN argument
+        res = E0.sel(snan, quiet_sum, res)
     b.ret(res)
     return fn
 

@@ -126,6 +126,11 @@ class Emitter:
     def isnan(self, a):
         return self.b.fcmp_unordered("uno", a, a)
 
+    def issnan(self, a):
+        """a signalling NaN (a NaN whose quiet bit, the mantissa's top bit, is clear)?"""
+        quiet = self.b.icmp_unsigned("==", self.iand(self.bits(a), 1 << (self.mbits - 1)), self.ki(0))
+        return self.and_(self.isnan(a), quiet)
+
     def isfinite(self, a):
         return self.lt(self.abs(a), self.inf)
 

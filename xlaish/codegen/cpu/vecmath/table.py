@@ -51,6 +51,10 @@ class MathFn:
                                       # float64 (default: impl); SPLIT: the float32 algorithm
     f32_limit: float = 0.0            # SPLIT: |x| below which f32_impl is used
     short_range: bool = False         # has a short-range variant, see short_range_limit
+    snan_nan: bool = False            # a signalling NaN argument gives NaN even where a quiet
+                                      # one does not (glibc / NumPy: hypot(sNaN, inf) is NaN,
+                                      # hypot(qNaN, inf) is inf); tested on the argument's own
+                                      # type, before any widening (which quietens it)
 
 
 FUNCTIONS: dict[str, MathFn] = {
@@ -79,7 +83,7 @@ FUNCTIONS: dict[str, MathFn] = {
     "expit": MathFn(f_expit, f32=NATIVE),
     "power": MathFn(f_power, nargs=2, f32_impl=f_power_wide),
     "arctan2": MathFn(f_arctan2, nargs=2),
-    "hypot": MathFn(f_hypot, nargs=2, f32_impl=f_hypot_wide),
+    "hypot": MathFn(f_hypot, nargs=2, f32_impl=f_hypot_wide, snan_nan=True),
     "logaddexp": MathFn(f_logaddexp, nargs=2, f32_impl=f_logaddexp_f32),
 }
 
