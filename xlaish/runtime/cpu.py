@@ -184,12 +184,15 @@ def _from_cache(fn, traced, k):
 def _compile(fn, traced, nans: bool, k: str, store: bool = True):
     module, layout = build_module(fn, debug_nans=nans, cache_scratch=True)
     llvm_target.initialize()
-    ref = llvm.parse_assembly(str(module))
+    # a private LLVM context per compile: types and constants uniqued in LLVM's global context
+    # are never freed, so a process that compiles many programs would keep them all
+    ref = llvm.parse_assembly(str(module), context=llvm.create_context())
     ref.verify()
     tm = llvm_target.target_machine()
     llvm_target.optimize(ref, tm)
     STATS["llvm_compiles"] += 1
     obj = tm.emit_object(ref)
+    del ref                 # the optimised module is rebuilt on demand for inspection (CpuArtifact)
     if store:
         cache.store("cpu", k, ident=k, payload=obj, meta={"layout": layout_to_json(layout)})
-    return _executable(_engine_from_object(obj), fn, traced, layout, k, obj, ref)
+    return _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
