@@ -1,0 +1,228 @@
+"""Reverse mode through ``while`` ops without unrolling: checkpointed carries, backward loops.
+
+A ``while`` op (``fori_loop`` with static or traced bounds, ``while_loop`` with a
+traced condition) is differentiated as a loop, so the gradient's IR holds a fixed
+number of copies of the body whatever the trip count:
+
+* **Forward.** The primal loop runs as written. When its trip count ``n`` is not
+  static, a counting carry is added to it, so ``n`` is known (at run time) once it
+  ends (:func:`forward`).
+* **Backward.** The body is differentiated once, as a function of (carried, extras)
+  -> cotangents of (carried, extras) (:func:`_vjp_step`), and that VJP runs in a
+  ``while`` op in reverse iteration order. Each iteration needs its input carry;
+  they come from a multi-level checkpoint scheme with ``levels`` levels of ``slots``
+  slots each (:func:`_reverse`): a level given a start carry and a length ``L``
+  runs the body forward ``L`` times, storing every ``s``-th carry
+  (``s = ceil(L / slots)``, so at most ``slots`` checkpoints) in a static-size tape
+  array, then walks the segments backwards, handing each checkpoint and segment
+  length to the next level. Below the last level, a segment (length 1 when
+  ``slots ** levels >= n``) is differentiated step by step from its checkpoint,
+  recomputing ``L - 1 - j`` steps before step ``j``.
+* **Plan.** ``levels = LEVELS`` always (the IR does not depend on ``n``). A static
+  ``n`` uses ``slots = ceil(n ** (1 / LEVELS))``; a traced ``n`` uses ``SLOTS``
+  (exact up to ``SLOTS ** LEVELS`` iterations).
+* **Cost.** Memory: ``levels * slots`` carries (``3 * n ** (1/3)`` for a static ``n``;
+  ``3 * 32`` whatever ``n`` for a traced one), plus the cotangents. Time:
+  ``levels + 1`` forward evaluations of the body per iteration (the primal and one
+  recomputation per level) and one VJP; beyond ``SLOTS ** LEVELS`` iterations of a
+  traced ``n`` the bottom segments have ``b = ceil(n / SLOTS ** LEVELS)`` steps and
+  cost ``b / 2`` more forward evaluations per iteration (still correct). Tape
+  traffic: a checkpoint write is a ``select`` over the whole tape (O(slots * carry));
+  the deepest level writes about once per iteration, so it adds O(slots * carry) per
+  iteration; reads are a ``gather`` (O(carry)). Swapping :func:`_tape_write` /
+  :func:`_tape_read` for in-place dynamic-update-slice ops makes the writes O(carry).
+* Static loops with ``trip_count * body ops <= UNROLL_MAX_OPS`` are unrolled by the
+  transform instead (:func:`should_unroll`): cheaper to compile and run when tiny.
+
+Integer and bool carries (loop counters) get no cotangent but are checkpointed with
+the others, since the body may read them. Extras (values the body closes over) get
+their cotangents summed over iterations.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as xnp
+from ..control import fori_loop, while_loop
+from ..errors import TraceError
+from ..ir.opnames import LESS
+from ..trace.bind import emit, wrap
+
+UNROLL_MAX_OPS = 256   # a static loop is unrolled when trip_count * (ops in its body) is at most this
+LEVELS = 2             # checkpoint levels (the IR has LEVELS tapes and LEVELS + 1 body copies)
+SLOTS = 64             # slots per level for a traced trip count: exact up to SLOTS ** LEVELS steps
+
+
+def _is_float(v) -> bool:
+    return v.type.dtype.kind == "f"
+
+
+def should_unroll(op) -> bool:
+    """A ``while`` with a small static trip count is unrolled rather than looped."""
+    n = op.attrs.get("trip_count")
+    return n is not None and n * sum(1 for _ in op.regions[1].walk()) <= UNROLL_MAX_OPS
+
+
+def loop_name(op) -> str:
+    """What the user wrote: ``fori_loop`` (a static trip count, or the ``i < hi`` loop it builds)
+    or ``while_loop``."""
+    if "trip_count" in op.attrs:
+        return "fori_loop"
+    cond = op.regions[0]
+    n = op.attrs["num_carried"]
+    if len(cond.ops) == 1 and cond.ops[0].name == LESS and n >= 2 and \
+            tuple(cond.ops[0].operands) == (cond.params[0], cond.params[n - 1]):
+        return "fori_loop"
+    return "while_loop"
+
+
+def run_region(fn, args):
+    """Emit a region's ops into the active trace on ``args`` (Values); its result Values."""
+    env = {id(p): a for p, a in zip(fn.params, args)}
+    for op in fn.ops:
+        outs = emit(op.opdef, [env[id(v)] for v in op.operands], dict(op.attrs), op.regions)
+        for old, new in zip(op.results, outs):
+            env[id(old)] = new
+    return [env[id(r)] for r in fn.results]
+
+
+def forward(op, ins):
+    """The primal loop: (result Values, trip count as a Python int or an int64 Tracer)."""
+    if "trip_count" in op.attrs:
+        return list(emit(op.opdef, ins, dict(op.attrs), op.regions)), op.attrs["trip_count"]
+    n = op.attrs["num_carried"]
+    extras = [wrap(v) for v in ins[n:]]
+    cond_fn, body_fn = op.regions
+
+    def vals(xs):
+        return [x.value for x in xs] + [e.value for e in extras]
+
+    def c(state):
+        return wrap(run_region(cond_fn, vals(state[0]))[0])
+
+    def b(state):
+        xs, k = state
+        return [wrap(v) for v in run_region(body_fn, vals(xs))], k + 1
+
+    xs, count = while_loop(c, b, ([wrap(v) for v in ins[:n]], np.int64(0)))
+    return [x.value for x in xs], count
+
+
+def _tape_write(tape, k, value):
+    """``tape[k] = value`` for a traced slot ``k`` (a select over the tape: O(tape size))."""
+    mask = xnp.reshape(xnp.arange(tape.shape[0]) == k, (tape.shape[0],) + (1,) * value.ndim)
+    return xnp.where(mask, xnp.reshape(value, (1,) + value.shape), tape)
+
+
+def _tape_read(tape, k):
+    """``tape[k]`` for a traced slot ``k`` (a gather: O(slot size); ``k`` is always in range)."""
+    return xnp.take(tape, k, axis=0, mode="clip")
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+class _Loop:
+    """One ``while`` op being differentiated: its body, extras (Tracers of the trace the
+    backward pass starts in; nested loops capture them), which carries/extras are float."""
+
+    def __init__(self, op, ins, tape_cls, count):
+        self.body = op.regions[1]
+        n = op.attrs["num_carried"]
+        self.types = [v.type for v in ins[:n]]
+        self.extras = [wrap(v) for v in ins[n:]]
+        self.fx = [k for k, v in enumerate(ins[:n]) if _is_float(v)]
+        self.fe = [k for k, v in enumerate(ins[n:]) if _is_float(v)]
+        self.tape_cls = tape_cls
+        if isinstance(count, int):
+            self.slots = 1
+            while self.slots ** LEVELS < count:
+                self.slots += 1
+            self.exact = True
+        else:
+            self.slots, self.exact = SLOTS, False
+
+    def _args(self, xs):
+        return [x.value for x in xs] + [e.value for e in self.extras]
+
+    def step(self, xs):
+        return [wrap(v) for v in run_region(self.body, self._args(xs))]
+
+    def steps(self, xs, count):
+        return fori_loop(0, count, lambda _, x: self.step(x), xs)
+
+    def vjp_step(self, xs, ct_x):
+        """Cotangents of (float carries, float extras) of one body step at input carry ``xs``."""
+        tape = self.tape_cls()
+        args = self._args(xs)
+        outs = tape.inline(self.body, args)
+        cts: dict = {}
+        for k, g in zip(self.fx, ct_x):
+            o = outs[k]
+            cts[id(o)] = g if id(o) not in cts else cts[id(o)] + g
+        tape.backward(cts)
+        n = len(xs)
+
+        def ct(v):
+            g = cts.get(id(v))
+            if g is None:
+                return xnp.zeros(v.type.shape, v.type.dtype)
+            return g if g.dtype == v.type.dtype else g.astype(v.type.dtype)
+        return [ct(args[k]) for k in self.fx], [ct(args[n + k]) for k in self.fe]
+
+    def reverse(self, level, x0, length, ct_x, ct_e):
+        """Cotangents at the start of ``length`` steps from carry ``x0``, given those at the end."""
+        if level == LEVELS:
+            def bottom(j, state):
+                cx, ce = state
+                xs = x0 if self.exact else self.steps(x0, length - 1 - j)
+                dx, de = self.vjp_step(xs, cx)
+                return dx, [a + b for a, b in zip(ce, de)]
+            return fori_loop(0, length, bottom, (ct_x, ct_e))
+        seg = _cdiv(length, self.slots)
+        seg = max(seg, 1) if isinstance(seg, int) else xnp.maximum(seg, 1)
+        nseg = _cdiv(length, seg)
+        tapes = [xnp.zeros((self.slots,) + t.shape, t.dtype) for t in self.types]
+
+        def save(k, state):
+            tp, xs = state
+            tp = [_tape_write(t, k, x) for t, x in zip(tp, xs)]
+            return tp, self.steps(xs, xnp.minimum(seg, length - k * seg))
+        tapes, _ = fori_loop(0, nseg, save, (tapes, list(x0)))
+
+        def back(j, state):
+            k = nseg - 1 - j
+            xs = [_tape_read(t, k) for t in tapes]
+            return self.reverse(level + 1, xs, xnp.minimum(seg, length - k * seg), *state)
+        return fori_loop(0, nseg, back, (ct_x, ct_e))
+
+
+def while_vjp(op, ins, gs, count, tape_cls):
+    """Cotangents of a ``while`` op's operands (None for non-float ones and unused paths)."""
+    n = op.attrs["num_carried"]
+    loop = _Loop(op, ins, tape_cls, count)
+    if not loop.fx:
+        return [None] * len(ins)
+    ct_x = []
+    for k in loop.fx:
+        t = loop.types[k]
+        g = gs[k]
+        if g is None:
+            g = xnp.zeros(t.shape, t.dtype)
+        ct_x.append(g if g.dtype == t.dtype else g.astype(t.dtype))
+    ct_e = [xnp.zeros(loop.extras[k].shape, loop.extras[k].dtype) for k in loop.fe]
+    try:
+        ct_x, ct_e = loop.reverse(0, [wrap(v) for v in ins[:n]], count, ct_x, ct_e)
+    except TraceError as e:
+        prefix = "reverse-mode differentiation of "
+        if str(e).startswith(prefix):
+            raise
+        where = f" at {op.loc}" if op.loc else ""
+        raise type(e)(f"{prefix}the {loop_name(op)}{where}: {e}") from None
+    out = [None] * len(ins)
+    for k, g in zip(loop.fx, ct_x):
+        out[k] = g
+    for k, g in zip(loop.fe, ct_e):
+        out[n + k] = g
+    return out
