@@ -8,29 +8,34 @@ number of copies of the body whatever the trip count:
   static, a counting carry is added to it, so ``n`` is known (at run time) once it
   ends (:func:`forward`).
 * **Backward.** The body is differentiated once, as a function of (carried, extras)
-  -> cotangents of (carried, extras) (:func:`_vjp_step`), and that VJP runs in a
+  -> cotangents of (carried, extras) (``_Loop.vjp_step``), and that VJP runs in a
   ``while`` op in reverse iteration order. Each iteration needs its input carry;
-  they come from a multi-level checkpoint scheme with ``levels`` levels of ``slots``
-  slots each (:func:`_reverse`): a level given a start carry and a length ``L``
-  runs the body forward ``L`` times, storing every ``s``-th carry
-  (``s = ceil(L / slots)``, so at most ``slots`` checkpoints) in a static-size tape
-  array, then walks the segments backwards, handing each checkpoint and segment
-  length to the next level. Below the last level, a segment (length 1 when
-  ``slots ** levels >= n``) is differentiated step by step from its checkpoint,
-  recomputing ``L - 1 - j`` steps before step ``j``.
-* **Plan.** ``levels = LEVELS`` always (the IR does not depend on ``n``). A static
-  ``n`` uses ``slots = ceil(n ** (1 / LEVELS))``; a traced ``n`` uses ``SLOTS``
-  (exact up to ``SLOTS ** LEVELS`` iterations).
-* **Cost.** Memory: ``levels * slots`` carries (``3 * n ** (1/3)`` for a static ``n``;
-  ``3 * 32`` whatever ``n`` for a traced one), plus the cotangents. Time:
-  ``levels + 1`` forward evaluations of the body per iteration (the primal and one
-  recomputation per level) and one VJP; beyond ``SLOTS ** LEVELS`` iterations of a
-  traced ``n`` the bottom segments have ``b = ceil(n / SLOTS ** LEVELS)`` steps and
-  cost ``b / 2`` more forward evaluations per iteration (still correct). Tape
-  traffic: a checkpoint write is a ``select`` over the whole tape (O(slots * carry));
-  the deepest level writes about once per iteration, so it adds O(slots * carry) per
-  iteration; reads are a ``gather`` (O(carry)). Swapping :func:`_tape_write` /
-  :func:`_tape_read` for in-place dynamic-update-slice ops makes the writes O(carry).
+  they come from ``LEVELS`` levels of checkpoint tapes (``_Loop.reverse``): a level
+  given a start carry and a length ``L`` runs the body ``L`` times, storing every
+  ``s``-th carry (``s = ceil(L / slots)``, so at most ``slots`` checkpoints) in a
+  static-size tape array, then walks its segments backwards, handing each
+  checkpoint and segment length to the next level. The last level's stride is at
+  least ``BOTTOM``; below it, a bottom segment is differentiated step by step from
+  its checkpoint, recomputing ``L - 1 - j`` steps before step ``j`` (no tape).
+  ``nseg = ceil(L / s) <= slots``, so a tape slot index is always in range.
+* **Plan** (:func:`plan`). The structure is the same for every ``n`` (the IR does not
+  depend on it). A static ``n`` gets ``slots = ceil(sqrt(n / BOTTOM))`` per level
+  (``LEVELS = 2``), so bottom segments have about ``BOTTOM`` steps. A traced ``n`` gets
+  ``SLOTS_TOP = 128`` then ``SLOTS = 32`` slots; its bottom segments have
+  ``max(BOTTOM, ceil(n / 4096))`` steps.
+* **Memory**: the tapes, ``2 * sqrt(n / 4)`` = ``sqrt(n)`` carries for a static ``n``,
+  160 carries for a traced one whatever ``n``; plus the cotangents.
+* **Time** per iteration: about 4.5 forward evaluations of the body (the primal, one
+  recomputation per level, ``(b - 1) / 2`` at the bottom for segments of ``b`` steps)
+  and one VJP. Beyond 16,384 iterations of a traced ``n`` the bottom segments grow
+  (``b = ceil(n / 4096)``) and so does the recomputation, ``(b - 1) / 2`` per iteration:
+  slower, still exact. Tape traffic: a checkpoint write is a ``select`` over the
+  whole tape (``_tape_write``, O(slots * carry)), and the tape is a carried value of
+  the saving loop (copied once per write by the ``while`` codegen): the last level
+  writes once per ``BOTTOM`` iterations, i.e. O(2 * slots * carry / BOTTOM) per
+  iteration; the first level O(slots**2 * carry) in all. Reads are a ``gather``
+  (O(carry)). In-place dynamic-update-slice writes (and in-place loop carries in the
+  codegen) would make a write O(carry).
 * Static loops with ``trip_count * body ops <= UNROLL_MAX_OPS`` are unrolled by the
   transform instead (:func:`should_unroll`): cheaper to compile and run when tiny.
 
@@ -45,12 +50,13 @@ import numpy as np
 from .. import numpy as xnp
 from ..control import fori_loop, while_loop
 from ..errors import TraceError
-from ..ir.opnames import LESS
+from ..ir.opnames import ASTYPE, LESS
 from ..trace.bind import emit, wrap
 
 UNROLL_MAX_OPS = 256   # a static loop is unrolled when trip_count * (ops in its body) is at most this
-LEVELS = 2             # checkpoint levels (the IR has LEVELS tapes and LEVELS + 1 body copies)
-SLOTS = 64             # slots per level for a traced trip count: exact up to SLOTS ** LEVELS steps
+LEVELS = 2             # checkpoint levels (tapes) between the loop and the bottom segments
+BOTTOM = 4             # the last level's stride is at least this (bottom segments: no tape)
+SLOTS_TOP, SLOTS = 128, 32  # traced trip count: slots of the first level, of the others
 
 
 def _is_float(v) -> bool:
@@ -70,8 +76,10 @@ def loop_name(op) -> str:
         return "fori_loop"
     cond = op.regions[0]
     n = op.attrs["num_carried"]
-    if len(cond.ops) == 1 and cond.ops[0].name == LESS and n >= 2 and \
-            tuple(cond.ops[0].operands) == (cond.params[0], cond.params[n - 1]):
+    if n >= 2 and cond.ops and cond.ops[-1].name == LESS and \
+            all(o.name in (LESS, ASTYPE) for o in cond.ops) and \
+            {p for o in cond.ops for p in o.operands} <= {cond.params[0], cond.params[n - 1],
+                                                        *(r for o in cond.ops for r in o.results)}:
         return "fori_loop"
     return "while_loop"
 
@@ -88,9 +96,9 @@ def run_region(fn, args):
 
 def forward(op, ins):
     """The primal loop: (result Values, trip count as a Python int or an int64 Tracer)."""
-    if "trip_count" in op.attrs:
-        return list(emit(op.opdef, ins, dict(op.attrs), op.regions)), op.attrs["trip_count"]
     n = op.attrs["num_carried"]
+    if "trip_count" in op.attrs or not any(_is_float(v) for v in ins[:n]):
+        return list(emit(op.opdef, ins, dict(op.attrs), op.regions)), op.attrs.get("trip_count")
     extras = [wrap(v) for v in ins[n:]]
     cond_fn, body_fn = op.regions
 
@@ -135,13 +143,7 @@ class _Loop:
         self.fx = [k for k, v in enumerate(ins[:n]) if _is_float(v)]
         self.fe = [k for k, v in enumerate(ins[n:]) if _is_float(v)]
         self.tape_cls = tape_cls
-        if isinstance(count, int):
-            self.slots = 1
-            while self.slots ** LEVELS < count:
-                self.slots += 1
-            self.exact = True
-        else:
-            self.slots, self.exact = SLOTS, False
+        self.slots = plan(count)
 
     def _args(self, xs):
         return [x.value for x in xs] + [e.value for e in self.extras]
@@ -173,17 +175,19 @@ class _Loop:
 
     def reverse(self, level, x0, length, ct_x, ct_e):
         """Cotangents at the start of ``length`` steps from carry ``x0``, given those at the end."""
-        if level == LEVELS:
+        if level == len(self.slots):
+            # the bottom: before step j (counting from the end) recompute it from x0
             def bottom(j, state):
                 cx, ce = state
-                xs = x0 if self.exact else self.steps(x0, length - 1 - j)
-                dx, de = self.vjp_step(xs, cx)
+                dx, de = self.vjp_step(self.steps(x0, length - 1 - j), cx)
                 return dx, [a + b for a, b in zip(ce, de)]
             return fori_loop(0, length, bottom, (ct_x, ct_e))
-        seg = _cdiv(length, self.slots)
-        seg = max(seg, 1) if isinstance(seg, int) else xnp.maximum(seg, 1)
+        slots = self.slots[level]
+        least = BOTTOM if level == len(self.slots) - 1 else 1
+        seg = _cdiv(length, slots)                     # nseg = ceil(length / seg) <= slots
+        seg = max(seg, least) if isinstance(seg, int) else xnp.maximum(seg, least)
         nseg = _cdiv(length, seg)
-        tapes = [xnp.zeros((self.slots,) + t.shape, t.dtype) for t in self.types]
+        tapes = [xnp.zeros((slots,) + t.shape, t.dtype) for t in self.types]
 
         def save(k, state):
             tp, xs = state
@@ -196,6 +200,17 @@ class _Loop:
             xs = [_tape_read(t, k) for t in tapes]
             return self.reverse(level + 1, xs, xnp.minimum(seg, length - k * seg), *state)
         return fori_loop(0, nseg, back, (ct_x, ct_e))
+
+
+def plan(count):
+    """Slots per checkpoint level for a trip count (a Python int, or traced)."""
+    if not isinstance(count, int):
+        return [SLOTS_TOP] + [SLOTS] * (LEVELS - 1)
+    need = max(_cdiv(count, BOTTOM), 1)
+    s = max(int(need ** (1.0 / LEVELS)), 1)
+    while s ** LEVELS < need:
+        s += 1
+    return [s] * LEVELS
 
 
 def while_vjp(op, ins, gs, count, tape_cls):
