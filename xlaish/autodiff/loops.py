@@ -192,7 +192,8 @@ class _Loop:
         def save(k, state):
             tp, xs = state
             tp = [_tape_write(t, k, x) for t, x in zip(tp, xs)]
-            return tp, self.steps(xs, xnp.minimum(seg, length - k * seg))
+            # the carry after the last segment is not needed
+            return tp, self.steps(xs, xnp.where(k == nseg - 1, 0, xnp.minimum(seg, length - k * seg)))
         tapes, _ = fori_loop(0, nseg, save, (tapes, list(x0)))
 
         def back(j, state):
