@@ -257,3 +257,14 @@ def test_errors_name_the_loop_and_the_users_line():
         where = rf"test_loop_grad.py:{fun.__code__.co_firstlineno}"
         with pytest.raises(xl.TraceError, match=rf"the {name} at .*{where}: bwd refused"):
             xl.grad(fun)(*args)
+
+
+def test_recomputed_iterations_do_not_print(capsys, no_unroll):
+    def f(x, n):
+        def body(i, v):
+            xl.debug.print("i={}", i)
+            return xl.cond(v > 0, lambda a: a * 0.9, lambda a: a * 1.1, v)
+        return xl.fori_loop(0, n, body, x)
+    value, g = xl.jit(xl.value_and_grad(f))(1.0, 30)
+    np.testing.assert_allclose((value, g), (0.9 ** 30, 0.9 ** 30))
+    assert capsys.readouterr().out.split() == [f"i={i}" for i in range(30)]

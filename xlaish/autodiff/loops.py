@@ -39,9 +39,10 @@ number of copies of the body whatever the trip count:
 * Static loops with ``trip_count * body ops <= UNROLL_MAX_OPS`` are unrolled by the
   transform instead (:func:`should_unroll`): cheaper to compile and run when tiny.
 
-Integer and bool carries (loop counters) get no cotangent but are checkpointed with
-the others, since the body may read them. Extras (values the body closes over) get
-their cotangents summed over iterations.
+Recomputed iterations do not print: ``debug_print`` ops are left out of the body's
+copies in the backward pass. Integer and bool carries (loop counters) get no
+cotangent but are checkpointed with the others, since the body may read them.
+Extras (values the body closes over) get their cotangents summed over iterations.
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ import numpy as np
 from .. import numpy as xnp
 from ..control import fori_loop, while_loop
 from ..errors import TraceError
+from ..ir.core import Function
 from ..ir.opnames import ASTYPE, LESS
 from ..trace.bind import emit, wrap
 
@@ -116,6 +118,14 @@ def forward(op, ins):
     return [x.value for x in xs], count
 
 
+def _quiet(fn: Function) -> Function:
+    """``fn`` without its ``debug_print`` ops (nested ones too): the backward pass recomputes
+    iterations, and what the loop prints should print once per iteration, as without ``grad``."""
+    ops = [op.replace(regions=[_quiet(r) for r in op.regions]) if op.regions else op
+           for op in fn.ops if op.name != "debug_print"]
+    return Function(fn.name, fn.params, ops, fn.results)
+
+
 def _tape_write(tape, k, value):
     """``tape[k] = value`` for a traced slot ``k`` (a select over the tape: O(tape size))."""
     mask = xnp.reshape(xnp.arange(tape.shape[0]) == k, (tape.shape[0],) + (1,) * value.ndim)
@@ -136,7 +146,7 @@ class _Loop:
     backward pass starts in; nested loops capture them), which carries/extras are float."""
 
     def __init__(self, op, ins, tape_cls, count):
-        self.body = op.regions[1]
+        self.body = _quiet(op.regions[1])
         n = op.attrs["num_carried"]
         self.types = [v.type for v in ins[:n]]
         self.extras = [wrap(v) for v in ins[n:]]
