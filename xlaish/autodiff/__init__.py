@@ -7,8 +7,11 @@ arrays), and walks its ops backwards applying each op's VJP rule
 programs like any other: fused, compiled, differentiable again.
 
 Control flow: ``cond`` is differentiated branch-wise (the VJP is itself a
-``cond``); a ``fori_loop`` with static bounds is unrolled when differentiated;
-a ``while_loop`` of unknown trip count refuses reverse mode with a clear error.
+``cond``); a ``while`` op (``fori_loop`` with static or traced bounds,
+``while_loop``) is differentiated as a loop: the backward pass is a loop running
+the body's VJP in reverse order over checkpointed carries (:mod:`.loops`, which
+gives the scheme and its memory and time cost); only a loop with a small static
+trip count is unrolled.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from ..trace import context, pytree
 from ..trace.bind import emit, to_value, wrap
 from ..trace.tracer import Tracer
 from ..trace.tracing import leaf_spec
+from . import loops
 from .rules import NON_DIFFERENTIABLE, VJP
 
 _CUSTOM: dict[int, tuple] = {}
@@ -37,18 +41,21 @@ class _Tape:
     """Ops inlined into the current trace, in order, for the backward walk."""
 
     def __init__(self):
-        self.ops = []      # (op, new operand Values, new result Values)
+        self.ops = []      # (op, new operand Values, new result Values, a while op's trip count)
 
     def inline(self, fn: Function, args):
         """Emit fn's ops into the current trace; returns the Values of its results."""
         env = {id(p): a for p, a in zip(fn.params, args)}
         for op in fn.ops:
             ins = [env[id(v)] for v in op.operands]
-            if op.name == WHILE and "trip_count" in op.attrs:
+            if op.name == WHILE and loops.should_unroll(op):
                 outs = self._unroll(op, ins)
+            elif op.name == WHILE:
+                outs, count = loops.forward(op, ins)
+                self.ops.append((op, ins, outs, count))
             else:
                 outs = emit(op.opdef, ins, dict(op.attrs), op.regions)
-                self.ops.append((op, ins, list(outs)))
+                self.ops.append((op, ins, list(outs), None))
             for old, new in zip(op.results, outs):
                 env[id(old)] = new
         return [env[id(r)] for r in fn.results]
@@ -61,7 +68,7 @@ class _Tape:
         return carried
 
     def backward(self, cts: dict):
-        for op, ins, outs in reversed(self.ops):
+        for op, ins, outs, count in reversed(self.ops):
             gs = [cts.get(id(o)) for o in outs]
             if all(g is None for g in gs):
                 continue
@@ -70,8 +77,7 @@ class _Tape:
             elif op.name == CUSTOM_VJP_CALL:
                 new = _custom_vjp_backward(op, ins, gs)
             elif op.name == WHILE:
-                raise TraceError("reverse-mode differentiation of while_loop is not supported (its "
-                                 "trip count is not known); use fori_loop with static bounds")
+                new = loops.while_vjp(op, ins, gs, count, _Tape)
             elif op.name in NON_DIFFERENTIABLE:
                 continue
             else:
