@@ -83,3 +83,14 @@ def test_debug_print_format_that_does_not_fit_its_values_fails_while_tracing():
         with pytest.raises(xl.errors.TraceError,
                            match=r"debug\.print: format .* \(at .*test_debug\.py:\d+\)"):
             xl.jit(f)(x)
+
+
+def test_a_loop_that_prints_is_kept_when_its_result_is_unused(capsys):
+    """DCE keeps a region op whose body has a side effect (it dropped the whole loop before)."""
+    def f(x):
+        xl.fori_loop(0, 3, lambda i, v: (xl.debug.print("it {}", i), v + 1)[1], x)
+        return x * 2
+
+    x = np.ones(2)
+    np.testing.assert_array_equal(xl.jit(f)(x), x * 2)
+    assert capsys.readouterr().out.split() == ["it", "0", "it", "1", "it", "2"]

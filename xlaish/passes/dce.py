@@ -1,6 +1,7 @@
 """Dead-code elimination.
 
-Guarantees: every remaining op has a used result or a side effect; multi-result
+Guarantees: every remaining op has a used result or a side effect (its own or one of an op
+in its regions); multi-result
 region ops (``fused``) lose the results nobody uses (their regions shrink
 accordingly); regions are cleaned recursively. Results of the function are
 never removed.
@@ -17,7 +18,7 @@ def dce(fn: Function) -> Function:
     kept = []
     for op in reversed(fn.ops):
         used = [id(r) in live for r in op.results]
-        if not any(used) and not op.opdef.has(SIDE_EFFECT):
+        if not any(used) and not has_effect(op):
             continue
         if op.opdef.has(REGION) and op.name == FUSED and not all(used):
             body = op.regions[0]
@@ -29,6 +30,12 @@ def dce(fn: Function) -> Function:
         kept.append(op)
         live.update(id(v) for v in op.operands)
     return fn.replace(ops=list(reversed(kept)))
+
+
+def has_effect(op) -> bool:
+    """Has ``op`` a side effect, itself or through an op of its regions (a loop that prints or
+    checks indices is kept when nobody uses its results)?"""
+    return op.opdef.has(SIDE_EFFECT) or any(has_effect(o) for r in op.regions for o in r.ops)
 
 
 def _drop_unused_params(op):
