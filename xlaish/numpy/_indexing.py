@@ -216,9 +216,13 @@ def _linear(y, pos, adv):
 
 
 def getitem(x: Tracer, key) -> Tracer:
-    """``x[key]`` (what ``Tracer.__getitem__`` calls): index arrays and traced integers make a
-    gather, anything else is basic indexing (:func:`._shape._getitem`)."""
+    """``x[key]`` (what ``Tracer.__getitem__`` calls): index arrays make a gather, a basic index
+    with traced integer scalars a dynamic slice (:mod:`._dynamic`), anything else is basic
+    indexing (:func:`._shape._getitem`)."""
     key = key if isinstance(key, tuple) else (key,)
+    from . import _dynamic
+    if _dynamic.is_dynamic(key):          # traced integer scalars in a basic index
+        return _dynamic.getitem(x, key)
     return advanced_getitem(x, key) if is_advanced(key) else _getitem(x, key)
 
 
