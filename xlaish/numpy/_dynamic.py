@@ -34,10 +34,12 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.opnames import ADD, ASTYPE, CONSTANT, INDEX_CHECK, IOTA, SUBTRACT
+from ..ir.opnames import ADD, ASTYPE, CONSTANT, GATHER, INDEX_CHECK, IOTA, SCATTER, SUBTRACT
 from ..trace import context
-from ..trace.bind import cast, emit, emit1, wrap
+from ..trace.bind import cast, const, emit, emit1, to_value, wrap
 from ..trace.tracer import Tracer
+from . import _ufuncs
+from ._shape import broadcast_to, reshape, where
 
 _PEEL_WINDOW = 256      # how far back in the trace the defining op of a bound is looked for
 
@@ -187,31 +189,29 @@ def _show(s: slice) -> str:
 
 
 # -- linear index -----------------------------------------------------------------------------
-def _f(name):
-    from . import _ufuncs
-    return _ufuncs.FUNCS[name]
-
-
 def _i64(v) -> Tracer:
     return wrap(cast(v.value, np.int64)) if isinstance(v, Tracer) else v
 
 
 def wrapped(i: Tracer, n: int, axis: int) -> Tracer:
-    """The traced index ``i`` as int64, wrapped when negative, with a bounds check."""
-    from ._indexing import _index_value
-    return wrap(_index_value(i, n, axis))
+    """The traced index ``i`` as int64, wrapped when negative, with its bounds check
+    (``index_check``: NumPy's IndexError from the compiled call)."""
+    v = _i64(i)
+    emit(INDEX_CHECK, [v.value], {"axis": int(axis), "size": int(n)})
+    if i.dtype.kind == "u":
+        return v
+    return where(_ufuncs.FUNCS["less"](v, 0), _ufuncs.FUNCS["add"](v, n), v)
 
 
 def _check_last(last: Tracer, n: int, axis: int, step: int):
     """Bounds check of the last position of a dynamic slice (its start is checked already)."""
     if step < 0:     # a negative position is outside: make it fail index_check's [-n, n) too
-        last = _where(last < 0, last - n, last)
+        last = where(last < 0, last - n, last)
     emit(INDEX_CHECK, [_i64(last).value], {"axis": int(axis), "size": int(n)})
 
 
-def _where(c, a, b):
-    from ._shape import where
-    return where(c, a, b)
+def _iota(shape, axis):
+    return wrap(emit1(IOTA, [], {"shape": tuple(shape), "dtype": np.dtype(np.int64), "axis": axis}))
 
 
 def linear_index(shape, axes) -> Tracer | None:
@@ -220,71 +220,49 @@ def linear_index(shape, axes) -> Tracer | None:
     lin_shape = tuple(a[2] for a in axes if a[0] == "slice")
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
     empty = 0 in lin_shape
-    lin, j = None, 0
+    lin, j = 0, 0
     for d, a in enumerate(axes):
         n = shape[d]
         if a[0] == "int":
             pos = wrapped(a[1], n, d) if isinstance(a[1], Tracer) else a[1]
-            term = pos * strides[d] if strides[d] != 1 else pos
         else:
             _, start, cnt, s = a
-            if isinstance(start, Tracer):
-                if empty:
-                    j += 1
-                    continue
+            w = start
+            if isinstance(start, Tracer) and not empty:
                 w = wrapped(start, n, d)
                 if cnt > 1:
                     _check_last(w + s * (cnt - 1), n, d, s)
-            else:
-                w = start
-            io = wrap(emit1(IOTA, [], {"shape": lin_shape, "dtype": np.dtype(np.int64), "axis": j}))
+            if empty:
+                j += 1
+                continue
+            io = _iota(lin_shape, j)
             j += 1
             pos = io * s + w if s != 1 else io + w
-            term = pos * strides[d] if strides[d] != 1 else pos
-        lin = term if lin is None else lin + term
+        term = pos * strides[d] if strides[d] != 1 else pos
+        lin = lin + term
     if empty:
         return None
     lin = _i64(lin)
-    if lin.shape != lin_shape:
-        from ._shape import broadcast_to
-        lin = broadcast_to(lin, lin_shape)
-    return lin
+    return broadcast_to(lin, lin_shape) if lin.shape != lin_shape else lin
 
 
 # -- read and write ------------------------------------------------------------------------------
 def _flat(x: Tracer) -> Tracer:
-    from ._shape import reshape
     return reshape(x, (x.size,))
 
 
-def getitem(x: Tracer, key):
-    """``x[key]`` for a dynamic basic index (see the module docstring)."""
-    from ._indexing import gather_op
-    from ._shape import reshape
-    axes, out_shape, nones, masked = parse(x.shape, key)
-    if masked is not None:
-        from ._masked_slice import masked_getitem
-        return masked_getitem(x, key, axes, masked)
+def read(x: Tracer, axes, out_shape) -> Tracer:
+    """``x[key]`` for a parsed dynamic basic index without a masked axis: one gather."""
     lin = linear_index(x.shape, axes)
     if lin is None:
-        from ..trace.bind import const
         return wrap(const(np.zeros(out_shape, x.dtype)), x.weak)
-    out = gather_op(_flat(x), lin, 0)
+    out = wrap(emit1(GATHER, [_flat(x).value, lin.value], {"axis": 0}), x.weak)
     return reshape(out, out_shape) if out.shape != out_shape else out
 
 
-def update(x: Tracer, key, value) -> Tracer:
-    """The new value of ``x`` after ``x[key] = value`` for a dynamic basic index."""
-    from ._setitem import _as_dtype, _fit
-    from ._shape import reshape
-    axes, out_shape, nones, masked = parse(x.shape, key)
-    if masked is not None:
-        from ._masked_slice import masked_update
-        return masked_update(x, key, axes, masked, value)
-    from ._masked_slice import MaskedSlice
-    if isinstance(value, MaskedSlice):
-        raise value.error("assigning x[:i] (a slice of traced length) into a slice of static length")
-    v = _fit(_as_dtype(value, x.dtype), out_shape)
+def write(x: Tracer, axes, v: Tracer) -> Tracer:
+    """The new value of ``x`` after ``x[key] = v`` for a parsed dynamic basic index without a
+    masked axis; ``v`` has ``x``'s dtype and the shape of ``x[key]``: one set-scatter."""
     lin = linear_index(x.shape, axes)
     if lin is None:
         return Tracer(x._value, x.trace, x.weak)
@@ -292,9 +270,22 @@ def update(x: Tracer, key, value) -> Tracer:
 
 
 def _scatter_set(x: Tracer, lin: Tracer, v: Tracer) -> Tracer:
-    from ._indexing import scatter_op
-    from ._shape import reshape
-    return reshape(scatter_op(_flat(x), lin, v, 0, "set"), x.shape)
+    uv = cast(v.value, x.dtype)
+    out = wrap(emit1(SCATTER, [_flat(x).value, lin.value, uv], {"axis": 0, "mode": "set"}), x.weak)
+    return reshape(out, x.shape)
+
+
+def split_masked(ndim, key, axes):
+    """(the key with the slice of traced length replaced by ``:``, that slice, its axis in x)."""
+    items = _expand(ndim, key)
+    d = 0
+    for j, k in enumerate(items):
+        if k is None:
+            continue
+        if axes[d][0] == "masked":
+            return tuple(items[:j] + [slice(None)] + items[j + 1:]), k, d
+        d += 1
+    raise AssertionError("no masked slice in the key")
 
 
 # -- builders with JAX's names (for code that builds IR directly, e.g. a loop tape) ------------
@@ -305,16 +296,15 @@ def _starts_axes(x, starts, sizes):
             f"{len(starts)} and {len(sizes)}"))
     axes = []
     for d, (s, k) in enumerate(zip(starts, sizes)):
-        k = int(k)
-        if not 0 <= k <= x.shape[d]:
-            raise context.with_location(ValueError(f"slice size {k} does not fit axis {d} of size "
-                                                   f"{x.shape[d]}"))
+        n, k = x.shape[d], int(k)
+        if not 0 <= k <= n:
+            raise context.with_location(ValueError(f"slice size {k} does not fit axis {d} of size {n}"))
         if not isinstance(s, Tracer):
             s = int(s)
-            if k and not (-x.shape[d] <= s < x.shape[d] and (s % x.shape[d]) + k <= x.shape[d]):
+            if k and not (-n <= s < n and (s % n) + k <= n):
                 raise context.with_location(IndexError(
-                    f"slice of size {k} at {s} is out of bounds for axis {d} with size {x.shape[d]}"))
-            s = s % x.shape[d] if x.shape[d] else 0
+                    f"slice of size {k} at {s} is out of bounds for axis {d} with size {n}"))
+            s = s % n if n else 0
         axes.append(("slice", s, k, 1))
     return axes
 
@@ -323,27 +313,19 @@ def dynamic_slice(x: Tracer, starts, sizes) -> Tracer:
     """``x[s0:s0+k0, s1:s1+k1, ...]`` with traced (or int) starts ``s`` and static sizes ``k``:
     a bounds-checked gather (a start wraps when negative; a slice that does not fit raises
     ``IndexError`` from the compiled call)."""
-    from ._indexing import gather_op
-    from ._shape import reshape
     sizes = tuple(int(k) for k in sizes)
-    lin = linear_index(x.shape, _starts_axes(x, starts, sizes)) if x.ndim else None
-    if lin is None:
-        from ..trace.bind import const
-        return wrap(const(np.zeros(sizes, x.dtype)), x.weak) if x.ndim else x
-    return reshape(gather_op(_flat(x), lin, 0), sizes)
+    return read(x, _starts_axes(x, starts, sizes), sizes) if x.ndim else x
 
 
-def dynamic_update_slice(x: Tracer, update_value, starts) -> Tracer:
-    """``x`` with ``update_value`` written at ``starts`` (traced or int scalars, one per axis):
-    a bounds-checked ``scatter`` (mode set) that updates ``x``'s buffer in place when the old
-    value is dead afterwards. Does not mutate the Tracer ``x``; returns the new value."""
-    from ._setitem import _as_dtype
-    from ._shape import reshape
-    v = _as_dtype(update_value, x.dtype)
+def dynamic_update_slice(x: Tracer, update, starts) -> Tracer:
+    """``x`` with ``update`` (an array of ``x``'s rank, cast to its dtype) written at ``starts``
+    (traced or int scalars, one per axis): a bounds-checked set-scatter, which updates ``x``'s
+    buffer in place when the old value is dead afterwards. Returns the new value; the Tracer
+    ``x`` is not mutated."""
+    v = update if isinstance(update, Tracer) else wrap(to_value(np.asarray(update), x.dtype))
     if v.ndim != x.ndim:
         raise context.with_location(ValueError(
-            f"update of shape {v.shape} has not the rank of the operand {x.shape}"))
-    lin = linear_index(x.shape, _starts_axes(x, starts, v.shape)) if x.ndim else None
-    if lin is None:
-        return v if not x.ndim else Tracer(x._value, x.trace, x.weak)
-    return _scatter_set(x, lin, reshape(v, lin.shape))
+            f"an update of shape {v.shape} for an operand of shape {x.shape}: the ranks differ"))
+    if not x.ndim:
+        return wrap(cast(v.value, x.dtype), x.weak)
+    return write(x, _starts_axes(x, starts, v.shape), v)

@@ -22,9 +22,9 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir.opnames import IOTA
 from ..trace import context
-from ..trace.bind import cast, emit1, wrap
+from ..trace.bind import cast, emit1, to_value, wrap
 from ..trace.tracer import Tracer
-from ._dynamic import _expand, offset_form
+from ._dynamic import offset_form
 
 _HINT = ("its shape would depend on a traced value. Elementwise arithmetic with scalars and with "
          "slices of the same bound, @ / np.dot and np.sum / .sum() work on it as masked full-length "
@@ -49,46 +49,13 @@ def _clamped(b, n, default):
     return clip(where(t < 0, t + n, t), 0, n)
 
 
-def _split_key(ndim, key, axes, masked_out):
-    """(the key with the masked slice replaced by ``:``, that slice)."""
-    items = _expand(ndim, key)
-    d = 0
-    for j, k in enumerate(items):
-        if k is None:
-            continue
-        if axes[d][0] == "masked":
-            return tuple(items[:j] + [slice(None)] + items[j + 1:]), k
-        d += 1
-    raise AssertionError("no masked slice in the key")
-
-
-def _read(x, key):
-    from ._indexing import getitem
-    return getitem(x, key)
-
-
-def masked_getitem(x: Tracer, key, axes, masked_out) -> MaskedSlice:
-    full_key, sl = _split_key(x.ndim, key, axes, masked_out)
-    d = next(j for j, a in enumerate(axes) if a[0] == "masked")
-    n = x.shape[d]
-    full = _read(x, full_key)
+def masked_slice(full: Tracer, axis: int, sl: slice, n: int) -> MaskedSlice:
+    """``x[key]`` where ``full`` is ``x[key]`` with the slice ``sl`` of traced length read as
+    ``:`` (at ``axis`` of ``full``, of length ``n``)."""
     lo, hi = _clamped(sl.start, n, 0), _clamped(sl.stop, n, n)
     io = wrap(emit1(IOTA, [], {"shape": (n,), "dtype": np.dtype(np.int64), "axis": 0}))
     mask = _f("logical_and")(_f("greater_equal")(io, lo), _f("less")(io, hi))
-    bound = (offset_form(sl.start), offset_form(sl.stop), n)
-    return MaskedSlice(full, masked_out, mask, bound)
-
-
-def masked_update(x: Tracer, key, axes, masked_out, value) -> Tracer:
-    """The new value of ``x`` after ``x[key] = value`` where ``key`` holds a slice of traced
-    length: ``value`` (a scalar or a masked slice of the same bound) where the mask holds."""
-    from ._setitem import _as_dtype, basic_update
-    ms = masked_getitem(x, key, axes, masked_out)
-    v = ms._operand(value, "assigning into x[:i]")
-    from ._shape import where
-    new = where(ms._bmask(), _as_dtype(v, x.dtype), ms.full)
-    full_key = _split_key(x.ndim, key, axes, masked_out)[0]
-    return basic_update(Tracer(x._value, x.trace, x.weak), full_key, new)
+    return MaskedSlice(full, axis, mask, (offset_form(sl.start), offset_form(sl.stop), n))
 
 
 class MaskedSlice:
@@ -126,6 +93,14 @@ class MaskedSlice:
 
     def _combine(self, other, fn, what):
         return MaskedSlice(fn(self.full, self._operand(other, what)), self.axis, self.mask, self.bound)
+
+    def assign(self, value, dtype) -> Tracer:
+        """The new full-length value after ``x[:i] = value`` (a scalar or a masked slice of the
+        same bound), cast to ``dtype``."""
+        from ._shape import where
+        v = self._operand(value, "assigning into x[:i]")
+        v = v if isinstance(v, Tracer) else wrap(to_value(np.asarray(v), dtype))
+        return where(self._bmask(), wrap(cast(v.value, dtype)), self.full)
 
     def _zeroed(self):
         from ._shape import where
