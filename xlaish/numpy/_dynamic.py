@@ -66,18 +66,17 @@ def is_dynamic(key) -> bool:
 
 
 # -- symbolic bounds ----------------------------------------------------------------------
-def _def_op(v):
-    ops = context.current().builder.ops
+def _def_op(v, ops):
     for op in reversed(ops[-_PEEL_WINDOW:]):
         if any(r is v for r in op.results):
             return op
     return None
 
 
-def _const_int(v):
-    op = _def_op(v)
+def _const_int(v, ops):
+    op = _def_op(v, ops)
     while op is not None and op.name == ASTYPE:
-        op = _def_op(op.operands[0])
+        op = _def_op(op.operands[0], ops)
     if op is not None and op.name == CONSTANT:
         a = np.asarray(op.attrs["value"])
         if a.ndim == 0 and a.dtype.kind in "iu":
@@ -90,13 +89,13 @@ def offset_form(b):
     Python int): the traced base and the constant added to it (``i + 3`` -> (i, 3))."""
     if not isinstance(b, Tracer):
         return None, (None if b is None else int(b))
-    v, k = b.value, 0
+    v, k, ops = b._value, 0, b.trace.builder.ops     # in the trace the bound was made in
     while True:
-        op = _def_op(v)
+        op = _def_op(v, ops)
         if op is None or op.name not in (ADD, SUBTRACT):
             return v, k
         x, y = op.operands
-        cy, cx = _const_int(y), _const_int(x)
+        cy, cx = _const_int(y, ops), _const_int(x, ops)
         if cy is not None:
             v, k = x, k + (cy if op.name == ADD else -cy)
         elif cx is not None and op.name == ADD:

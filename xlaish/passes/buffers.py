@@ -71,7 +71,7 @@ def plan_buffers(fn: Function) -> Function:
         if op.name != FUSED and op.regions:     # control flow: plan inside each region too
             op = op.replace(regions=[plan_buffers(r) for r in op.regions])
         assign = []
-        j = inplace_operand(op, lambda v: last_use.get(id(v), -1) > i)
+        j = inplace_operand(op, lambda v, i=i: last_use.get(id(v), -1) > i)
         reuse = slot_of.get(id(op.operands[j])) if j is not None else None
         for r in op.results:
             if reuse is not None and id(r) not in results:
