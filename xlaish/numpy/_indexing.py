@@ -26,6 +26,9 @@ from ..ir.ops.indexing import first_bad, index_message
 from ..trace import context
 from ..trace.bind import cast, const, emit, emit1, to_value, wrap
 from ..trace.tracer import Tracer
+from . import _dynamic
+from ._dynamic import dynamic_slice, dynamic_update_slice  # noqa: F401  (builders, JAX's names)
+from ._masked_slice import masked_slice
 from ._shape import _getitem
 
 DATA_DEPENDENT = ("the result's shape depends on the values; use np.where(mask, x, 0)")
@@ -216,9 +219,16 @@ def _linear(y, pos, adv):
 
 
 def getitem(x: Tracer, key) -> Tracer:
-    """``x[key]`` (what ``Tracer.__getitem__`` calls): index arrays and traced integers make a
-    gather, anything else is basic indexing (:func:`._shape._getitem`)."""
+    """``x[key]`` (what ``Tracer.__getitem__`` calls): index arrays make a gather, a basic index
+    with traced integer scalars a dynamic slice (:mod:`._dynamic`), anything else is basic
+    indexing (:func:`._shape._getitem`)."""
     key = key if isinstance(key, tuple) else (key,)
+    if _dynamic.is_dynamic(key):          # traced integer scalars in a basic index
+        axes, out_shape, _, masked = _dynamic.parse(x.shape, key)
+        if masked is None:
+            return _dynamic.read(x, axes, out_shape)
+        full_key, sl, d = _dynamic.split_masked(x.ndim, key, axes)
+        return masked_slice(getitem(x, full_key), masked, sl, x.shape[d])
     return advanced_getitem(x, key) if is_advanced(key) else _getitem(x, key)
 
 

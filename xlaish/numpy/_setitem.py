@@ -25,7 +25,9 @@ from ..errors import UnsupportedError
 from ..ir.opnames import ASTYPE, IOTA, SELECT, SLICE
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
-from ..trace.tracer import Tracer, _basic_index, inplace_result
+from ..trace.tracer import Tracer, _basic_index, _static_key, inplace_result
+from . import _dynamic
+from ._masked_slice import MaskedSlice
 from ._shape import _getitem, broadcast_to, clip, data_dependent, reshape
 
 DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "extract", "unique", "unique_all",
@@ -143,7 +145,10 @@ def _normalize(shape, key):
 
 
 def basic_update(p: Tracer, key, value) -> Tracer:
-    """The value of ``p`` after ``p[key] = value`` (basic indices), as a new Tracer."""
+    """The value of ``p`` after ``p[key] = value`` (basic indices, traced integer scalars
+    included: :mod:`._dynamic`), as a new Tracer."""
+    if _dynamic.is_dynamic(key):
+        return _dynamic_update(p, key, value)
     ranges, out_shape = _normalize(p.shape, key)
     v = _fit(_as_dtype(value, p.dtype), out_shape)
     v = reshape(v, tuple(c for _, c, _ in ranges))
@@ -168,6 +173,19 @@ def basic_update(p: Tracer, key, value) -> Tracer:
     if mask is None:
         return Tracer(v._value, p.trace, p.weak)
     return wrap(emit1(SELECT, [mask.value, v.value, p.value]), p.weak)
+
+
+def _dynamic_update(p: Tracer, key, value) -> Tracer:
+    """``p[key] = value`` with traced integer scalars in the basic index ``key``."""
+    axes, out_shape, _, masked = _dynamic.parse(p.shape, key)
+    if masked is not None:
+        from ._indexing import getitem
+        full_key, _, _ = _dynamic.split_masked(p.ndim, key, axes)
+        new_full = getitem(p, key).assign(value, p.dtype)
+        return basic_update(p, full_key, new_full)
+    if isinstance(value, MaskedSlice):
+        raise value.error("assigning x[:i] (a slice of traced length) into a slice of static length")
+    return _dynamic.write(p, axes, _fit(_as_dtype(value, p.dtype), out_shape))
 
 
 def _place(v: Tracer, d: int, a: int, c: int, s: int, n: int) -> Tracer:
@@ -300,7 +318,7 @@ def setitem(x: Tracer, key, value) -> None:
         raise context.with_location(TypeError(
             f"'{'float' if x.weak is float else 'int' if x.weak is int else 'numpy.' + x.dtype.name}' "
             f"object does not support item assignment (a scalar, not an array)"))
-    c = x.concrete()
+    c = x.concrete() if _static_key(key) else None
     m = _mask_of(x, key)
     if m is not None:
         new = _masked_update(x, m[0], key if isinstance(key, Tracer) else None, m[1].ndim, value)

@@ -116,10 +116,19 @@ def _concrete_key(key):
 
 
 def _basic_index(key) -> bool:
-    """Does ``x[key]`` give a view in NumPy (basic indexing), not a copy?"""
+    """Does ``x[key]`` give a view in NumPy (basic indexing), not a copy? A 0-d integer array
+    (a traced loop index) is an integer there, as in NumPy."""
     items = key if isinstance(key, tuple) else (key,)
     return all(k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))
-               and not isinstance(k, bool) for k in items)
+               and not isinstance(k, bool)
+               or isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu" for k in items)
+
+
+def _static_key(key) -> bool:
+    """No traced value in ``key`` (an index a constant array can be read with while tracing)."""
+    items = key if isinstance(key, tuple) else (key,)
+    return not any(isinstance(k, Tracer) or isinstance(k, slice) and any(
+        isinstance(b, Tracer) for b in (k.start, k.stop, k.step)) for k in items)
 
 
 def _perm_of(apply, shape) -> tuple:
@@ -369,7 +378,7 @@ class Tracer:
         key = _concrete_key(key)
         if _setitem.is_traced_mask(key):
             return _setitem.MaskedRead(self, key)
-        c = self.concrete()
+        c = self.concrete() if _static_key(key) else None
         out = _xnp()._getitem(self, key)
         if _basic_index(key) and isinstance(out, Tracer):
             if out.ndim or any(k is Ellipsis for k in (key if isinstance(key, tuple) else (key,))):

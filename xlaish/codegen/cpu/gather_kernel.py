@@ -5,13 +5,22 @@ Indices are clamped into ``[0, n)`` before any address is formed, so a bad index
 program's ``index_check`` reports after the call) never reads or writes outside a buffer.
 A scatter runs on one thread, its updates in C order: repeated indices give the same result
 on every run and thread count (NumPy's unbuffered ``ufunc.at`` order).
+
+In place: when the scatter's operand is a kernel parameter (or a reshape of one:
+:func:`xlaish.passes.buffers.inplace_param`) and the program hands the kernel that same
+buffer as its output (the buffer plan's aliasing rule), the kernel does not copy the operand;
+it computes every index and update value into its scratch buffer first (a gather of the
+operand in the same kernel reads the old values), then writes them through the operand's
+pointer. Its cost is the updates, not the array.
 """
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
 from ...ir.opnames import SCATTER
+from ...passes.buffers import inplace_param
 from . import types as T
 from .elementwise import LOWER, round_half
 from .gather_eval import index_value
@@ -20,7 +29,16 @@ from .loops import for_range, nest, offset
 
 
 class ScatterKernel(KernelGen):
-    """One scatter: copy the operand to the output, then combine the updates in, in order."""
+    """One scatter: copy the operand to the output, then combine the updates in, in order (or,
+    when the output is the operand's buffer, only the updates: see the module docstring)."""
+
+    def emit(self):
+        sc = next(op for op in self.region.ops if op.name == SCATTER)
+        self.inplace = inplace_param(self.region)
+        nupd = int(np.prod(sc.operands[2].type.shape))
+        if self.inplace is not None and nupd:
+            self.scratch_bytes = nupd * (8 + np.dtype(sc.operands[0].type.dtype).itemsize) + 8
+        super().emit()
 
     def body(self, lo, hi):
         sc = next(op for op in self.region.ops if op.name == SCATTER)
@@ -34,24 +52,61 @@ class ScatterKernel(KernelGen):
         n = shape[ax]
         nb = len(ind.type.shape)
         ushape = upd.type.shape
+        empty = n == 0 or 0 in ushape
 
-        def run(_):
+        def combine(p, val):
+            if mode != "set":
+                val = LOWER[mode](self.cg, [T.load(b, p, dt), val], dt, dt)
+                if dt == np.float16:
+                    val = round_half(b, val)
+            b.store(T.to_storage(b, val, dt), p)
+
+        def at(buf, u, i):
+            return b.gep(self.ptr(buf, dt), [offset(b, u[:ax] + [i] + u[ax + nb:], ostr)], inbounds=True)
+
+        def copy_then_scatter():
             xacc = self.accesses(shape)
             nest(b, list(shape), lambda i: self.store(out, dt, ostr, i, self.eval(x, i, {}, xacc, shape)),
                  "c")
-            if n == 0 or 0 in ushape:
+            if empty:
                 return
             uacc = self.accesses(ushape)
 
             def one(u):
                 i = index_value(self, ind, u[ax:ax + nb], n)
-                val = self.eval(upd, u, {}, uacc, ushape)
-                p = b.gep(self.ptr(out, dt), [offset(b, u[:ax] + [i] + u[ax + nb:], ostr)], inbounds=True)
-                if mode != "set":
-                    val = LOWER[mode](self.cg, [T.load(b, p, dt), val], dt, dt)
-                    if dt == np.float16:
-                        val = round_half(b, val)
-                b.store(T.to_storage(b, val, dt), p)
+                combine(at(out, u, i), self.eval(upd, u, {}, uacc, ushape))
             nest(b, list(ushape), one, "u")
+
+        def in_place():
+            nupd = int(np.prod(ushape))
+            ustr = contiguous_strides(ushape)
+            idx_p = b.bitcast(self.scratch, T.I64.as_pointer())
+            val_p = b.bitcast(b.gep(self.scratch, [ir.Constant(T.I64, 8 * nupd)]), T.storage(dt).as_pointer())
+            uacc = self.accesses(ushape)
+
+            def first(u):           # every index and value, before any write
+                k = offset(b, u, ustr)
+                b.store(index_value(self, ind, u[ax:ax + nb], n), b.gep(idx_p, [k], inbounds=True))
+                b.store(T.to_storage(b, self.eval(upd, u, {}, uacc, ushape), dt),
+                        b.gep(val_p, [k], inbounds=True))
+
+            def then(u):
+                k = offset(b, u, ustr)
+                i = b.load(b.gep(idx_p, [k], inbounds=True))
+                combine(at(self.inplace, u, i), T.load(b, b.gep(val_p, [k], inbounds=True), dt))
+            nest(b, list(ushape), first, "u")
+            nest(b, list(ushape), then, "w")
+
+        def run(_):
+            if self.inplace is None or empty:
+                copy_then_scatter()
+                return
+            same = b.icmp_unsigned("==", b.ptrtoint(self.bufs[self.inplace], T.I64),
+                                   b.ptrtoint(self.bufs[out], T.I64))
+            with b.if_else(same) as (yes, no):
+                with yes:
+                    in_place()
+                with no:
+                    copy_then_scatter()
         for_range(b, lo, hi, run, "once")
         return 1, max(1, int(np.prod(shape)) + int(np.prod(ushape)))

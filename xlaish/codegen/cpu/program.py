@@ -481,14 +481,18 @@ class _ProgramEmitter:
             self._check_interrupt(b, cleanup)
 
     def _while(self, b, op, name, ins, outs, nthreads, table, check_rc, cleanup):
+        """The loop: the carried values are double-buffered (the body reads the ``cur`` buffers
+        and writes the ``nxt`` ones, swapped after each iteration), except a value the body
+        updates in place (:func:`_inplace_carried`): its ``nxt`` is its ``cur``."""
         n = op.attrs["num_carried"]
         carried_types = [v.type for v in op.operands[:n]]
         cond_fn = self.emit(op.regions[0], f"{name}.cond")
         body_fn = self.emit(op.regions[1], f"{name}.body")
         extras = ins[n:]
+        alias = _inplace_carried(op.regions[1], n)
         # two state sets, swapped after each iteration
-        state = [[b.call(self.malloc, [ir.Constant(T.I64, max(t.nbytes, 1))]) for t in carried_types]
-                 for _ in range(2)]
+        state = [[b.call(self.malloc, [ir.Constant(T.I64, 1 if s and k in alias else max(t.nbytes, 1))])
+                  for k, t in enumerate(carried_types)] for s in range(2)]
         for p in state[0] + state[1]:
             cleanup.append(p)
         failed = ir.Constant(T.I1, 0)
@@ -503,7 +507,7 @@ class _ProgramEmitter:
         for k, t in enumerate(carried_types):
             self.copy(b, state[0][k], ins[k], t.nbytes)
             b.store(state[0][k], cur[k])
-            b.store(state[1][k], nxt[k])
+            b.store(state[0][k] if k in alias else state[1][k], nxt[k])
         pred_buf = b.alloca(T.I8)
         head = b.append_basic_block(f"{name}.while.head")
         body = b.append_basic_block(f"{name}.while.body")
@@ -531,6 +535,33 @@ class _ProgramEmitter:
         for p in state[0] + state[1]:
             b.call(self.free, [p])
             cleanup.remove(p)
+
+
+def _inplace_carried(body: Function, n: int) -> set:
+    """The carried values ``k`` a while body updates in place (the aliasing rule of
+    :mod:`xlaish.passes.buffers`): body result ``k`` is made by a kernel that may write into its
+    operand's buffer, that operand is body parameter ``k``, nothing in the body reads the
+    parameter after that kernel, and neither value is returned elsewhere. The loop then passes
+    ``cur[k]`` as ``nxt[k]``."""
+    from ...passes.buffers import inplace_operand
+    last: dict[int, int] = {}
+    made: dict[int, tuple] = {}
+    for i, o in enumerate(body.ops):
+        for v in o.operands:
+            last[id(v)] = i
+        for r in o.results:
+            made[id(r)] = (i, o)
+    ids = [id(r) for r in body.results]
+    out = set()
+    for k in range(n):
+        r, p = body.results[k], body.params[k]
+        if ids.count(id(r)) != 1 or id(r) not in made or id(p) in ids:
+            continue
+        i, o = made[id(r)]
+        j = inplace_operand(o, lambda v, i=i: last.get(id(v), -1) > i)
+        if j is not None and o.operands[j] is p:
+            out.add(k)
+    return out
 
 
 def build_module(fn: Function, entry_name: str = "xl_entry", debug_nans: bool = False,

@@ -6,6 +6,11 @@ Indices are clamped into ``[0, n)`` before a load or store (the program's ``inde
 reports a bad one after the call). The scatter kernel copies the operand to the output
 with a grid-stride loop, then one thread combines the updates in, in C order: repeated
 indices give the same result on every run (NumPy's unbuffered ``ufunc.at`` order).
+
+When the buffer plan may give the output the operand's buffer (an in-place update, see
+:mod:`xlaish.passes.buffers`), that thread first computes every index and update value into
+scratch arrays, then writes them: a gather of the operand in the same kernel reads the old
+values. (The copy pass then copies the buffer onto itself: correct, not yet skipped.)
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import math
 
 from ...ir.kernel import contiguous_strides
 from ...ir.opnames import SCATTER
+from ...passes.buffers import inplace_param
 from . import ops as OPS
 from .gather_eval import index_text
 from .region import Eval, Level, RegionGen
@@ -27,6 +33,10 @@ def scatter_kernel(rg: RegionGen):
     shape, ushape = x.type.shape, upd.type.shape
     n, size = shape[ax], math.prod(shape)
     t = rg.target
+    nupd = math.prod(ushape)
+    scratch = None         # in place: (indices, values) computed before any write
+    if inplace_param(rg.region) is not None and n and nupd:
+        scratch = rg.add_scratch("int64", nupd), rg.add_scratch(dt, nupd)
     kt = KernelText(rg.mod)
     # 1) copy: a grid-stride loop over the output
     loop = Block(2)
@@ -64,6 +74,18 @@ def scatter_kernel(rg: RegionGen):
         uev = Eval(kt2, rg, [Level(kt2.prologue), Level(inner, CoordSpace(ucoords))],
                    {d: 1 for d in range(len(ushape))}, acc=rg.accesses(len(ushape)), ndomain=len(ushape))
         val = uev.value(upd)
+        if scratch is not None:     # values first, then the writes
+            s_idx, s_val = scratch
+            k = " + ".join(f"{ucoords[d]} * {st}" for d, st in enumerate(contiguous_strides(ushape))
+                           if st) or "0"
+            inner.add(f"{s_idx}[{k}] = {i}")
+            inner.add(f"{s_val}[{k}] = {kt2.store_value(val, dt)}")
+            body2.extend(inner)
+            for d, e in enumerate(ushape):
+                body2.add(f"for {ucoords[d]} in range({e}):", d)
+            inner = Block(1 + len(ushape))
+            i, val = kt2.fresh("j"), kt2.load(s_val, dt, k)
+            inner.add(f"{i} = {s_idx}[{k}]")
         oc = [ucoords[d] for d in range(ax)] + [i] + [ucoords[d] for d in range(ax + nb, len(ushape))]
         ostr = contiguous_strides(shape)
         off = " + ".join(f"{c} * {s}" for c, s in zip(oc, ostr) if s) or "0"

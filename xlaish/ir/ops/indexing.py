@@ -3,7 +3,11 @@
 Every NumPy index-array form (``x[i]``, ``x[i, j]`` mixed with slices, ``np.take``,
 ``np.take_along_axis``, ``np.add.at``, ``x[i] = v``, ...) is composed by
 :mod:`xlaish.numpy._indexing` from these three ops over one axis (several index arrays
-become one index into a reshaped operand).
+become one index into a reshaped operand). Basic indices with traced integer scalars
+(``x[i]``, ``x[i:i+3]``, ``x[i, 1:-1] = v``: JAX's dynamic_slice / dynamic_update_slice) are
+the same two ops over the flattened operand (:mod:`xlaish.numpy._dynamic`); a ``scatter``
+writes into its operand's buffer when that value is dead afterwards (the aliasing rule of
+:mod:`xlaish.passes.buffers`).
 
 ``gather(x, idx) {axis}``
     ``out[o..., i..., r...] = x[o..., idx[i...], r...]``: NumPy's ``np.take(x, idx, axis)``.
