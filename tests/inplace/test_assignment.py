@@ -207,3 +207,16 @@ def test_fast_path_writes_back_on_every_call():
     for _ in range(3):
         f(x, np.full(3, 0.25))
     np.testing.assert_allclose(x, 0.75)
+
+
+@pytest.mark.parametrize("fill", [0.25, np.float32(1.5), 3])
+def test_np_full_with_a_traced_fill_value(fill):
+    """np.full converts its fill value before any dispatch: a traced one must still give an array
+    of NumPy's dtype (it raised ConcretizationError)."""
+    def f(v, x):
+        return np.full(3, v) * x, np.full((2, 2), v, dtype=np.float32)
+
+    x = np.arange(3.0)
+    for got, want in zip(xl.jit(f)(fill, x), f(fill, x)):
+        np.testing.assert_allclose(got, want)
+        assert got.dtype == want.dtype

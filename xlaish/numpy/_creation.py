@@ -166,7 +166,8 @@ def _wrapper(name):
                 from ._shape import astype
                 a, dt = args[0], kwargs.get("dtype", args[1] if len(args) > 1 else None)
                 return a.copy() if dt is None else astype(a, dt)
-            out = orig(*args, **kwargs)       # NumPy dispatches to xlaish (__array_function__)
+            # np.full does not dispatch (it converts the fill value first): ours takes a tracer
+            out = full(*args, **kwargs) if name == "full" else orig(*args, **kwargs)
             if isinstance(out, Tracer) and name == "array" and kwargs.get("copy", True) is not False:
                 out = out.copy()
             if isinstance(out, Tracer):
