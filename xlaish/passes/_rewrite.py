@@ -35,7 +35,9 @@ class Rewriter:
         """Copy ``op`` with its operands mapped; results keep their Value objects."""
         operands = tuple(self[v] for v in op.operands)
         regions = op.regions if regions is None else regions
-        if operands == op.operands and regions == op.regions:
+        # identity, not ==: Function equality prints both functions (seconds for nested loops)
+        same_regions = len(regions) == len(op.regions) and all(a is b for a, b in zip(regions, op.regions))
+        if operands == op.operands and same_regions:
             self.ops.append(op)
         else:
             self.ops.append(op.replace(operands=operands, regions=regions))
