@@ -219,7 +219,7 @@ def test_failed_write_leaves_no_temporary_file(disk, monkeypatch):
     assert not list(disk.rglob("*.tmp")) and not _entries(disk)
 
 
-def test_stale_temporary_files_are_removed_on_open(disk):
+def test_stale_temporary_files_are_removed_by_the_next_store_there(disk):
     _compile_fresh(f_a)
     (entry,) = _entries(disk)
     stale, fresh = entry.parent / "abc.tmp", entry.parent / "def.tmp"
@@ -227,9 +227,23 @@ def test_stale_temporary_files_are_removed_on_open(disk):
     fresh.write_bytes(b"y")
     old = time.time() - 2 * 3600
     os.utime(stale, (old, old))
-    cache.clear_memory()                     # as a new process opening the cache
-    _compile_fresh(f_b)
+    entry.unlink()
+    cache.clear_memory()                     # as a new process
+    _compile_fresh(f_a)                      # stores into the same directory
     assert not stale.exists() and fresh.exists()
+
+
+def test_the_size_ledger_spares_a_scan_of_the_cache(disk, monkeypatch):
+    """The first store of a process reads the ledger instead of walking every entry."""
+    _compile_fresh(f_a)
+    assert (disk / "size").read_text() == str(sum(e.stat().st_size for e in _entries(disk)))
+    cache.clear_memory()
+    walked = []
+    real = cache._files
+    monkeypatch.setattr(cache, "_files", lambda root: walked.append(root) or real(root))
+    _compile_fresh(f_b)
+    assert walked == []
+    assert int((disk / "size").read_text()) == sum(e.stat().st_size for e in _entries(disk))
 
 
 def test_total_size_is_bounded_lru_by_mtime(disk, monkeypatch):

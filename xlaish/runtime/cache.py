@@ -23,11 +23,13 @@ sticky). A directory that fails, or a key file that is not ours or is
 readable by others, disables the disk cache for the process with one
 warning (compiling still works).
 
-Bounds and housekeeping: a hit refreshes the entry's mtime; when the total
-size passes ``config.cache_max_bytes()`` the least recently used entries are
-removed. Writes go to a temporary file then ``os.replace`` (readers never see
-half an entry); a failed write removes its temporary file, and temporary
-files older than an hour are removed when a process first opens the cache.
+Bounds and housekeeping: a hit refreshes the entry's mtime; the total size is
+kept in a ledger file (``<root>/size``, updated under a lock at each store), and
+when it passes ``config.cache_max_bytes()`` the least recently used entries are
+removed. Nothing scans the whole cache on the way to a compile except a missing
+ledger or an eviction. Writes go to a temporary file then ``os.replace`` (readers
+never see half an entry); a failed write removes its temporary file, and
+temporary files older than an hour are removed from the directory a store writes to.
 ``lock(kind, key)`` serialises compiles of one key across processes
 (``fcntl.flock`` on a lock file per key), so cold processes compile each
 program once. Safe after ``fork``: no state but the secret and the checked
@@ -56,7 +58,6 @@ _lock = threading.Lock()
 _checked: dict[str, bool] = {}        # directory -> usable
 _secrets: dict[str, bytes | None] = {}
 _warned: set = set()
-_sizes: dict[str, int] = {}          # cache root -> running estimate of its total size
 _held: set = set()                    # descriptors of the lock files this process holds
 
 
@@ -133,11 +134,8 @@ def _root() -> str | None:
     if d is None:
         return None
     d = os.path.abspath(d)
-    fresh = d not in _checked
     if not _dir_ok(d) or _secret(d) is None:
         return None
-    if fresh:
-        _sweep_tmp(d)
     return d
 
 
@@ -271,6 +269,8 @@ def store(kind: str, k: str, ident: str, payload: bytes, meta: dict | None = Non
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    _sweep_tmp(os.path.dirname(path))
+    _sweep_tmp(root)                    # the ledger's own temporary files
     _account(root, len(blob))
     return path
 
@@ -287,7 +287,13 @@ def lock(kind: str, k: str, name: str | None = None):
     """Hold the cross-process lock of key ``k``'s entry (``<entry>.lock``; a no-op without a
     usable cache or ``fcntl``)."""
     path = _entry_path(kind, k, name)
-    path = None if path is None else path + ".lock"
+    with _flocked(None if path is None else path + ".lock"):
+        yield
+
+
+@contextlib.contextmanager
+def _flocked(path: str | None):
+    """Hold an exclusive ``flock`` on ``path`` (created 0600); a no-op for None or without fcntl."""
     try:
         import fcntl
     except ImportError:                 # pragma: no cover (not POSIX)
@@ -325,25 +331,36 @@ def _files(root: str):
                         yield e.path, e.stat(follow_symlinks=False)
 
 
-def _sweep_tmp(root: str) -> None:
-    """Remove temporary files a crashed writer left more than an hour ago."""
+def _sweep_tmp(directory: str) -> None:
+    """Remove the temporary files a crashed writer left in ``directory`` more than an hour ago
+    (each store sweeps the directory it writes to: one small directory, never the whole cache)."""
     now = time.time()
     with contextlib.suppress(OSError):
-        for path, st in _files(root):
-            if path.endswith(".tmp") and now - st.st_mtime > _TMP_MAX_AGE:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+        for e in os.scandir(directory):
+            with contextlib.suppress(OSError):
+                if e.name.endswith(".tmp") and now - e.stat(follow_symlinks=False).st_mtime > _TMP_MAX_AGE:
+                    os.unlink(e.path)
 
 
 def _account(root: str, n: int) -> None:
-    total = _sizes.get(root)
-    if total is None:
-        total = sum(st.st_size for _, st in _files(root))
-    else:
-        total += n
-    _sizes[root] = total
-    if total > config.cache_max_bytes():
-        _sizes[root] = evict(root, config.cache_max_bytes())
+    """Add ``n`` stored bytes to the cache's size ledger (``<root>/size``, under its lock) and evict
+    when the total passes the bound. The ledger is what keeps the first compile of a process from
+    scanning the cache (a second or more for 10^4-10^5 entries): the whole cache is scanned only
+    when the ledger is missing or unreadable, and when evicting (which rewrites it exactly)."""
+    ledger = os.path.join(root, "size")
+    with _flocked(ledger + ".lock"):
+        try:
+            with open(ledger) as f:
+                total = int(f.read()) + n
+        except (OSError, ValueError):
+            total = sum(st.st_size for _, st in _files(root))
+        if total > config.cache_max_bytes():
+            total = evict(root, config.cache_max_bytes())
+        with contextlib.suppress(OSError):
+            fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(str(total))
+            os.replace(tmp, ledger)
 
 
 def evict(root: str, limit: int) -> int:
@@ -391,5 +408,4 @@ def clear_memory() -> None:
     with _lock:
         _checked.clear()
         _secrets.clear()
-        _sizes.clear()
         _warned.clear()
