@@ -32,6 +32,7 @@ import numpy as np
 
 from ...ir import groups, policy
 from ...ir.lowering import BackendRules
+from . import bitfuncs
 from .target import compute_dtype, np_name
 
 RULES = BackendRules("cuda")
@@ -66,8 +67,7 @@ HELPERS = {
     "floordiv_i": (), "remainder_i": (), "power_i": (), "lshift": (), "rshift": (),
     "rint": ("floor", "fmod", "copysign"), "logaddexp": ("log1p", "exp"),
     "cvtt32": (), "cvtt64": (), "cvttu32": (), "cvttu64": (),
-    "fmod_i": (), "gcd": (), "lcm": (), "popcount": (), "ldexp": ("ldexp",),
-    "nextafter": ("fabs", "frexp", "ldexp", "copysign"), "frexp_exp": ("fabs", "frexp"),
+    **bitfuncs.HELPERS,
 }
 
 TEMPLATES = {
@@ -178,125 +178,7 @@ def {fn}(x, y):
         return {T}(y + m_log1p(m_exp(d)))
     return {T}(d)
 ''',
-    # C's integer % (the sign of the dividend), 0 for x % 0 and MIN % -1 (numba's % floors)
-    "fmod_i": '''
-@device
-def {fn}(x, y):
-    if y == {T}(0):
-        return {T}(0)
-    if {SIGNED} and y == {T}(-1):
-        return {T}(0)
-    r = {T}(x % y)
-    if {SIGNED} and r != {T}(0) and (r < {T}(0)) != (x < {T}(0)):
-        r = {T}(r - y)
-    return r
-''',
-    # NumPy's npy_gcd: Euclid on the magnitudes as unsigned values ({U}: the unsigned type)
-    "gcd": '''
-@device
-def {fn}(x, y):
-    a = {U}(x)
-    b = {U}(y)
-    if {SIGNED} and x < {T}(0):
-        a = {U}({U}(~a) + {U}(1))
-    if {SIGNED} and y < {T}(0):
-        b = {U}({U}(~b) + {U}(1))
-    while a != {U}(0):
-        c = a
-        a = {U}(b % a)
-        b = c
-    return {T}(b)
-''',
-    "lcm": '''
-@device
-def {fn}(x, y):
-    a = {U}(x)
-    b = {U}(y)
-    if {SIGNED} and x < {T}(0):
-        a = {U}({U}(~a) + {U}(1))
-    if {SIGNED} and y < {T}(0):
-        b = {U}({U}(~b) + {U}(1))
-    g = a
-    h = b
-    while g != {U}(0):
-        c = g
-        g = {U}(h % g)
-        h = c
-    if h == {U}(0):
-        return {T}(0)
-    return {T}({U}({U}(a // h) * b))
-''',
-    "popcount": '''
-@device
-def {fn}(x):
-    a = {U}(x)
-    if {SIGNED} and x < {T}(0):
-        a = {U}({U}(~a) + {U}(1))
-    n = 0
-    while a != {U}(0):
-        a = {U}(a & {U}(a - {U}(1)))
-        n += 1
-    return np.uint8(n)
-''',
-    # x * 2**n rounded once (musl's scalbn; the CPU column's _ldexp)
-    "ldexp": '''
-@device
-def {fn}(x, n):
-    k = np.int64(n)
-    if k > 3000:
-        k = np.int64(3000)
-    if k < -3000:
-        k = np.int64(-3000)
-    y = x
-    for _ in range(2):
-        if k > {EMAX}:
-            y = {T}(y * {T}({UP}))
-            k = k - {EMAX}
-        if k < {EMIN}:
-            y = {T}(y * {T}({DOWN}))
-            k = k + {SHIFT}
-    if k > {EMAX}:
-        k = np.int64({EMAX})
-    if k < {EMIN}:
-        k = np.int64({EMIN})
-    return {T}(y * m_ldexp({T}(1.0), np.int32(k)))
-''',
-    # C's nextafter by arithmetic: the step is the ulp of |x| ({P} digits, {EMINSUB}: exponent of
-    # the smallest subnormal), halved toward zero from a power of two
-    "nextafter": '''
-@device
-def {fn}(x, y):
-    if x != x or y != y:
-        return {T}(x + y)
-    if x == y:
-        return {T}(y)
-    up = y > x
-    ax = m_fabs(x)
-    if ax == {T}(math.inf):
-        return {T}(m_copysign({T}({MAX}), x))
-    if x == {T}(0.0):
-        s = {EMINSUB}
-    else:
-        m, e = m_frexp(ax)
-        s = e - {P}
-        if up != (x > {T}(0.0)) and m == {T}(0.5):
-            s = s - 1
-        if s < {EMINSUB}:
-            s = {EMINSUB}
-    d = {T}(m_ldexp({T}(1.0), np.int32(s)))
-    r = {T}(x + d) if up else {T}(x - d)
-    if r == {T}(0.0):
-        r = {T}(m_copysign({T}(0.0), x))
-    return r
-''',
-    "frexp_exp": '''
-@device
-def {fn}(x):
-    if x != x or m_fabs(x) == {T}(math.inf) or x == {T}(0.0):
-        return np.int32(0)
-    m, e = m_frexp(x)
-    return np.int32(e)
-''',
+    **bitfuncs.TEMPLATES,
     # float (of type {T}) -> int{BITS} as x86-64's cvttss2si/cvttsd2si: NaN and out of range
     # give INT_MIN (a plain conversion is undefined there; the GPU's would saturate). See the
     # CPU column's _float_to_int for the whole cast table.
@@ -335,7 +217,7 @@ def instantiate(name: str, dt, fn: str) -> str:
         emax, emin, prec = fc.maxexp - 1, fc.minexp, fc.nmant + 1
         fmt.update(EMAX=emax, EMIN=emin, SHIFT=-(emin + prec), UP=repr(2.0 ** emax),
                    DOWN=repr(2.0 ** (emin + prec)), P=fd.nmant + 1, EMINSUB=fd.minexp - fd.nmant,
-                   MAX=repr(float(fd.max)))
+                   MAX=repr(float(fd.max)), HALF=str(dt == np.float16))
     if name.startswith("cvtt"):       # cvtt32 / cvttu64 ...: dt is the float type converted
         bits = int(name[-2:])
         lo, half = policy.cvtt_range(bits)
