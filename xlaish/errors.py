@@ -33,7 +33,15 @@ class IRError(XlaishError):
 # ValueError, as NumPy's is (see CheckError.__new__).
 NEGATIVE_INT_POWER = "Integers to negative integer powers are not allowed."
 INVALID_CHOICE = "invalid entry in choice array"     # np.choose(a, ...) with a out of range
-NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER, INVALID_CHOICE})
+ALL_NAN_SLICE = "All-NaN slice encountered"          # np.nanargmin / nanargmax
+INVALID_COORDINATES = "invalid entry in coordinates array"     # np.ravel_multi_index
+EMPTY_PLACE = "Cannot insert from an empty array!"    # np.place with no values and a True mask
+NOT_MONOTONIC_BINS = "bins must be monotonically increasing or decreasing"      # np.digitize
+RANGE_NOT_FINITE = "autodetected range is not finite"      # np.histogram_bin_edges (NaN or inf data)
+NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER, INVALID_CHOICE, ALL_NAN_SLICE, INVALID_COORDINATES,
+                                EMPTY_PLACE, NOT_MONOTONIC_BINS, RANGE_NOT_FINITE})
+# np.unravel_index's out-of-range index (a ValueError in NumPy): the message starts with this
+UNRAVEL_PREFIX = "index is out of bounds for array with size"
 # a failed bounds check of an index array (``index_check``) whose backend cannot name the bad
 # value: its CheckError is also an IndexError, as NumPy's is
 INDEX_CHECK_PREFIX = "index out of bounds"
@@ -46,7 +54,8 @@ class CheckError(XlaishError):
     (also a ``ValueError``): every backend raises ``CheckError(msg)`` for a failed check."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is CheckError and args and args[0] in NUMPY_VALUE_ERRORS:
+        if cls is CheckError and args and (args[0] in NUMPY_VALUE_ERRORS
+                                           or str(args[0]).startswith(UNRAVEL_PREFIX)):
             cls = NumpyValueError
         elif cls is CheckError and args and str(args[0]).startswith(INDEX_CHECK_PREFIX):
             cls = NumpyIndexError

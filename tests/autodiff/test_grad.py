@@ -72,7 +72,7 @@ BINARY = {
     "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
     "power": np.power, "maximum": np.maximum, "minimum": np.minimum, "fmax": np.fmax,
     "fmin": np.fmin, "arctan2": np.arctan2, "hypot": np.hypot, "logaddexp": np.logaddexp,
-    "copysign": np.copysign, "remainder": np.remainder,
+    "copysign": np.copysign, "remainder": np.remainder, "fmod": np.fmod,
 }
 
 
@@ -84,6 +84,15 @@ def test_binary_vjp_with_broadcasting(name, which):
     b = RNG.uniform(0.5, 2.0, (4,)) + 0.013          # no ties, away from kinks
     w = RNG.standard_normal((3, 4))
     check(lambda a, b: np.sum(fn(a, b) * w), a, b, argnums=which)
+
+
+def test_ldexp_and_i0_vjps():
+    """ldexp (differentiable in its float operand) and i0 (a composition) against central
+    differences."""
+    x = RNG.uniform(-3.0, 3.0, (3, 4))
+    n = np.array([-2, 0, 1, 5], np.int32)
+    check(lambda v: np.sum(np.ldexp(v, n) * np.arange(12.0).reshape(3, 4)), x)
+    check(lambda v: np.sum(np.i0(v) * np.arange(12.0).reshape(3, 4)), RNG.uniform(-12.0, 12.0, (3, 4)))
 
 
 @pytest.mark.parametrize("f", [

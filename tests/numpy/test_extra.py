@@ -9,7 +9,7 @@ import xlaish as xl
 from xlaish.errors import UnsupportedError
 from xlaish.numpy import _extra
 
-from ..helpers import edge_values, make_input
+from ..helpers import assert_matches_numpy, edge_values, make_input
 from ._harness import check
 
 CASES = {
@@ -28,7 +28,13 @@ CASES = {
     "cov": [lambda a: (np.cov(a.reshape(2, -1)), np.cov(a.reshape(2, -1), rowvar=False, bias=True),
                        np.cov(a[:4], a[4:8]))],
     "corrcoef": [lambda a: (np.corrcoef(a.reshape(2, -1)), np.corrcoef(a[:4], a[4:8]))],
+    "frexp": [lambda a: np.frexp(a)],                 # bit-exact tests: tests/ops/test_bit_functions.py
+    "spacing": [lambda a: np.spacing(a)],
+    "i0": [lambda a: np.i0(np.clip(a, -700, 700))],   # tolerance: I0_RTOL
 }
+# i0 is NumPy's 30-term Chebyshev recurrence in the input's own float type: float16 and float32
+# results differ from NumPy's by the rounding of exp and of each step
+I0_RTOL = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-13}
 DTYPES = ["float16", "float32", "float64", "int32", "uint8", "bool"]
 # NumPy itself has no loop (or refuses) for these
 NO_LOOP = {("divmod", "bool"), ("float_power", "bool"), ("heaviside", "bool"), ("heaviside", "int32"),
@@ -59,6 +65,11 @@ def test_matches_numpy(name, fn, dt):
     if name in ("cov", "corrcoef"):
         a = np.nan_to_num(a, nan=1.0, posinf=2.0, neginf=-2.0)
         a = np.clip(a, -10, 10).astype(dt)
+    if name == "i0":
+        g = xl.jit(fn)(a)
+        e = fn(a)
+        assert_matches_numpy(g, e, rtol=I0_RTOL[e.dtype], err_msg=f"np.i0({dt})")
+        return
     check(fn, a)
 
 

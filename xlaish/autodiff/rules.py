@@ -109,6 +109,8 @@ VJP = {
     "logaddexp": _ew(lambda g, a, b, y: (g * xnp.exp(a - y), g * xnp.exp(b - y))),
     "copysign": _ew(lambda g, a, b, y: (g * xnp.sign(a) * xnp.sign(y), None)),
     "remainder": _ew(lambda g, a, b, y: (g, -g * xnp.floor(a / b))),
+    "fmod": _ew(lambda g, a, b, y: (g, -g * xnp.trunc(a / b))),
+    "ldexp": _ew(lambda g, a, n, y: (xnp.ldexp(g, n), None)),
 }
 
 

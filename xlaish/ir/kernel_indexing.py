@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from .opdef import CREATION, ELEMENTWISE, REDUCTION
 from .opnames import BROADCAST_TO, GATHER, MATMUL, RESHAPE, SCATTER
+from .ops.scan import SCAN
+from .ops.sort import SORT
 
 OPS = frozenset({"gather", "scatter"})
 
@@ -54,8 +56,8 @@ def _subtree_fits(v, shape, defs, stop) -> None:
         op = defs.get(id(u))
         if op is None:
             continue
-        if op.opdef.has(REDUCTION):
-            raise _not_fusible("a gather's index is not read from a reduction of the same kernel")
+        if op.opdef.has(REDUCTION) or op.opdef.has(SCAN) or op.opdef.has(SORT):
+            raise _not_fusible(f"a gather's index is not read from a {op.name} of the same kernel")
         if not _fits(u.type.shape, shape):
             raise _not_fusible(f"value of shape {u.type.shape} feeding an index of shape {shape}")
         if op.name == GATHER:

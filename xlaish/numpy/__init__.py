@@ -30,6 +30,7 @@ from ._creation import (
     zeros_like,
 )
 from ._extra import *  # noqa: F403  (heaviside, sinc, nan_to_num, polyval, cov, ...)
+from ._fill import *  # noqa: F403  (copyto, place, putmask, fill_diagonal, unravel_index, interp, ...)
 from ._indexing import *  # noqa: F403  (take, take_along_axis, put, choose, compress, bincount)
 from ._indexing import getitem as _getitem  # x[key]: basic indexing or a gather
 from ._linalg import dot, inner, matmul, outer, vdot

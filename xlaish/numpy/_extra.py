@@ -1,11 +1,11 @@
 """NumPy ufuncs and small functions written as compositions of existing ops.
 
 The ufuncs among them (``heaviside``, ``float_power``, ``logaddexp2``, ``modf``,
-``divmod``) take their operand and result dtypes from NumPy's own loop
+``divmod``, ``frexp``, ``spacing``) take their operand and result dtypes from NumPy's own loop
 resolution (``ufunc.resolve_dtypes``), cast the operands to the loop dtypes and
 then compose, so dtypes are NumPy's; ``UFUNCS`` maps their names for
 ``__array_ufunc__``. ``sinc``, ``nan_to_num``, ``polyval``, ``array_equal``,
-``nanvar``/``nanstd``, ``cov`` and ``corrcoef`` follow NumPy's own formulas step
+``nanvar``/``nanstd``, ``cov``, ``corrcoef`` and ``i0`` follow NumPy's own formulas step
 by step (so promotion and rounding match).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ._shape import where
 from ._ufuncs import FUNCS as _U
 
 __all__ = ["heaviside", "float_power", "logaddexp2", "modf", "divmod", "sinc", "nan_to_num",
-           "polyval", "array_equal", "nanvar", "nanstd", "cov", "corrcoef"]
+           "polyval", "array_equal", "nanvar", "nanstd", "cov", "corrcoef", "frexp", "spacing", "i0"]
 
 
 def _loop_cast(ufunc, *args):
@@ -204,5 +204,51 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     return clip(c, -1, 1)
 
 
+def frexp(x):
+    """NumPy's frexp: the exponent from the ``frexp_exponent`` op (int32; 0 for 0, inf, NaN),
+    the mantissa ``ldexp(x, -exponent)`` (exact; x itself for 0, inf, NaN)."""
+    if not any_tracer((x,)):
+        return np.frexp(x)
+    (v,), _ = _loop_cast(np.frexp, x)
+    e = _U["frexp_exponent"](v)
+    return _U["ldexp"](v, _U["negative"](e)), e
+
+
+def spacing(x):
+    """NumPy's spacing, exact: the step to the next float away from zero (+ for either zero);
+    float16 (NumPy's npy_half_spacing) steps toward +inf instead; NaN for inf."""
+    if not any_tracer((x,)):
+        return np.spacing(x)
+    (v,), (dt,) = _loop_cast(np.spacing, x)
+    inf = _asarr(np.asarray(np.inf, dt))
+    away = inf if dt == np.float16 else where(_U["equal"](v, 0), inf, _U["copysign"](inf, v))
+    d = _U["subtract"](_U["nextafter"](v, away), v)
+    return where(_U["isinf"](v), _asarr(np.asarray(np.nan, dt)), d)
+
+
+def _chbevl(x, vals):
+    b0, b1, b2 = vals[0], 0.0, 0.0
+    for c in vals[1:]:
+        b2, b1 = b1, b0
+        b0 = x * b1 - b2 + c
+    return 0.5 * (b0 - b2)
+
+
+def i0(x):
+    """NumPy's i0 step by step (Cephes' Chebyshev series on [0, 8] and beyond, Python-float
+    coefficients as weak scalars), so float16/float32 compute in their own type as NumPy's do."""
+    if not any_tracer((x,)):
+        return np.i0(x)
+    from numpy.lib import _function_base_impl as impl
+    x = _asarr(x)
+    if np.dtype(x.dtype).kind != "f":
+        x = x.astype(np.float64)
+    x = _U["abs"](x)
+    small = _U["multiply"](_U["exp"](x), _chbevl(x / 2.0 - 2, list(impl._i0A)))
+    large = _U["divide"](_U["multiply"](_U["exp"](x), _chbevl(32.0 / x - 2.0, list(impl._i0B))),
+                         _U["sqrt"](x))
+    return where(_U["less_equal"](x, 8.0), small, large)
+
+
 UFUNCS = {"heaviside": heaviside, "float_power": float_power, "logaddexp2": logaddexp2, "modf": modf,
-          "divmod": divmod}
+          "divmod": divmod, "frexp": frexp, "spacing": spacing}

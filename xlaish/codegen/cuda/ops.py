@@ -32,6 +32,7 @@ import numpy as np
 
 from ...ir import groups, policy
 from ...ir.lowering import BackendRules
+from . import bitfuncs
 from .target import compute_dtype, np_name
 
 RULES = BackendRules("cuda")
@@ -66,6 +67,7 @@ HELPERS = {
     "floordiv_i": (), "remainder_i": (), "power_i": (), "lshift": (), "rshift": (),
     "rint": ("floor", "fmod", "copysign"), "logaddexp": ("log1p", "exp"),
     "cvtt32": (), "cvtt64": (), "cvttu32": (), "cvttu64": (),
+    **bitfuncs.HELPERS,
 }
 
 TEMPLATES = {
@@ -176,6 +178,7 @@ def {fn}(x, y):
         return {T}(y + m_log1p(m_exp(d)))
     return {T}(d)
 ''',
+    **bitfuncs.TEMPLATES,
     # float (of type {T}) -> int{BITS} as x86-64's cvttss2si/cvttsd2si: NaN and out of range
     # give INT_MIN (a plain conversion is undefined there; the GPU's would saturate). See the
     # CPU column's _float_to_int for the whole cast table.
@@ -207,6 +210,14 @@ def instantiate(name: str, dt, fn: str) -> str:
     ct = compute_dtype(dt)
     T = np_name(ct)
     fmt = dict(fn=fn, T=T, SIGNED=str(_s(dt)), BITS=dt.itemsize * 8)
+    if dt.kind in "iu":
+        fmt["U"] = f"np.uint{dt.itemsize * 8}"
+    if dt.kind == "f":               # float facts: of the compute type (ldexp), of dt (nextafter)
+        fc, fd = np.finfo(ct), np.finfo(dt)
+        emax, emin, prec = fc.maxexp - 1, fc.minexp, fc.nmant + 1
+        fmt.update(EMAX=emax, EMIN=emin, SHIFT=-(emin + prec), UP=repr(2.0 ** emax),
+                   DOWN=repr(2.0 ** (emin + prec)), P=fd.nmant + 1, EMINSUB=fd.minexp - fd.nmant,
+                   MAX=repr(float(fd.max)), HALF=str(dt == np.float16))
     if name.startswith("cvtt"):       # cvtt32 / cvttu64 ...: dt is the float type converted
         bits = int(name[-2:])
         lo, half = policy.cvtt_range(bits)
@@ -443,6 +454,20 @@ def _scale(row):
     return f
 
 
+def _fmod(c, a, dt, out):
+    if _f(dt):
+        return c.cast(f"{c.math('fmod')}({a[0]}, {a[1]})", out)
+    return f"{c.helper('fmod_i', dt)}({a[0]}, {a[1]})"
+
+
+def _helper_of(name, arg_dtype=False):
+    """A rule calling device helper ``name`` instantiated for the operands' (or, arg_dtype=False,
+    the result's) dtype."""
+    def f(c, a, dt, out):
+        return c.cast(f"{c.helper(name, dt if arg_dtype else out)}({', '.join(a)})", out)
+    return f
+
+
 def _signbit(c, a, dt, out):
     return f"({c.math('copysign')}({c.const(1, dt)}, {a[0]}) < {c.const(0, dt)})"
 
@@ -462,6 +487,9 @@ for _name, _rule in {
     "rint": _rounding("rint"),
     "isnan": _isnan, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
     "logical_not": _logical_not, "invert": _invert, "select": _select, "expit": _expit,
+    "fmod": _fmod, "gcd": _helper_of("gcd", True), "lcm": _helper_of("lcm", True),
+    "bitwise_count": _helper_of("popcount", True), "ldexp": _helper_of("ldexp"),
+    "nextafter": _helper_of("nextafter", True), "frexp_exponent": _helper_of("frexp_exp", True),
 }.items():
     RULES.set(_name, _rule)
 RULES.family(lambda row: row.compare is not None, lambda row: _compare(row.compare))

@@ -104,6 +104,7 @@ MATH = {
     "fabs": ("math.fabs", "np.abs"), "atan2": ("math.atan2", "np.arctan2"),
     "hypot": ("math.hypot", "np.hypot"), "copysign": ("math.copysign", "np.copysign"),
     "fmod": ("math.fmod", "np.fmod"), "pow": ("math.pow", "np.power"), "cbrt": (None, "np.cbrt"),
+    "frexp": ("math.frexp", "np.frexp"), "ldexp": ("math.ldexp", "np.ldexp"),
 }
 
 _SIM_EXTRA = '''

@@ -7,8 +7,9 @@ NumPy ufunc's own type resolution (``ufunc.resolve_dtypes``); IR operands are
 always already cast to the loop's input dtypes (the tracer inserts explicit
 ``astype`` ops), so lowerings see uniform operand types. Shapes broadcast.
 
-Ops that NumPy lacks as ufuncs (``erf``, ``erfc``, ``expit``) take the type
-rule of ``np.exp`` (integers become floats exactly as ``np.exp`` does).
+Ops that NumPy lacks as ufuncs (``erf``, ``erfc``, ``expit``, ``frexp_exponent``) take the
+type rule of ``np.exp`` (integers become floats exactly as ``np.exp`` does); a row with an
+``out_dtype`` (``frexp_exponent``: int32) has that result dtype.
 """
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ def _expit(x):
     return _via_f64(f, x)
 
 
+def _frexp_exponent(x):
+    """The exponent half of ``np.frexp`` (the mantissa is ``ldexp(x, -exponent)``, exact)."""
+    return np.frexp(x)[1]
+
+
 def _via_f64(fn, x):
     x = np.asarray(x)
     return np.asarray(fn(x.astype(np.float64))).astype(x.dtype)
@@ -55,7 +61,8 @@ class Row:
     lowers it unless the backend gives the op its own rule. ``compare``: the
     predicate of a comparison. ``scale``: ``x * (num / den)``, the constant
     computed in the operand's (compute) float type as NumPy's loops do.
-    ``differentiable``: False for piecewise-constant and non-float results.
+    ``differentiable``: False for piecewise-constant and non-float results. ``out_dtype``: the
+    result dtype when it is fixed (``frexp_exponent``: int32), the inputs typed as ``fn``'s.
     """
     name: str
     fn: Callable
@@ -65,6 +72,7 @@ class Row:
     math: bool = False
     compare: str | None = None
     scale: tuple | None = None
+    out_dtype: str | None = None      # a result dtype fixed whatever the operands (frexp's exponent)
 
 
 def _u(name, fn, **kw):
@@ -95,6 +103,8 @@ ROWS_LIST = [
     _u("isnan", np.isnan, **_ND), _u("isinf", np.isinf, **_ND), _u("isfinite", np.isfinite, **_ND),
     _u("signbit", np.signbit, **_ND),
     _u("logical_not", np.logical_not, **_ND), _u("invert", np.invert, **_ND),
+    _u("bitwise_count", np.bitwise_count, **_ND),
+    _u("frexp_exponent", _frexp_exponent, out_dtype="int32", **_ND),
     _u("erf", _erf, **_M), _u("erfc", _erfc, **_M), _u("expit", _expit, **_M),
     _b("add", np.add, commutative=True), _b("subtract", np.subtract),
     _b("multiply", np.multiply, commutative=True), _b("divide", np.divide),
@@ -116,6 +126,8 @@ ROWS_LIST = [
     _b("bitwise_or", np.bitwise_or, commutative=True, **_ND),
     _b("bitwise_xor", np.bitwise_xor, commutative=True, **_ND),
     _b("left_shift", np.left_shift, **_ND), _b("right_shift", np.right_shift, **_ND),
+    _b("fmod", np.fmod), _b("ldexp", np.ldexp), _b("nextafter", np.nextafter, **_ND),
+    _b("gcd", np.gcd, commutative=True, **_ND), _b("lcm", np.lcm, commutative=True, **_ND),
 ]
 ROWS = {r.name: r for r in ROWS_LIST}
 UNARY = [(r.name, r.fn) for r in ROWS_LIST if r.arity == 1]
@@ -140,8 +152,10 @@ def loop_dtypes(name: str, in_dtypes: tuple) -> tuple:
     Raises UnsupportedError (naming op and dtypes) when NumPy has no loop.
     """
     uf = resolver(name)
+    out = ROWS[name].out_dtype if name in ROWS else None
     try:
-        return tuple(uf.resolve_dtypes(tuple(in_dtypes) + (None,)))
+        loop = tuple(uf.resolve_dtypes(tuple(in_dtypes) + (None,)))
+        return loop if out is None else loop[:-1] + (np.dtype(out),)
     except (TypeError, np.exceptions.DTypePromotionError) as e:
         names = ", ".join(d.__name__ if isinstance(d, type) else str(d) for d in in_dtypes)
         raise UnsupportedError(f"'{name}' is not supported for operand dtypes ({names}): {e}") from None
