@@ -336,3 +336,22 @@ def test_top_level_update_of_a_dead_value_reuses_its_buffer():
         if op.name == FUSED and any(o.name == SCATTER for o in op.regions[0].ops):
             reused += any(slot.get(id(v)) == op.attrs["buffers"][0] >= 0 for v in op.operands)
     assert reused >= 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda i: (np.arange(10.0) * 2)[i],
+    lambda i: np.linspace(0, 1, 11)[i] + np.eye(11)[i, i],
+    lambda i: np.arange(20).reshape(4, 5).T[i % 5],
+])
+def test_numpy_constructors_in_the_function_give_indexable_arrays(make):
+    """np.arange / linspace / eye called in the function give traced constants, so a traced
+    index (array or scalar) works on them as on an argument."""
+    for i in (np.array([1, 3]), np.int64(2)):
+        np.testing.assert_array_equal(xl.jit(make)(i), make(i))
+
+
+def test_a_mask_made_from_constants_stays_static():
+    def f(x):
+        return x[np.arange(20).reshape(4, 5) % 3 == 0]
+    x = np.random.default_rng(0).random((4, 5))
+    np.testing.assert_array_equal(xl.jit(f)(x), f(x))

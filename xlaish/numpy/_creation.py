@@ -147,7 +147,7 @@ __all__ = ["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_l
 # asking users for ``xlaish.numpy.zeros``: unchanged NumPy code is the promise. Limit: a name bound
 # before tracing (``from numpy import zeros``) is NumPy's own and returns an ndarray.
 _PATCHED = ("empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like", "full_like",
-            "copy", "array")
+            "copy", "array", "arange", "linspace", "eye", "identity")
 _ORIG = {n: getattr(np, n) for n in _PATCHED}
 _patch_lock = threading.Lock()
 _patch_depth = [0]

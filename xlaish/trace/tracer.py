@@ -393,29 +393,41 @@ class Tracer:
         _xnp()._setitem.setitem(self, _concrete_key(key), value)
 
     # methods -----------------------------------------------------------------------
+    def _keep_concrete(self, out, numpy_fn):
+        """``out`` (made from this array) keeps a constant's NumPy value: ``np.arange(20)
+        .reshape(4, 5) % 3 == 0`` stays a static mask."""
+        c = self.concrete()
+        if c is not None and isinstance(out, Tracer) and out.concrete() is None:
+            out._concrete = np.array(numpy_fn(c))
+        return out
+
     def astype(self, dtype, copy=True):
-        return _fresh(_xnp().astype(self, dtype), self)
+        return self._keep_concrete(_fresh(_xnp().astype(self, dtype), self), lambda c: c.astype(dtype))
 
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         out = _xnp().reshape(self, shape, order=order)
-        return _mark_view(out, self, _reshape_step(out.shape))
+        return self._keep_concrete(_mark_view(out, self, _reshape_step(out.shape)),
+                                   lambda c: c.reshape(shape, order=order))
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
         axes = tuple(axes) or None
         perm = _perm_of(lambda d: d.transpose(axes), self.shape)
-        return _mark_view(_xnp().transpose(self, axes), self, _perm_step(perm))
+        return self._keep_concrete(_mark_view(_xnp().transpose(self, axes), self, _perm_step(perm)),
+                                   lambda c: c.transpose(axes))
 
     def swapaxes(self, axis1, axis2):
         perm = _perm_of(lambda d: d.swapaxes(axis1, axis2), self.shape)
-        return _mark_view(_xnp().swapaxes(self, axis1, axis2), self, _perm_step(perm))
+        return self._keep_concrete(_mark_view(_xnp().swapaxes(self, axis1, axis2), self, _perm_step(perm)),
+                                   lambda c: c.swapaxes(axis1, axis2))
 
     def squeeze(self, axis=None):
         out = _xnp().squeeze(self, axis)
-        return _mark_view(out, self, _reshape_step(out.shape))
+        return self._keep_concrete(_mark_view(out, self, _reshape_step(out.shape)),
+                                   lambda c: c.squeeze(axis))
 
     def ravel(self):
         return self.reshape(-1)
