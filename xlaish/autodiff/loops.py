@@ -52,7 +52,7 @@ from .. import numpy as xnp
 from ..control import fori_loop, while_loop
 from ..errors import TraceError
 from ..ir.core import Function
-from ..ir.opnames import ASTYPE, LESS
+from ..ir.opnames import ASTYPE, DEBUG_PRINT, LESS
 from ..trace.bind import emit, wrap
 
 UNROLL_MAX_OPS = 256   # a static loop is unrolled when trip_count * (ops in its body) is at most this
@@ -122,7 +122,7 @@ def _quiet(fn: Function) -> Function:
     """``fn`` without its ``debug_print`` ops (nested ones too): the backward pass recomputes
     iterations, and what the loop prints should print once per iteration, as without ``grad``."""
     ops = [op.replace(regions=[_quiet(r) for r in op.regions]) if op.regions else op
-           for op in fn.ops if op.name != "debug_print"]
+           for op in fn.ops if op.name != DEBUG_PRINT]
     return Function(fn.name, fn.params, ops, fn.results)
 
 
