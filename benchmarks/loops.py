@@ -63,10 +63,22 @@ def _writer(fn, outs):
     return run
 
 
-def implementations(name):
+def implementations(name, only=None):
+    """NumPy always (the reference), then those of xlaish, Numba, JAX in ``only`` (all if None);
+    a library is imported only when asked for."""
     fn, outs = KERNELS[name], OUTPUTS[name]
     impls = [Impl("numpy", lambda: _writer(fn, outs))]
+    want = (lambda n: True) if only is None else (lambda n: n in only)
+    if want("xlaish"):
+        impls.append(_xlaish_impl(fn, outs))
+    if want("numba"):
+        impls.append(_numba_impl(fn, outs))
+    if want("jax"):
+        impls.append(_jax_impl(name))
+    return impls
 
+
+def _xlaish_impl(fn, outs):
     import xlaish
 
     def xl_make():
@@ -77,14 +89,18 @@ def implementations(name):
                 jf(*args)
             return tuple(args[k] for k in outs)
         return run
-    impls.append(Impl("xlaish", xl_make, lambda: xlaish.jit(lambda a: a * 2 + 1)(np.ones(3))))
+    return Impl("xlaish", xl_make, lambda: xlaish.jit(lambda a: a * 2 + 1)(np.ones(3)))
 
+
+def _numba_impl(fn, outs):
     import numba
 
     def nb_warm():
         numba.njit(lambda a: a * 2 + 1)(np.ones(3))
-    impls.append(Impl("numba", lambda: _writer(numba.njit(fn), outs), nb_warm))
+    return Impl("numba", lambda: _writer(numba.njit(fn), outs), nb_warm)
 
+
+def _jax_impl(name):
     import jax
     jax.config.update("jax_enable_x64", True)       # the kernels are float64, as in PolyBench
     jv = jax_versions(jax)[name]
@@ -98,8 +114,7 @@ def implementations(name):
             jax.block_until_ready(res)
             return tuple(np.asarray(r) for r in res)
         return run
-    impls.append(Impl("jax", jax_make, lambda: jax.jit(lambda a: a * 2 + 1)(np.ones(3)).block_until_ready()))
-    return impls
+    return Impl("jax", jax_make, lambda: jax.jit(lambda a: a * 2 + 1)(np.ones(3)).block_until_ready())
 
 
 def _copies(args):
@@ -118,7 +133,7 @@ def bench_kernel(name, mode, rng, only=None):
     (n0, t0), (n1, t1) = SIZES[name][mode]
     small = make_inputs(name, rng, n0, t0)
     full = make_inputs(name, rng, n1, t1)
-    impls = [i for i in implementations(name) if only is None or i.name in only or i.name == "numpy"]
+    impls = implementations(name, only)
     for impl in impls:
         impl.warm()
     ref = _writer(KERNELS[name], OUTPUTS[name])(*_copies(full))
