@@ -336,7 +336,7 @@ class _Rewriter:
         brk = self.fresh("brk", s) if any(isinstance(j, ast.Break) for j in js) else None
         cont = self.fresh("cont", s) if any(isinstance(j, ast.Continue) for j in js) else None
         self.locals.update(f for f in (brk, cont) if f)
-        body = self.lower_jumps(s.body, brk or "__ag_unused", cont or "__ag_unused") if js else s.body
+        body = self.lower_jumps(s.body, brk, cont) if js else s.body
         if cont:
             body = [ast.copy_location(_assign(cont, _const(False)), s)] + body
         return body, brk, cont, None
