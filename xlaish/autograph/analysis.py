@@ -178,9 +178,11 @@ def stmt_exposed(s, live_after: set) -> set:
     if isinstance(s, ast.If):
         return loads([s.test]) | live_before(s.body, live_after) | live_before(s.orelse, live_after)
     if isinstance(s, (ast.For, ast.AsyncFor, ast.While)):
-        head = loads([s.iter]) if not isinstance(s, ast.While) else loads([s.test])
-        inner = exposed(s.body) | exposed(s.orelse)
-        return head | inner
+        if isinstance(s, ast.While):
+            return loads([s.test]) | exposed(s.body) | exposed(s.orelse)
+        target = []
+        _target_names(s.target, target)      # bound before each iteration's body runs
+        return loads([s.iter]) | (exposed(s.body) - set(target)) | exposed(s.orelse)
     if isinstance(s, (ast.With, ast.AsyncWith)):
         return loads(s.items) | live_before(s.body, live_after)
     if isinstance(s, ast.Try):

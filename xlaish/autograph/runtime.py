@@ -211,6 +211,7 @@ def _cond(plan, test, then, else_, get, set_, live, casts, loc):
                 if not isinstance(f, (Tracer, bool, int, float, np.generic, np.ndarray)):
                     raise NotConvertible(f"variable '{n}' becomes {describe(f)} in a branch of this `if` "
                                          f"on a traced value: only arrays and numbers can be outputs (at {loc})")
+                info[n][key + "weak"] = leaf_spec(f).weak
                 vals.append(f)
             info[key + "w"] = written
             return tuple(new_roots) + tuple(vals)
@@ -229,6 +230,7 @@ def _cond(plan, test, then, else_, get, set_, live, casts, loc):
         if a.type.shape != b.type.shape:
             raise NotConvertible(f"variable '{n}' has shape {a.type.shape} in one branch of this `if` on "
                                  f"a traced value and {b.type.shape} in the other (at {loc})")
+        t_weak[nr + j], f_weak[nr + j] = d.get("tweak"), d.get("fweak")
         if a.type.dtype != b.type.dtype:
             raise Retry(casts={n: _join((a.type, t_weak[nr + j]), (b.type, f_weak[nr + j]))})
     caps = _merge_captures(t_tr, f_tr)

@@ -148,6 +148,15 @@ def _assign(name, value):
     return ast.Assign([_name(name, ast.Store())], value)
 
 
+_PURE = (ast.Name, ast.Constant, ast.Subscript, ast.Attribute, ast.Slice, ast.Tuple, ast.UnaryOp,
+         ast.expr_context, ast.unaryop)
+
+
+def _pure(node) -> bool:
+    """An expression that may be evaluated twice (names, constants, indexing, attributes)."""
+    return all(isinstance(n, _PURE) for n in ast.walk(node))
+
+
 class _Expr(ast.NodeTransformer):
     """``a and b`` -> ``and_(a, lambda: b)``; ``not a`` -> ``not_(a)``; ``a if c else b`` ->
     ``if_exp(c, lambda: a, lambda: b)``; ``a < b < c`` (simple operands) -> ``and_(a < b, ...)``.
@@ -178,7 +187,7 @@ class _Expr(ast.NodeTransformer):
 
     def visit_Compare(self, node):
         self.generic_visit(node)
-        if len(node.ops) < 2 or not all(isinstance(c, (ast.Name, ast.Constant)) for c in node.comparators[:-1]):
+        if len(node.ops) < 2 or not all(_pure(c) for c in node.comparators[:-1]):
             return node
         parts, left = [], node.left
         for op, right in zip(node.ops, node.comparators):
