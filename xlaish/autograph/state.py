@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import UnsupportedError
 from ..trace.tracer import Tracer
 
 
-class NotConvertible(TraceError):
+class NotConvertible(UnsupportedError):
     """This statement cannot become a region (the message says why)."""
 
 

@@ -72,9 +72,10 @@ def _convert(fn):
     if code.co_filename.startswith(_PKG_DIR) or code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE
                                                                  | inspect.CO_ASYNC_GENERATOR):
         return fn
-    src = textwrap.dedent(inspect.getsource(fn))
+    # the code object's own source (``getsource(fn)`` would follow a decorator's ``__wrapped__``)
+    src = textwrap.dedent(inspect.getsource(code))
     tree = ast.parse(src)
-    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].name != fn.__name__:
+    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].name != code.co_name:
         return fn
     fdef = tree.body[0]
     nodes = list(analysis.walk_scope(fdef))
@@ -100,7 +101,7 @@ def _convert(fn):
     ast.fix_missing_locations(mod)
     compiled = compile(mod, code.co_filename, "exec", dont_inherit=True)
     fcode = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
-    new_code = next(c for c in fcode.co_consts if isinstance(c, types.CodeType) and c.co_name == fn.__name__)
+    new_code = next(c for c in fcode.co_consts if isinstance(c, types.CodeType) and c.co_name == code.co_name)
     from . import runtime
     cells = []
     for name in new_code.co_freevars:

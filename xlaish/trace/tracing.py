@@ -236,6 +236,7 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
     check_int_leaves(argspec, dyn, leaves)
     from ..numpy._creation import creation_returns_tracers
     with context.new_trace(argspec.name) as tr, creation_returns_tracers():
+        tr.convert = argspec.convert     # functions traced inside (grad's) convert the same way
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
         for t, x in zip(tracers, leaves):
             t._arr0 = _mutable(x)          # a 0-d ndarray is an array; a NumPy scalar is not
