@@ -143,3 +143,22 @@ def triangular_sum(n):
 def test_nested_loops_traced_bounds():
     assert int(xl.jit(triangular_sum)(30)) == triangular_sum(30)
     assert _ops(triangular_sum, 30).count(WHILE) == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jacobi_1d_traced_step_count(dtype):
+    x = np.random.default_rng(4).random(9).astype(dtype)
+    _check(jacobi_1d, x, 7, rtol=1e-5)
+    _check(jacobi_1d, x, 0)
+    assert WHILE in _ops(jacobi_1d, x, 7)
+
+
+def test_while_writes_into_argument():
+    def halve_until_small(x, tol):
+        n = 0
+        while x.max() > tol:
+            x[...] = x * 0.5
+            n += 1
+        return n
+    _check(halve_until_small, np.array([3.0, 40.0, 1.0]), 0.1)
+    _check(halve_until_small, np.array([3, 40, 1], np.int32) * 0 + np.array([3, 40, 1], np.int32), 2)

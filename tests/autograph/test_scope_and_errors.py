@@ -223,3 +223,22 @@ def test_method_and_static_loop_count():
     x = np.arange(3.0)
     np.testing.assert_allclose(xl.jit(k.run)(x), k.run(x))
     assert WHILE in _ops(K.run, k, x, static_argnums=0)
+
+
+def test_array_rebound_in_one_branch_and_written_later_is_refused():
+    def f(x):
+        if x.sum() > 0:
+            x = x / 2
+        x[0] = 7.0
+        return x
+    with pytest.raises(UnsupportedError, match=rf"variable 'x' is rebound in one branch.*"
+                                               rf"at {HERE}:{_line_of(f, 'if x.sum()')}"):
+        xl.jit(f)(np.arange(3.0))
+
+    def g(x):                     # rebound in one branch, never written into: fine
+        if x.sum() > 0:
+            x = x / 2
+        return x
+    a = np.arange(3.0)
+    np.testing.assert_allclose(xl.jit(g)(a), g(a.copy()))
+    np.testing.assert_array_equal(a, np.arange(3.0))

@@ -159,7 +159,7 @@ def _restore(set_, plan):
     set_(tuple(plan.orig[n] for n in plan.all_names))
 
 
-def if_stmt(test, then, else_, get, set_, names, reads, mut, live, loc):
+def if_stmt(test, then, else_, get, set_, names, reads, mut, live, loc, written_in_fn=()):
     if not traced(test):
         (then if test else else_)()
         return
@@ -171,6 +171,7 @@ def if_stmt(test, then, else_, get, set_, names, reads, mut, live, loc):
         _check_mut(plan, mut, loc)
         try:
             outs, written, outnames, weaks = _cond(plan, test, then, else_, get, set_, set(live), casts, loc)
+            _check_conditional_rebinding(plan, orig, separate, written_in_fn, loc)
         except Retry as r:
             separate |= r.separate
             casts.update(r.casts)
@@ -180,6 +181,19 @@ def if_stmt(test, then, else_, get, set_, names, reads, mut, live, loc):
         _apply(plan, set_, outs, written, outnames, weaks)
         return
     raise NotConvertible(f"cannot compile this `if` into a cond (at {loc})")
+
+
+def _check_conditional_rebinding(plan, orig, separate, written_in_fn, loc):
+    """An array rebound in one branch only, and written into in place somewhere in the function: after
+    the ``if`` the name would be the caller's array or a new one depending on a traced value, which a
+    compiled branch cannot represent (a later ``x[k] = v`` would reach the caller only sometimes)."""
+    for n in separate & set(written_in_fn):
+        if isinstance(orig[n], Tracer) and orig[n].is_array and len(plan.same.get(n, ())) == 2:
+            raise NotConvertible(
+                f"variable '{n}' is rebound in one branch of this `if` on a traced value and kept in the "
+                f"other, and the function writes into it in place: whether a write reaches the original "
+                f"array would depend on the condition. Rebind it in both branches (e.g. `{n} = {n}.copy()`) "
+                f"or compute the new value with np.where (at {loc})")
 
 
 def _join(a, b):
@@ -212,6 +226,8 @@ def _cond(plan, test, then, else_, get, set_, live, casts, loc):
                     raise NotConvertible(f"variable '{n}' becomes {describe(f)} in a branch of this `if` "
                                          f"on a traced value: only arrays and numbers can be outputs (at {loc})")
                 info[n][key + "weak"] = leaf_spec(f).weak
+                if n in plan.values:
+                    plan.same.setdefault(n, set()).add(f is ops[len(plan.roots) + plan.values.index(n)])
                 vals.append(f)
             info[key + "w"] = written
             return tuple(new_roots) + tuple(vals)

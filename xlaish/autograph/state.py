@@ -115,6 +115,7 @@ class Plan:
     def __init__(self, names, reads, orig, live, separate=frozenset(), casts=None):
         self.names, self.reads, self.orig = list(names), list(reads), orig
         self.kind = {}
+        self.same = {}              # value name -> {whether a branch left it the object it was given}
         self.roots = []             # original root Tracers, one leaf each
         self.values = []            # names carried as one leaf each
         casts = casts or {}

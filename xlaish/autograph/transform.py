@@ -89,6 +89,7 @@ def _convert(fn):
     params = [a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
     params += [a.arg for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None]
     rw = _Rewriter(set(params) | set(analysis.stores(fdef.body)), code.co_filename)
+    rw.written = set(analysis.mutation_bases(fdef.body))
     fdef.body = rw.block(fdef.body, set(), False) or [ast.Pass()]
     free = list(code.co_freevars)
     factory = ast.FunctionDef(
@@ -202,6 +203,7 @@ class _Rewriter:
         self.locals = local_names
         self.filename = filename
         self.k = 0
+        self.written = set()        # names the function writes into (x[k] = v) anywhere
 
     def expr(self, node):
         return _Expr().visit(node) if node is not None else None
@@ -300,7 +302,8 @@ class _Rewriter:
         else_ = self.body_def(f"{tag}_else", names, self.block(s.orelse, live_after, python_jumps))
         call = ast.Expr(_call("if_stmt", [
             test, _name(then.name), _name(else_.name), _name(get), _name(set_), _strs(names), _strs(reads),
-            _strs(sorted(set(mut))), _strs(sorted(live_after & set(names))), _const(self.loc(s))]))
+            _strs(sorted(set(mut))), _strs(sorted(live_after & set(names))), _const(self.loc(s)),
+            _strs(sorted(set(names) & self.written))]))
         return self.finish(s, pre + [then, else_, call])
 
     # loops -------------------------------------------------------------------------------------
