@@ -33,7 +33,7 @@ def _check(fn, *args, static_argnums=(), rtol=1e-6, **kw):
 
 
 def jacobi_1d(x, T):
-    for t in range(T):
+    for _t in range(T):
         x[1:-1] = 0.5 * (x[:-2] + x[2:])
     return x.sum()
 
@@ -48,7 +48,7 @@ def test_jacobi_1d_writes_into_the_argument(dtype, T):
 
 
 def jacobi_2d(A, B, T):
-    for t in range(T):
+    for _t in range(T):
         B[1:-1, 1:-1] = 0.2 * (A[1:-1, 1:-1] + A[1:-1, :-2] + A[1:-1, 2:] + A[2:, 1:-1] + A[:-2, 1:-1])
         A[1:-1, 1:-1] = 0.2 * (B[1:-1, 1:-1] + B[1:-1, :-2] + B[1:-1, 2:] + B[2:, 1:-1] + B[:-2, 1:-1])
     return A
@@ -63,7 +63,7 @@ def test_jacobi_2d_two_arrays_in_place():
 
 def heat_3d(A, T):
     B = A.copy()
-    for t in range(T):
+    for _t in range(T):
         B[1:-1, 1:-1, 1:-1] = (0.125 * (A[2:, 1:-1, 1:-1] - 2.0 * A[1:-1, 1:-1, 1:-1] + A[:-2, 1:-1, 1:-1])
                                + 0.125 * (A[1:-1, 2:, 1:-1] - 2.0 * A[1:-1, 1:-1, 1:-1] + A[1:-1, :-2, 1:-1])
                                + 0.125 * (A[1:-1, 1:-1, 2:] - 2.0 * A[1:-1, 1:-1, 1:-1] + A[1:-1, 1:-1, :-2])
@@ -84,7 +84,7 @@ def test_heat_3d(dtype):
 def test_view_written_in_the_loop_updates_its_base():
     def f(x, T):
         inner = x[1:-1]
-        for t in range(T):
+        for _t in range(T):
             inner[...] = 0.5 * (x[:-2] + x[2:])      # x is read, written through the view
         return x * 1
     _check(f, np.random.default_rng(3).random(10), 50, static_argnums=1)
@@ -94,7 +94,7 @@ def crc32(data):
     crc = np.uint32(0xFFFFFFFF)
     for b in data:
         crc = crc ^ b
-        for k in range(8):
+        for _k in range(8):
             if crc & np.uint32(1):
                 crc = (crc >> np.uint32(1)) ^ np.uint32(0xEDB88320)
             else:

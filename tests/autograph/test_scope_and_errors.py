@@ -71,7 +71,7 @@ def test_a_wrapper_is_not_confused_with_the_function_it_wraps():
 
     @deco
     def f(x):
-        for t in range(3):
+        for _t in range(3):
             x = x * 2
         return x
     x = np.arange(3.0)
@@ -152,7 +152,7 @@ def test_return_inside_loop():
 def test_list_carried_by_a_traced_loop_is_refused():
     def f(x, n):
         xs = [x]
-        for i in range(n):
+        for _i in range(n):
             xs = xs + [x]
         return x
     with pytest.raises(UnsupportedError, match="variable 'xs' holds a list"):
@@ -162,7 +162,7 @@ def test_list_carried_by_a_traced_loop_is_refused():
 def test_shape_change_is_refused_with_the_variable_name():
     def f(x, n):
         s = 0.0
-        for i in range(n):
+        for _i in range(n):
             s = s + x
         return s
     with pytest.raises(UnsupportedError, match=r"variable 's' changes shape.*from \(\) to \(3,\)"):
@@ -183,7 +183,7 @@ def test_concretization_in_traced_loop_names_the_line():
 def test_grad_converts_like_the_jit():
     def loss(x):
         y = x * 1.0
-        for t in range(40):
+        for _t in range(40):
             y = y * 0.99
         if y.sum() > 0:
             y = y * y
@@ -216,7 +216,7 @@ def test_method_and_static_loop_count():
             self.n = n
 
         def run(self, x):
-            for t in range(self.n):
+            for _t in range(self.n):
                 x = x * 0.5
             return x
     k = K(30)

@@ -98,7 +98,7 @@ def test_and_or_keep_short_circuit_for_python_values():
 
 def count_until(x, n):
     s = x * 0
-    for i in range(n):
+    for _i in range(n):
         if s.sum() > 20:
             break
         s = s + x
@@ -175,7 +175,7 @@ def test_loop_over_large_array_axis0():
 
 def test_large_trip_count_does_not_grow_the_ir():
     def f(x, T):
-        for t in range(T):
+        for _t in range(T):
             x = 0.5 * x + 1.0
         return x
     x = np.arange(3.0)
@@ -188,7 +188,7 @@ def test_large_trip_count_does_not_grow_the_ir():
 
 def test_unroll_limit_from_the_environment(monkeypatch):
     def f(x):
-        for t in range(10):
+        for _t in range(10):
             x = x + 1.0
         return x
     x = np.arange(3.0)

@@ -223,8 +223,8 @@ def _cond(plan, test, then, else_, get, set_, live, casts, loc):
                 elif n in casts:
                     f = _cast(f, casts[n])
                 if not isinstance(f, (Tracer, bool, int, float, np.generic, np.ndarray)):
-                    raise NotConvertible(f"variable '{n}' becomes {describe(f)} in a branch of this `if` "
-                                         f"on a traced value: only arrays and numbers can be outputs (at {loc})")
+                    raise NotConvertible(f"variable '{n}' becomes {describe(f)} in a branch of this `if` on "
+                                         f"a traced value: only arrays and numbers can be outputs (at {loc})")
                 info[n][key + "weak"] = leaf_spec(f).weak
                 if n in plan.values:
                     plan.same.setdefault(n, set()).add(f is ops[len(plan.roots) + plan.values.index(n)])
@@ -364,7 +364,6 @@ def _loop(get, set_, names, reads, mut, live, loc, body, test=None, extra=None, 
 
 
 def _while_op(plan, get, set_, live, loc, body, test, extra, counter):
-    nr = len(plan.roots)
     info = {}
     init = tuple(plan.leaves)
     if counter is not None:
