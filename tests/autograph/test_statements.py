@@ -209,3 +209,27 @@ def test_autograph_false_is_todays_behaviour():
     assert a.options != b.options          # part of the compile options, hence the cache key
     with pytest.raises(xl.errors.ConcretizationError):
         make_ir(f, autograph=False)(x)
+
+
+def test_returns_in_branches_become_one_cond():
+    def f(x):
+        s = x.sum()
+        if s > 10:
+            return x, s
+        elif s > 0:
+            y = x + 1
+            return y, s * 2
+        else:
+            return -x, s
+    for scale in (1.0, 0.1, -1.0):
+        x = np.arange(6.0) * scale
+        for g, e in zip(xl.jit(f)(x), f(x)):
+            _same(g, e)
+    assert COND in _ops(f, np.arange(6.0))
+
+    def g(x):
+        if x.max() > 2:
+            return x * 2
+        return x - 1
+    for x in (np.arange(3, dtype=np.int32), np.arange(5, dtype=np.int32)):
+        _same(xl.jit(g)(x), g(x))

@@ -107,9 +107,9 @@ def if_exp(c, a, b):
 def python_test(v, what, loc):
     if traced(v):
         raise context.with_location(ConcretizationError(
-            f"{what} cannot be compiled into a cond/while region, and its condition is a traced value "
-            f"(known only when the function runs): make the condition a Python value, or move that "
-            f"statement out of the branch or loop"), loc)
+            f"the truth value of a traced array {v._value.type} is not known while tracing, and {what} "
+            f"cannot be compiled into a cond/while region: make the condition a Python value, move that "
+            f"statement out of the branch or loop, or use xlaish.numpy.where(cond, a, b)"), loc)
     return v
 
 

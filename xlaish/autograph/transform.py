@@ -78,6 +78,10 @@ def _convert(fn):
     if not tree.body or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].name != code.co_name:
         return fn
     fdef = tree.body[0]
+    a = fdef.args
+    if [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs] != \
+            list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+        return fn       # the file changed since the function was defined
     nodes = list(analysis.walk_scope(fdef))
     if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in nodes):
         return fn
@@ -90,7 +94,7 @@ def _convert(fn):
     params += [a.arg for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None]
     rw = _Rewriter(set(params) | set(analysis.stores(fdef.body)), code.co_filename)
     rw.written = set(analysis.mutation_bases(fdef.body))
-    fdef.body = rw.block(fdef.body, set(), False) or [ast.Pass()]
+    fdef.body = rw.block(rw.fold_returns(fdef.body), set(), False) or [ast.Pass()]
     free = list(code.co_freevars)
     factory = ast.FunctionDef(
         name="__ag_factory", args=ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in free + [AG]],
@@ -117,6 +121,37 @@ def _convert(fn):
     out.__qualname__, out.__module__, out.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
     out.__wrapped_autograph__ = fn
     return out
+
+
+def _always_returns(block) -> bool:
+    if not block:
+        return False
+    last = block[-1]
+    return isinstance(last, ast.Return) or isinstance(last, ast.If) and _always_returns(last.body) \
+        and _always_returns(last.orelse)
+
+
+def _terminal_returns(block) -> list:
+    last = block[-1]
+    if isinstance(last, ast.Return):
+        return [last]
+    return _terminal_returns(last.body) + _terminal_returns(last.orelse)
+
+
+def _assign_returns(node, names):
+    """Replace the terminal returns under ``node`` (an If) by assignments to ``names``."""
+    for field in ("body", "orelse"):
+        block = getattr(node, field)
+        last = block[-1]
+        if isinstance(last, ast.Return):
+            value = last.value if last.value is not None else ast.Constant(None)
+            if len(names) > 1:
+                new = [ast.Assign([_name(n, ast.Store())], v) for n, v in zip(names, value.elts)]
+            else:
+                new = [ast.Assign([_name(names[0], ast.Store())], value)]
+            setattr(node, field, block[:-1] + [ast.copy_location(a, last) for a in new])
+        else:
+            _assign_returns(last, names)
 
 
 def _name(n, ctx=None):
@@ -215,6 +250,32 @@ class _Rewriter:
         self.k += 1
         return f"__ag_{kind}_{node.lineno}_{self.k}"
 
+    # returns in branches -----------------------------------------------------------------------
+    def fold_returns(self, stmts) -> list:
+        """``if c: ...; return a`` followed by ``...; return b`` (or an ``else`` that returns, elif
+        chains included) -> the branches assign the value, one ``return`` after the ``if``: the
+        ``if`` can then become a cond. Only when those are the block's only returns."""
+        for k, s in enumerate(stmts):
+            if not isinstance(s, ast.If) or not _always_returns(s.body):
+                continue
+            rest = stmts[k + 1:]
+            if s.orelse and rest or not _always_returns(s.orelse or rest):
+                return stmts
+            whole = [s] + rest
+            terminal = _terminal_returns(whole[:1] if s.orelse else [ast.If(s.test, s.body, rest)])
+            if sum(isinstance(n, ast.Return) for n in analysis._walk_all(whole)) != len(terminal):
+                return stmts
+            widths = {len(r.value.elts) if isinstance(r.value, ast.Tuple) else None for r in terminal}
+            width = widths.pop() if len(widths) == 1 else None
+            tag = self.fresh("ret", s)
+            names = [f"{tag}_{j}" for j in range(width)] if width else [tag]
+            self.locals.update(names)
+            new_if = ast.If(s.test, s.body, s.orelse or rest)
+            _assign_returns(new_if, names)
+            out = ast.Return(ast.Tuple([_name(n) for n in names], ast.Load()) if width else _name(tag))
+            return stmts[:k] + [ast.copy_location(new_if, s), ast.copy_location(out, terminal[-1])]
+        return stmts
+
     # blocks ------------------------------------------------------------------------------
     def block(self, stmts, live_out: set, python_jumps: bool) -> list:
         """Rewrite a block. ``python_jumps``: a break/continue here belongs to a Python loop."""
@@ -249,8 +310,7 @@ class _Rewriter:
         """(names the statement assigns or writes into, other local names it reads, mutated bases)."""
         mut = [n for n in analysis.mutation_bases(stmts) if n in self.locals]
         names = [n for n in list(extra_names) + analysis.stores(stmts) + mut if n in self.locals]
-        names = list(dict.fromkeys(n for n in names if not n.startswith("__ag_") or "_brk_" in n
-                                   or "_cont_" in n))
+        names = list(dict.fromkeys(names))
         reads = sorted((analysis.loads(stmts) | set(extra_reads)) & self.locals - set(names))
         return names, reads, mut
 
