@@ -242,3 +242,17 @@ def test_array_rebound_in_one_branch_and_written_later_is_refused():
     a = np.arange(3.0)
     np.testing.assert_allclose(xl.jit(g)(a), g(a.copy()))
     np.testing.assert_array_equal(a, np.arange(3.0))
+
+
+def test_private_names_in_a_method_keep_their_mangling():
+    class K:
+        def __init__(self):
+            self.__scale = 3.0
+
+        def run(self, x):
+            if x.sum() > 0:
+                x = x * self.__scale
+            return x
+    k = K()
+    x = np.arange(3.0)
+    np.testing.assert_allclose(xl.jit(k.run)(x), k.run(x))

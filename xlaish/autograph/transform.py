@@ -66,6 +66,9 @@ def convert(fn):
 
 
 def _convert(fn):
+    if isinstance(fn, types.MethodType):          # a bound method: its function, bound again
+        inner = convert(fn.__func__)
+        return fn if inner is fn.__func__ else types.MethodType(inner, fn.__self__)
     if not isinstance(fn, types.FunctionType) or fn.__name__ == "<lambda>":
         return fn
     code = fn.__code__
@@ -85,6 +88,16 @@ def _convert(fn):
     nodes = list(analysis.walk_scope(fdef))
     if any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in nodes):
         return fn
+    if any(_private(getattr(n, "id", None) or getattr(n, "attr", None)) for n in ast.walk(fdef)):
+        # `self.__x` in a method: mangle as the class body did (compiled here, outside the class)
+        parts = fn.__qualname__.split(".")
+        if len(parts) < 2 or parts[-2] == "<locals>" or not parts[-2].strip("_"):
+            return fn
+        prefix = "_" + parts[-2].lstrip("_")
+        for n in ast.walk(fdef):
+            for field in ("id", "attr"):
+                if _private(getattr(n, field, None)):
+                    setattr(n, field, prefix + getattr(n, field))
     if not any(isinstance(n, (ast.If, ast.For, ast.While, ast.BoolOp, ast.IfExp)) or
                isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not) for n in nodes):
         return fn
@@ -121,6 +134,10 @@ def _convert(fn):
     out.__qualname__, out.__module__, out.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
     out.__wrapped_autograph__ = fn
     return out
+
+
+def _private(name) -> bool:
+    return isinstance(name, str) and name.startswith("__") and not name.endswith("__")
 
 
 def _always_returns(block) -> bool:
