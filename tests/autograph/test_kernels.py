@@ -162,3 +162,53 @@ def test_while_writes_into_argument():
         return n
     _check(halve_until_small, np.array([3.0, 40.0, 1.0]), 0.1)
     _check(halve_until_small, np.array([3, 40, 1], np.int32) * 0 + np.array([3, 40, 1], np.int32), 2)
+
+
+def test_aliases_and_views_of_one_array_are_carried_together():
+    def alias(x, n):
+        y = x
+        for _t in range(n):
+            y[1] += x[0]
+            x[0] += 1
+        return x.sum()
+
+    def views(A, n):
+        r = A[1]
+        c = A[:, 0]
+        for _t in range(n):
+            r[...] = r + c.sum()
+            c[0] = 1
+        return A
+    _check(alias, np.arange(3.0) + 1, 20)
+    _check(views, np.arange(9.0).reshape(3, 3), 20)
+
+
+def trisolve(L, b):
+    N = b.shape[0]
+    x = np.zeros_like(b)
+    x[0] = b[0] / L[0, 0]
+    for i in range(1, N):
+        x[i] = (b[i] - L[i, :i] @ x[:i]) / L[i, i]
+    return x
+
+
+def test_row_by_row_triangular_solve():
+    # the body needs i as a Python int (x[:i]): a static loop is unrolled, the result is NumPy's
+    rng = np.random.default_rng(5)
+    L = np.tril(rng.random((20, 20))) + 20 * np.eye(20)
+    _check(trisolve, L, rng.random(20))
+
+
+def test_nested_while_and_if_inside_a_traced_loop():
+    def f(x, n):
+        for _t in range(n):
+            k = 0
+            while x.sum() < 100 and k < 5:
+                x[...] = x * 1.5 + 1
+                k += 1
+            if x.max() > 50:
+                x[0] = 0
+        return x
+    _check(f, np.arange(4.0), 7)
+    ops = _ops(f, np.arange(4.0), 7)
+    assert ops.count(WHILE) == 2 and ops.count(COND) == 1
