@@ -233,3 +233,10 @@ def test_returns_in_branches_become_one_cond():
         return x - 1
     for x in (np.arange(3, dtype=np.int32), np.arange(5, dtype=np.int32)):
         _same(xl.jit(g)(x), g(x))
+
+
+def test_conditional_expression_of_two_shapes_is_refused():
+    def f(x):
+        return x if x.sum() > 0 else x[:2]
+    with pytest.raises(xl.errors.UnsupportedError, match=r"one shape, got \(3,\) and \(2,\)"):
+        xl.jit(f)(np.arange(3.0))

@@ -100,7 +100,12 @@ def if_exp(c, a, b):
     if not traced(c):
         return a() if c else b()
     _scalar(c, None)
-    return _xnp().where(c, a(), b())
+    ra, rb = a(), b()
+    if np.shape(ra) != np.shape(rb):
+        raise context.with_location(NotConvertible(
+            f"`a if c else b` with a traced condition needs a and b of one shape, got {np.shape(ra)} and "
+            f"{np.shape(rb)} (both are computed, and np.where picks elementwise)"))
+    return _xnp().where(c, ra, rb)
 
 
 # statements left as Python ------------------------------------------------------------------------
