@@ -34,6 +34,10 @@ VARIABLES = {
                          "`xlaish/options.py`; takes effect on the next call when it changes)",
     "XLAISH_VERIFY": "`1`: the pass pipeline runs the IR verifier after every pass (the test suite "
                      "sets it)",
+    "XLAISH_UNROLL_MAX": "a Python `for` loop over a static `range` (or array) of at most this many "
+                         "iterations (default 16) is unrolled while tracing, its index a Python int; a "
+                         "longer one compiles to a loop op (see ARCHITECTURE.md, Python control flow). "
+                         "Read when a function is traced",
     "CC": "the C compiler that links AOT libraries (default: cc, gcc or clang)",
 }
 
@@ -117,6 +121,11 @@ def _int_env(name: str, default: int, lo: int = 0) -> int:
 
 def cache_max_bytes() -> int:
     return _int_env("XLAISH_CACHE_MAX_BYTES", 1 << 30)
+
+
+def unroll_max() -> int:
+    """Static ``for`` loops of at most this many iterations are unrolled by autograph."""
+    return _int_env("XLAISH_UNROLL_MAX", 16)
 
 
 def max_signatures() -> int:

@@ -26,6 +26,11 @@ from .trace import context as _trace_context
 from .trace import pytree
 from .trace.tracing import ArgSpec, check_int_leaves, leaf_spec, trace
 
+
+def _autograph(fun):
+    from .autograph import convert
+    return convert(fun)
+
 _disabled = threading.local()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
 _ALL: weakref.WeakSet[JitFunction] = weakref.WeakSet()
@@ -203,12 +208,13 @@ def _type_sig(v):
 
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
-                 device="cpu", debug_nans=None, disk_cache=True):
+                 device="cpu", debug_nans=None, disk_cache=True, autograph=True):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.argspec = ArgSpec(fun, static_argnums, static_argnames)
         self.options = CompileOptions(device=device, fuse=fuse, passes=passes, debug_nans=debug_nans,
-                                      disk_cache=disk_cache)
+                                      disk_cache=disk_cache, autograph=autograph)
+        self.argspec = ArgSpec(fun, static_argnums, static_argnames,
+                               convert=_autograph if self.options.autograph else None)
         # the options as code is compiled for now (environment-derived fields filled in), and the
         # environment they were resolved from: the fast path compares the stamp on every call
         self._env = config.compiled_env_stamp()
@@ -326,7 +332,8 @@ class JitFunction:
             return self.fun(*args, **kwargs)
         from .trace import context
         if context.current() is not None:  # jit inside jit: inline
-            return self.fun(*args, **kwargs)
+            fun = self.argspec.convert(self.fun) if self.argspec.convert is not None else self.fun
+            return fun(*args, **kwargs)
         if _has_dask(args, kwargs):      # dask arrays: a blockwise dask graph (xlaish.dask)
             from .dask import call_jit
             return call_jit(self, args, kwargs)
@@ -358,14 +365,17 @@ class JitFunction:
 
 
 def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=None, device="cpu",
-        debug_nans=None, disk_cache=True):
+        debug_nans=None, disk_cache=True, autograph=True):
     """Compile ``fun`` on first call per signature. Usable as ``@jit`` or ``@jit(fuse=False)``.
 
     Options (see :class:`xlaish.options.CompileOptions`): ``device`` (cpu | cuda | interpreter),
     ``fuse``, ``passes``, ``debug_nans`` (None: follow ``XLAISH_DEBUG_NANS``), ``disk_cache``
-    (False: neither read nor write the on-disk compile cache)."""
+    (False: neither read nor write the on-disk compile cache), ``autograph`` (False: Python
+    ``if``/``for``/``while`` run as Python while tracing, unrolled or refused on traced values;
+    see :mod:`xlaish.autograph`)."""
     def make(f):
-        return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache)
+        return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache,
+                           autograph)
     return make if fun is None else make(fun)
 
 
@@ -404,9 +414,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
-def make_ir(fun, *, static_argnums=(), static_argnames=()):
+def make_ir(fun, *, static_argnums=(), static_argnames=(), autograph=True):
     """``make_ir(f)(*args)`` -> the traced IR ``Function`` (prints as text)."""
-    spec = ArgSpec(fun, static_argnums, static_argnames)
+    spec = ArgSpec(fun, static_argnums, static_argnames, convert=_autograph if autograph else None)
 
     def traced(*args, **kwargs):
         dyn, static = spec.split(args, kwargs)

@@ -1,8 +1,9 @@
 """``CompileOptions``: everything besides the program and its signature that compiled code depends on.
 
 One frozen, validated value per ``jit``: the device, whether to fuse, which
-passes run, whether kernels scan their outputs for NaN, and whether the
-on-disk compile cache is used. It is validated
+passes run, whether kernels scan their outputs for NaN, whether the
+on-disk compile cache is used, and whether the function's Python control flow
+is converted (``autograph``, :mod:`xlaish.autograph`). It is validated
 once, when built, and is part of every cache key (the in-memory signature
 cache of a ``JitFunction`` and, through the backends, the disk cache).
 
@@ -29,12 +30,14 @@ class CompileOptions:
     passes: tuple | None = None        # None: the default pipeline; else the optimisations to run
     debug_nans: bool | None = None     # None: from XLAISH_DEBUG_NANS at each call
     disk_cache: bool = True            # read and write the on-disk compile cache (not compiled in)
+    autograph: bool = True             # Python if/for/while on traced values become cond/while ops
 
     def __post_init__(self):
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r} ({' | '.join(DEVICES)})")
         object.__setattr__(self, "fuse", bool(self.fuse))
         object.__setattr__(self, "disk_cache", bool(self.disk_cache))
+        object.__setattr__(self, "autograph", bool(self.autograph))
         if self.passes is not None:
             if isinstance(self.passes, str):
                 raise TypeError(f"passes must be a sequence of pass names, not the string {self.passes!r}")

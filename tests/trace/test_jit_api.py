@@ -145,8 +145,8 @@ def test_disable_jit_runs_python(rng):
     assert seen == [np.ndarray, np.ndarray]
     assert_matches_numpy(r1, x * 2)
     assert_matches_numpy(r2, x * 2)
-    with pytest.raises(xl.ConcretizationError):
-        f(x)  # outside the block it traces again
+    assert_matches_numpy(f(x), x * 2)    # outside the block it traces again (the `if` becomes a cond)
+    assert seen[-1] is not np.ndarray
 
 
 def test_disable_jit_nests_and_restores():
@@ -277,9 +277,9 @@ def test_tracing_100_ops_is_fast():
         return x
 
     a = np.ones((64, 64), np.float32)
-    xl.make_ir(f)(a, a)  # warm caches (imports, dtype resolution)
+    xl.make_ir(f, autograph=False)(a, a)  # warm caches (imports, dtype resolution)
     t0 = time.perf_counter()
-    fn = xl.make_ir(f)(a, a)
+    fn = xl.make_ir(f, autograph=False)(a, a)    # unrolled (autograph would make the loop one op)
     elapsed = time.perf_counter() - t0
     assert len(fn.ops) >= 100
     assert elapsed < 0.5, f"tracing {len(fn.ops)} ops took {elapsed:.3f} s"

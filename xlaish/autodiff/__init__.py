@@ -139,7 +139,8 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         for i in nums:
             if i >= len(args):
                 raise TypeError(f"argnums {i} is out of range for {len(args)} positional arguments")
-        outs, out_tree, tape, in_vals, tree = _vjp_of(fun, args, kwargs)
+        from ..autograph import convert_like_trace
+        outs, out_tree, tape, in_vals, tree = _vjp_of(convert_like_trace(fun), args, kwargs)
         flat_out = pytree.unflatten(out_tree, [wrap(v) for v in outs])
         value, aux = (flat_out if has_aux else (flat_out, None))
         if has_aux and not (isinstance(flat_out, tuple) and len(flat_out) == 2):

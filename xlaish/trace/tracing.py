@@ -110,8 +110,10 @@ def _check_subclass(x) -> None:
 class ArgSpec:
     """Binds call arguments to the function's parameters and splits static from dynamic."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=()):
+    def __init__(self, fun, static_argnums=(), static_argnames=(), convert=None):
         self.fun = fun
+        # what is called while tracing: ``convert(fun)`` (the autograph rewrite) when given
+        self.convert = convert
         self.name = getattr(fun, "__name__", "fn").replace("<", "").replace(">", "") or "fn"
         try:
             self.sig = inspect.signature(fun)
@@ -235,13 +237,15 @@ def trace(argspec: ArgSpec, dyn: dict, static: tuple) -> Traced:
     check_int_leaves(argspec, dyn, leaves)
     from ..numpy._creation import creation_returns_tracers
     with context.new_trace(argspec.name) as tr, creation_returns_tracers():
+        tr.convert = argspec.convert     # functions traced inside (grad's) convert the same way
         tracers = [Tracer(tr.builder.param(s.type, n), tr, s.weak) for s, n in zip(specs, names)]
         for t, x in zip(tracers, leaves):
             t._arr0 = _mutable(x)          # a 0-d ndarray is an array; a NumPy scalar is not
         initial = [t._val for t in tracers]
         tr.param_pos = {id(t.value): k for k, t in enumerate(tracers)}
         args, kwargs = argspec.rebuild(dict(zip(dyn, pytree.unflatten(in_tree, tracers))), static)
-        out = argspec.fun(*args, **kwargs)
+        fun = argspec.convert(argspec.fun) if argspec.convert is not None else argspec.fun
+        out = fun(*args, **kwargs)
         out_leaves, out_tree = pytree.flatten(out)
         results = []
         for o in out_leaves:
