@@ -1,5 +1,12 @@
-"""From traced IR to an executable: the pass pipeline, then the device's backend."""
+"""From traced IR to an executable: the pass pipeline, then the device's backend.
+
+``compile_traced(..., stats=d)`` records the seconds each stage took in ``d`` (``passes_s``,
+``backend_s``; the CPU backend adds its own stages and the disk cache's ``hit``/``miss``/``off``):
+what ``Lowered.compile_stats()`` and ``XLAISH_LOG_COMPILES`` report.
+"""
 from __future__ import annotations
+
+import time
 
 from .options import CompileOptions
 from .runtime.executable import InterpretedExecutable
@@ -13,16 +20,24 @@ def optimize(fn, options):
     return run_pipeline(fn, fuse=options.fuse, passes=options.passes)
 
 
-def compile_traced(fn, options):
+def compile_traced(fn, options, stats: dict | None = None):
     """-> (optimised Function, executable). ``options``: CompileOptions or a mapping of its
-    fields; environment-derived fields left open are resolved now."""
+    fields; environment-derived fields left open are resolved now. ``stats``: a dict to record
+    the time per stage in (see the module docstring)."""
     options = CompileOptions.of(options).resolve()
+    t0 = time.perf_counter()
     opt = optimize(fn, options)
+    t1 = time.perf_counter()
     if options.device == "interpreter":
-        return opt, InterpretedExecutable(opt)
-    if options.device == "cpu":
+        exe = InterpretedExecutable(opt)
+    elif options.device == "cpu":
         from .runtime.cpu import compile_cpu
-        return opt, compile_cpu(opt, traced=fn, debug_nans=options.debug_nans,
-                                disk_cache=options.disk_cache)
-    from .runtime.cuda import compile_cuda
-    return opt, compile_cuda(opt, traced=fn, debug_nans=options.debug_nans, disk_cache=options.disk_cache)
+        exe = compile_cpu(opt, traced=fn, debug_nans=options.debug_nans, disk_cache=options.disk_cache,
+                          stats=stats)
+    else:
+        from .runtime.cuda import compile_cuda
+        exe = compile_cuda(opt, traced=fn, debug_nans=options.debug_nans, disk_cache=options.disk_cache)
+    if stats is not None:
+        stats["passes_s"] = t1 - t0
+        stats["backend_s"] = time.perf_counter() - t1
+    return opt, exe

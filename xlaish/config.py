@@ -28,6 +28,16 @@ VARIABLES = {
                               "recently used entries (by mtime) are removed",
     "XLAISH_MAX_SIGNATURES": "bound on the compiled signatures one jitted function keeps in memory "
                              "(default 256); beyond it the least recently used one is dropped",
+    "XLAISH_RECOMPILE_WARNING": "a jitted function that has compiled more than this many signatures "
+                                "(default 16) warns once (`xlaish.jit.RecompileWarning`); `0` never warns",
+    "XLAISH_EXPLAIN_CACHE_MISSES": "`1`: every compile of a function that has compiled signatures already "
+                                   "logs (logger `xlaish.jit`, level WARNING) which argument changed and "
+                                   "how: shape, dtype, weak type, static value, pytree structure, compile "
+                                   "options (`jitted.explain(*args)` returns the same without compiling)",
+    "XLAISH_LOG_COMPILES": "`1`: every compile logs (logger `xlaish.jit`, level WARNING) the function, its "
+                           "signature and the time per stage (trace, passes, codegen, LLVM optimise, LLVM "
+                           "emit, load) and the disk cache's hit or miss (`Lowered.compile_stats()` returns "
+                           "the same)",
     "XLAISH_NUM_THREADS": "cap on the CPU backend's worker threads (default: the CPUs this process "
                           "may use)",
     "XLAISH_DEBUG_NANS": "`1`: raise on the first NaN a kernel produces (a compile option, see "
@@ -132,6 +142,25 @@ def max_signatures() -> int:
     return _int_env("XLAISH_MAX_SIGNATURES", 256, lo=1)
 
 
+def recompile_warning() -> int:
+    """Warn when one function has compiled more than this many signatures (0: never)."""
+    return _int_env("XLAISH_RECOMPILE_WARNING", 16)
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def explain_cache_misses() -> bool:
+    """``XLAISH_EXPLAIN_CACHE_MISSES=1``: log why each recompile happens (read per compile)."""
+    return _flag("XLAISH_EXPLAIN_CACHE_MISSES")
+
+
+def log_compiles() -> bool:
+    """``XLAISH_LOG_COMPILES=1``: log each compile with its time per stage (read per compile)."""
+    return _flag("XLAISH_LOG_COMPILES")
+
+
 def cpu_count() -> int:
     """CPUs this process may run on."""
     return _cpu_count()
@@ -190,4 +219,4 @@ def c_compiler() -> str | None:
 
 def verify_passes() -> bool:
     """``XLAISH_VERIFY=1``: the pass pipeline runs the IR verifier after every pass."""
-    return os.environ.get("XLAISH_VERIFY", "").strip().lower() in ("1", "true", "yes", "on")
+    return _flag("XLAISH_VERIFY")

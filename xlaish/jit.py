@@ -5,6 +5,15 @@ structure, leaf shapes/dtypes/weak-ness, static argument values, and the
 resolved :class:`~xlaish.options.CompileOptions`), runs the pass pipeline,
 compiles with the backend for ``device`` and caches the executable in memory.
 ``lower(*args)`` exposes every stage for inspection.
+
+The compiled signatures belong to the underlying function object, not to the wrapper: every
+``jit(f)`` of the same ``f`` with the same options shares one bounded (LRU) signature cache, so
+``xl.jit(f)(x)`` written inline in a loop compiles once. The cache is held weakly by ``f`` (it
+goes when ``f`` does); a bound method's is held by its function and its instance. Two closures
+made by one ``def`` are different function objects and share nothing. Diagnostics: the
+explanation of a recompile (``explain``; ``XLAISH_EXPLAIN_CACHE_MISSES``), the compile log
+(``XLAISH_LOG_COMPILES``, :meth:`Lowered.compile_stats`) and a warning when one function has
+compiled many signatures, all through the logger ``xlaish.jit`` and :mod:`warnings`.
 """
 from __future__ import annotations
 
@@ -12,9 +21,13 @@ import collections
 import contextlib
 import functools
 import importlib
+import logging
 import os
 import sys
 import threading
+import time
+import types
+import warnings
 import weakref
 
 import numpy as np
@@ -33,7 +46,8 @@ def _autograph(fun):
 
 _disabled = threading.local()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
-_ALL: weakref.WeakSet[JitFunction] = weakref.WeakSet()
+_ALL: weakref.WeakSet[_Signatures] = weakref.WeakSet()      # every signature cache (clear_caches)
+log = logging.getLogger("xlaish.jit")
 
 
 @contextlib.contextmanager
@@ -206,27 +220,243 @@ def _type_sig(v):
     return type(v)
 
 
+# ---- diagnostics: signatures as text, the explanation of a recompile, the compile log ---------
+def _signature_text(names, tree, specs, static) -> str:
+    """``x: float32[8], p: (float32[], float32[3]), n=3``: a signature for people."""
+    parts, it = [], iter(specs)
+    for name, td in zip(names, tree.children):
+        paths = pytree.leaf_paths(td, name)
+        leaf = [str(next(it)) for _ in paths]
+        if td.kind == "leaf":
+            parts.append(f"{name}: {leaf[0]}")
+        else:
+            parts.append(f"{name}: {_tree_text(td)} of " + ", ".join(leaf) if leaf else f"{name}: {_tree_text(td)}")
+    parts += [f"{n}={v!r}" for n, v in static]
+    return ", ".join(parts)
+
+
+def _tree_text(td) -> str:
+    if td.kind == "leaf":
+        return "an array"
+    if td.kind == "none":
+        return "None"
+    if td.kind == "dict":
+        return f"a dict with keys {list(td.meta)}"
+    return f"a {td.kind} of {len(td.children)}"
+
+
+def _weak_text(spec) -> str:
+    return f"a Python {spec.weak.__name__} (weak type)" if spec.weak else "an array (not weak)"
+
+
+def _arg_leaves(names, tree, specs) -> dict:
+    """name -> (its tree, its leaf paths, its leaf specs)."""
+    out, i = {}, 0
+    for name, td in zip(names, tree.children):
+        n = td.num_leaves()
+        out[name] = (td, pytree.leaf_paths(td, name), specs[i:i + n])
+        i += n
+    return out
+
+
+def _key_diffs(old_key, old_names, new_key, new_names) -> list[str]:
+    """How the signature ``new_key`` differs from ``old_key``, one phrase per difference."""
+    diffs = []
+    otree, ospecs, ostatic, otypes, oopts = old_key
+    ntree, nspecs, nstatic, ntypes, nopts = new_key
+    if old_names is None or len(old_names) != len(otree.children):
+        old_names = tuple(f"argument {i}" for i in range(len(otree.children)))
+    old, new = _arg_leaves(old_names, otree, ospecs), _arg_leaves(new_names, ntree, nspecs)
+    for name in list(new) + [n for n in old if n not in new]:
+        if name not in old:
+            diffs.append(f"argument '{name}' is passed (it was left at its default before)")
+            continue
+        if name not in new:
+            diffs.append(f"argument '{name}' is left at its default (it was passed before)")
+            continue
+        (otd, _, osp), (ntd, paths, nsp) = old[name], new[name]
+        if otd != ntd:
+            diffs.append(f"argument '{name}': pytree structure changed: "
+                         f"{_tree_text(otd)} -> {_tree_text(ntd)}"
+                         + (f" ({otd} -> {ntd})" if _tree_text(otd) == _tree_text(ntd) else ""))
+            continue
+        for path, o, n in zip(paths, osp, nsp):
+            what = f"argument '{path}'"
+            if o.type.shape != n.type.shape:
+                diffs.append(f"{what}: shape {o.type.shape} -> {n.type.shape}")
+            if o.type.dtype != n.type.dtype:
+                diffs.append(f"{what}: dtype {o.type.dtype} -> {n.type.dtype}")
+            if o.weak != n.weak:
+                diffs.append(f"{what}: weak type: {_weak_text(o)} -> {_weak_text(n)}")
+    os_, ns_ = dict(ostatic), dict(nstatic)
+    for name in list(ns_) + [n for n in os_ if n not in ns_]:
+        if name not in os_ or name not in ns_:
+            diffs.append(f"static argument '{name}' is {'passed' if name in ns_ else 'left at its default'} "
+                         f"(it was {'passed' if name in os_ else 'left at its default'} before)")
+        elif os_[name] != ns_[name] or _type_sig(os_[name]) != _type_sig(ns_[name]):
+            o, n = os_[name], ns_[name]
+            types = f" ({type(o).__name__} -> {type(n).__name__})" if type(o) is not type(n) else ""
+            diffs.append(f"static argument '{name}': value {o!r} -> {n!r}{types}")
+    if oopts != nopts:
+        changed = [f"{k} {getattr(oopts, k)!r} -> {getattr(nopts, k)!r}" for k in oopts.keys()
+                   if getattr(oopts, k) != getattr(nopts, k)]
+        diffs.append("compile options changed: " + ", ".join(changed))
+    return diffs
+
+
+def _explain_miss(name, key, names, items) -> str:
+    """Why ``key`` compiles: its differences from the closest of the compiled ``items``."""
+    best = None
+    for k, low in reversed(items):          # most recently used first
+        d = _key_diffs(k, getattr(low, "arg_names", None), key, names)
+        if best is None or len(d) < len(best):
+            best = d
+    bound = config.max_signatures()
+    full = (f"; the cache is at its bound of {bound} signatures (XLAISH_MAX_SIGNATURES): the "
+            f"least recently used is dropped") if len(items) >= bound else ""
+    return (f"{name}: compiling a new signature ({len(items)} compiled{full}); against the closest "
+            f"compiled one: " + "; ".join(best or ["an equal signature was evicted"]))
+
+
+def _compile_log_line(stats: dict) -> str:
+    ms = {k: 1e3 * v for k, v in stats.items() if k.endswith("_s")}
+    disk = stats.get("disk_cache")
+    return (f"compiled {stats['function']}({stats['signature']}) for {stats['device']} in "
+            f"{ms['total_s']:.1f} ms: trace {ms['trace_s']:.1f}, passes {ms['passes_s']:.1f}, "
+            f"codegen {ms['codegen_s']:.1f}, llvm optimise {ms['llvm_optimize_s']:.1f}, "
+            f"llvm emit {ms['llvm_emit_s']:.1f}, load {ms['load_s']:.1f} ms"
+            + (f"; disk cache {disk}" if disk else ""))
+
+
+class RecompileWarning(RuntimeWarning):
+    """One function has compiled more signatures than ``XLAISH_RECOMPILE_WARNING`` (default 16)."""
+
+
+class _Signatures:
+    """The compiled signatures of one function under one set of jit options, shared by every
+    ``JitFunction`` of that function: least recently used first, bounded by
+    ``config.max_signatures()``; the fast-path runners; the options as resolved from the
+    environment ``env``. A compile holds its key's lock, so racing first calls compile once.
+    Holds nothing that references the function (it is held by the function, weakly)."""
+    __slots__ = ("cache", "fast", "mutex", "locks", "env", "resolved", "compiles", "warned",
+                 "template", "spec_state", "__weakref__")
+
+    def __init__(self, options: CompileOptions):
+        self.cache: collections.OrderedDict = collections.OrderedDict()
+        self.fast: dict = {}
+        self.mutex = threading.Lock()
+        self.locks: dict = {}
+        self.env = config.compiled_env_stamp()
+        self.resolved = options.resolve()
+        self.compiles = 0           # since the last clear (the recompile warning counts these)
+        self.warned = False
+        self.template = None        # a JitFunction's state less the function (cheap construction)
+        self.spec_state = None
+        _ALL.add(self)
+
+    def clear(self) -> None:
+        with self.mutex:
+            self.cache.clear()
+            self.fast.clear()
+            self.compiles = 0
+
+
+# anchors' ids -> (weak references to the anchors, {jit options: _Signatures}); an entry goes
+# when any of its anchors dies (the weak references' callbacks remove it)
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _anchors(fun):
+    """The objects whose lifetime a shared signature cache of ``fun`` follows (their identity
+    keys it), or None: ``fun`` gets a cache of its own. A function (closures made by one ``def``
+    are distinct objects), a ``functools.partial`` object, or a bound method (its function and
+    its instance: ``obj.f`` is a new object at every attribute access)."""
+    t = type(fun)
+    if t is types.FunctionType or t is functools.partial:
+        return (fun,)
+    if t is types.MethodType:
+        return (fun.__func__, fun.__self__)
+    return None
+
+
+def _drop_shared(ids, ref) -> None:
+    entry = _SHARED.get(ids)
+    if entry is not None and ref in entry[0]:
+        _SHARED.pop(ids, None)
+
+
+def _shared_entry(fun):
+    """``fun``'s dict of shared signature caches (by jit options), or None if it has none."""
+    anchors = _anchors(fun)
+    if anchors is None:
+        return None
+    ids = tuple([id(a) for a in anchors])
+    entry = _SHARED.get(ids)
+    if entry is not None and all(r() is a for r, a in zip(entry[0], anchors)):
+        return entry[1]
+    with _SHARED_LOCK:
+        entry = _SHARED.get(ids)
+        if entry is not None and all(r() is a for r, a in zip(entry[0], anchors)):
+            return entry[1]
+        try:
+            refs: list = []
+            for a in anchors:
+                refs.append(weakref.ref(a, lambda r, ids=ids: _drop_shared(ids, r)))
+        except TypeError:           # an instance that takes no weak reference: not shared
+            return None
+        entry = _SHARED[ids] = (tuple(refs), {})
+        return entry[1]
+
+
+def _options_key(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache,
+                 autograph):
+    """The jit options (and the function's code, which can be reassigned) as a hashable key, or
+    None if they are not hashable."""
+    key = (static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache, autograph,
+           getattr(fun, "__code__", None))
+    try:
+        hash(key)
+    except TypeError:
+        key = tuple(tuple(v) if isinstance(v, list) else v for v in key)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+    return key
+
+
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
                  device="cpu", debug_nans=None, disk_cache=True, autograph=True):
+        okey = _options_key(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans,
+                            disk_cache, autograph)
+        shared = _shared_entry(fun) if okey is not None else None
+        sigs = shared.get(okey) if shared is not None else None
+        if sigs is not None and sigs.template is not None:
+            # another jit of this function with these options was built: its state, no checks
+            d = self.__dict__
+            d.update(sigs.template)
+            d["fun"] = d["__wrapped__"] = fun
+            spec = d["argspec"] = ArgSpec.__new__(ArgSpec)
+            spec.__dict__.update(sigs.spec_state)
+            spec.fun = fun
+            return
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.options = CompileOptions(device=device, fuse=fuse, passes=passes, debug_nans=debug_nans,
                                       disk_cache=disk_cache, autograph=autograph)
         self.argspec = ArgSpec(fun, static_argnums, static_argnames,
                                convert=_autograph if self.options.autograph else None)
-        # the options as code is compiled for now (environment-derived fields filled in), and the
-        # environment they were resolved from: the fast path compares the stamp on every call
-        self._env = config.compiled_env_stamp()
-        self._resolved = self.options.resolve()
-        # compiled signatures, least recently used first (bounded by config.max_signatures());
-        # a compile holds its key's lock, so racing first calls compile once
-        self._cache: collections.OrderedDict = collections.OrderedDict()
-        self._fast: dict = {}
-        self._mutex = threading.Lock()
-        self._locks: dict = {}
-        self.compile_count = 0
-        _ALL.add(self)
+        if sigs is None:
+            sigs = _Signatures(self.options)
+            if shared is not None:
+                sigs = shared.setdefault(okey, sigs)
+        # the compiled signatures (shared): _cache and _fast are sigs' own dicts, never rebound
+        self._sigs = sigs
+        self._cache = sigs.cache
+        self._fast = sigs.fast
+        self.compile_count = 0          # signatures compiled through this wrapper
         sig = self.argspec.sig
         # The fast call path (a dict lookup keyed by the arrays' dtypes and shapes) serves calls
         # whose positional arguments are the leaves in order: a fixed list of positional
@@ -239,6 +469,12 @@ class JitFunction:
                 self._nfast = len(params)
             elif len(params) == 1 and params[0].kind is params[0].VAR_POSITIONAL:
                 self._nfast = _ANY_ARITY
+        if shared is not None and sigs.template is None and not getattr(fun, "__dict__", None):
+            # (a function with attributes of its own is wrapped in full each time: they may
+            # refer to it, and the template must not keep it alive)
+            sigs.spec_state = {k: v for k, v in vars(self.argspec).items() if k != "fun"}
+            sigs.template = {k: v for k, v in self.__dict__.items()
+                             if k not in ("fun", "__wrapped__", "argspec")}
 
     def _key(self, args, kwargs):
         dyn, static = self.argspec.split(args, kwargs)
@@ -247,65 +483,108 @@ class JitFunction:
         specs = tuple(leaf_spec(x) for x in leaves)
         # static values that compare equal but differ in type (3 and 3.0, True and 1) trace
         # differently: their types are part of the key
-        return ((tree, specs, static, _type_sig([v for _, v in static]), self._resolved),
+        return ((tree, specs, static, _type_sig([v for _, v in static]), self._sigs.resolved),
                 dyn, static, leaves, specs)
 
     def _refresh_options(self) -> None:
         """The environment a compile option derives from changed: resolve the options again and
         drop the fast path (whose entries were compiled for the old value)."""
         env = config.compiled_env_stamp()
-        if env != self._env:
-            self._fast = {}
-            self._resolved = self.options.resolve()
-            self._env = env
+        sigs = self._sigs
+        if env != sigs.env:
+            sigs.fast.clear()
+            sigs.resolved = self.options.resolve()
+            sigs.env = env
+
+    @property
+    def _name(self) -> str:
+        return getattr(self.fun, "__qualname__", None) or self.argspec.name
 
     def _compile(self, dyn, static, options: CompileOptions) -> Lowered:
         from .compiler import compile_traced
+        stats = dict.fromkeys(("trace_s", "passes_s", "codegen_s", "llvm_optimize_s", "llvm_emit_s",
+                               "load_s", "backend_s", "total_s"), 0.0)
+        stats["disk_cache"] = None
+        t0 = time.perf_counter()
         traced = trace(self.argspec, dyn, static)
-        optimized, exe = compile_traced(traced.function, options)
-        return Lowered(traced, optimized, exe, options)
+        stats["trace_s"] = time.perf_counter() - t0
+        optimized, exe = compile_traced(traced.function, options, stats=stats)
+        stats["total_s"] = time.perf_counter() - t0
+        stats["function"] = self._name
+        stats["signature"] = _signature_text(tuple(dyn), traced.in_tree, traced.in_specs, static)
+        stats["device"] = options.device
+        low = Lowered(traced, optimized, exe, options, stats=stats)
+        low.arg_names = tuple(dyn)
+        if config.log_compiles():
+            log.warning(_compile_log_line(stats))
+        return low
 
     def _lowered(self, key, dyn, static) -> Lowered:
         """The compiled signature for ``key``: cached, or compiled by exactly one thread (the
         others wait on the key's lock and then find it cached)."""
-        cache = self._cache
-        with self._mutex:
+        sigs = self._sigs
+        cache = sigs.cache
+        with sigs.mutex:
             low = cache.get(key)
             if low is not None:
                 cache.move_to_end(key)
                 return low
-            lock = self._locks.get(key)
+            lock = sigs.locks.get(key)
             if lock is None:
-                lock = self._locks[key] = threading.Lock()
+                lock = sigs.locks[key] = threading.Lock()
         try:
             with lock:
                 low = cache.get(key)
                 if low is None:
+                    if cache and config.explain_cache_misses():
+                        with sigs.mutex:
+                            items = list(cache.items())
+                        log.warning(_explain_miss(self._name, key, tuple(dyn), items))
                     low = self._compile(dyn, static, key[-1])
-                    with self._mutex:
+                    with sigs.mutex:
                         cache[key] = low
                         self.compile_count += 1
+                        sigs.compiles += 1
                         STATS["compiles"] += 1
                         bound = config.max_signatures()
                         if len(cache) > bound:
                             while len(cache) > bound:
                                 cache.popitem(last=False)
-                            self._fast = {}     # it may serve an evicted signature
+                            sigs.fast.clear()     # it may serve an evicted signature
+                        warn = not sigs.warned and sigs.compiles > config.recompile_warning() > 0
+                        if warn:
+                            sigs.warned = True
+                    if warn:
+                        warnings.warn(
+                            f"{self._name} has compiled {sigs.compiles} signatures (the argument shapes, "
+                            f"dtypes, Python scalar types or static values keep changing); set "
+                            f"XLAISH_EXPLAIN_CACHE_MISSES=1 or call .explain(*args) to see what changes",
+                            RecompileWarning, stacklevel=4)
         finally:
-            with self._mutex:
-                if self._locks.get(key) is lock:
-                    del self._locks[key]
+            with sigs.mutex:
+                if sigs.locks.get(key) is lock:
+                    del sigs.locks[key]
         return low
 
-    def clear_cache(self) -> None:
-        """Forget every compiled signature of this function (they compile again on next use)."""
-        with self._mutex:
-            self._cache.clear()
-            self._fast = {}
+    def explain(self, *args, **kwargs) -> str:
+        """Why a call with these arguments would compile (which argument changed and how, against
+        the closest compiled signature), or that it would not: a string, nothing compiled."""
+        self._refresh_options()
+        key, dyn, static, _, _ = self._key(args, kwargs)
+        sigs = self._sigs
+        with sigs.mutex:
+            items = list(sigs.cache.items())
+        if any(k == key for k, _ in items):
+            return (f"{self._name}: compiled for this signature "
+                    f"({_signature_text(tuple(dyn), key[0], key[1], static)}): no compile")
+        if not items:
+            return f"{self._name}: no compiled signature yet: the first call compiles"
+        return _explain_miss(self._name, key, tuple(dyn), items)
 
-    def _after_fork(self) -> None:
-        self._mutex = threading.Lock()      # a lock held by another thread at fork stays held
-        self._locks = {}
+    def clear_cache(self) -> None:
+        """Forget every compiled signature of this function (they compile again on next use),
+        for every ``jit`` of it with these options (they share them)."""
+        self._sigs.clear()
 
     def lower(self, *args, **kwargs) -> Lowered:
         self._refresh_options()
@@ -320,7 +599,7 @@ class JitFunction:
             except KeyError:
                 key = None
             hit = self._fast.get(key) if key is not None else None
-            if (hit is not None and _env_stamp() == self._env and not getattr(_disabled, "on", False)
+            if (hit is not None and _env_stamp() == self._sigs.env and not getattr(_disabled, "on", False)
                     and _trace_context.current() is None):
                 try:
                     return hit(args)
@@ -373,18 +652,22 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), fuse=True, passes=No
     (False: neither read nor write the on-disk compile cache), ``autograph`` (False: Python
     ``if``/``for``/``while`` run as Python while tracing, unrolled or refused on traced values;
     see :mod:`xlaish.autograph`)."""
+    if fun is not None:
+        return JitFunction(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans,
+                           disk_cache, autograph)
+
     def make(f):
         return JitFunction(f, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache,
                            autograph)
-    return make if fun is None else make(fun)
+    return make
 
 
 def clear_caches() -> None:
     """Drop every compiled program this process holds in memory (every jitted function's
     signatures, loaded CUDA modules) and its view of the disk cache (checked directories, the
     key); the on-disk entries stay. Programs compile (or load from disk) again on next use."""
-    for f in list(_ALL):
-        f.clear_cache()
+    for sigs in list(_ALL):
+        sigs.clear()
     cuda = sys.modules.get(__package__ + ".runtime.cuda")     # never imported here (numba)
     if cuda is not None:
         with cuda._MODULES_LOCK:
@@ -394,8 +677,12 @@ def clear_caches() -> None:
 
 
 def _after_fork_in_child() -> None:
-    for f in list(_ALL):
-        f._after_fork()
+    # a lock held by another thread at fork stays held in the child
+    global _SHARED_LOCK
+    _SHARED_LOCK = threading.Lock()
+    for sigs in list(_ALL):
+        sigs.mutex = threading.Lock()
+        sigs.locks = {}
 
 
 def _before_fork() -> None:

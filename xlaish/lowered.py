@@ -12,11 +12,23 @@ from .trace.tracing import Traced
 class Lowered:
     """One signature of a jitted function at every stage: traced IR, optimised IR, kernels."""
 
-    def __init__(self, traced: Traced, optimized, executable, options: CompileOptions):
+    def __init__(self, traced: Traced, optimized, executable, options: CompileOptions,
+                 stats: dict | None = None):
         self.traced = traced
         self.optimized = optimized
         self.executable = executable
         self.options = options
+        self._stats = stats
+
+    def compile_stats(self) -> dict:
+        """How this signature was compiled: ``function``, ``signature``, ``device``, the seconds
+        spent in ``trace_s``, ``passes_s``, ``codegen_s`` (LLVM IR built and parsed),
+        ``llvm_optimize_s``, ``llvm_emit_s`` (object code), ``load_s`` (linked into an engine),
+        ``backend_s`` (all of the backend's work), ``total_s``, and ``disk_cache``: ``"hit"`` (the
+        object code was read from the disk cache: no LLVM stage ran), ``"miss"``, ``"off"``, or
+        None (a backend without one). A copy; empty for a signature loaded from a pickle."""
+        stats = getattr(self, "_stats", None)
+        return dict(stats) if stats else {}
 
     def as_text(self, stage: str = "optimized") -> str:
         if stage == "traced":

@@ -54,7 +54,9 @@ def _compile_fresh(fun):
     """Compile ``fun`` through the disk cache as a new process would (a fresh JitFunction):
     -> (result, llvm compiles done, corrupt entries seen)."""
     c0, k0 = cpu.STATS["llvm_compiles"], cache.STATS["corrupt"]
-    out = xl.jit(fun)(X)
+    jf = xl.jit(fun)
+    jf.clear_cache()        # a fresh jit of fun shares its compiled signatures: drop them
+    out = jf(X)
     return out, cpu.STATS["llvm_compiles"] - c0, cache.STATS["corrupt"] - k0
 
 

@@ -8,6 +8,7 @@ optimiser or code generator.
 from __future__ import annotations
 
 import sys
+import time
 
 import llvmlite
 import llvmlite.binding as llvm
@@ -151,21 +152,31 @@ def compile_key(ir_text: str, nans: bool) -> str:
                      _fingerprint())
 
 
-def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: bool = True):
+def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: bool = True,
+                stats: dict | None = None):
     """A NativeExecutable for an optimised function: from the disk cache when an authentic entry
     for exactly this program exists, else compiled by LLVM (once across processes: the compile
-    holds the key's cache lock) and stored."""
+    holds the key's cache lock) and stored. ``stats``: a dict that receives the seconds spent
+    in ``codegen_s``, ``llvm_optimize_s``, ``llvm_emit_s``, ``load_s`` and the disk cache's
+    ``disk_cache`` (``hit`` | ``miss`` | ``off``)."""
     from .. import config
+    stats = {} if stats is None else stats
     nans = config.debug_nans() if debug_nans is None else debug_nans
     k = compile_key(print_function(fn), nans)
+    if not disk_cache or config.cache_dir() is None:
+        stats["disk_cache"] = "off"
     if not disk_cache:
-        return _compile(fn, traced, nans, k, store=False)
+        return _compile(fn, traced, nans, k, store=False, stats=stats)
     with cache.lock("cpu", k):      # a process compiling k holds it: the others then load its entry
-        exe = _from_cache(fn, traced, k)
-        return exe if exe is not None else _compile(fn, traced, nans, k)
+        exe = _from_cache(fn, traced, k, stats)
+        if exe is not None:
+            stats["disk_cache"] = "hit"
+            return exe
+        stats.setdefault("disk_cache", "miss")
+        return _compile(fn, traced, nans, k, stats=stats)
 
 
-def _from_cache(fn, traced, k):
+def _from_cache(fn, traced, k, stats):
     hit = cache.load("cpu", k, ident=k)
     if hit is None:
         return None
@@ -173,7 +184,10 @@ def _from_cache(fn, traced, k):
     try:
         layout = layout_from_json(meta["layout"])
         _check_layout(layout, fn)
-        return _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
+        t0 = time.perf_counter()
+        exe = _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
+        stats["load_s"] = time.perf_counter() - t0
+        return exe
     except Exception:
         cache.STATS["corrupt"] += 1
         cache.STATS["hits"] -= 1
@@ -181,7 +195,9 @@ def _from_cache(fn, traced, k):
         return None
 
 
-def _compile(fn, traced, nans: bool, k: str, store: bool = True):
+def _compile(fn, traced, nans: bool, k: str, store: bool = True, stats=None):
+    stats = {} if stats is None else stats
+    t0 = time.perf_counter()
     module, layout = build_module(fn, debug_nans=nans, cache_scratch=True)
     llvm_target.initialize()
     # a private LLVM context per compile: types and constants uniqued in LLVM's global context
@@ -189,10 +205,17 @@ def _compile(fn, traced, nans: bool, k: str, store: bool = True):
     ref = llvm.parse_assembly(str(module), context=llvm.create_context())
     ref.verify()
     tm = llvm_target.target_machine()
+    t1 = time.perf_counter()
     llvm_target.optimize(ref, tm)
     STATS["llvm_compiles"] += 1
+    t2 = time.perf_counter()
     obj = tm.emit_object(ref)
+    t3 = time.perf_counter()
     del ref                 # the optimised module is rebuilt on demand for inspection (CpuArtifact)
     if store:
         cache.store("cpu", k, ident=k, payload=obj, meta={"layout": layout_to_json(layout)})
-    return _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
+    t4 = time.perf_counter()
+    exe = _executable(_engine_from_object(obj), fn, traced, layout, k, obj)
+    stats.update(codegen_s=t1 - t0, llvm_optimize_s=t2 - t1, llvm_emit_s=t3 - t2,
+                 load_s=time.perf_counter() - t4)
+    return exe
