@@ -51,15 +51,16 @@ def convert(fn):
     """``fn`` with its control flow rewritten (cached per function object), or ``fn`` itself when
     it cannot be (no source, a lambda, a generator, a builtin, a method of xlaish itself...)."""
     try:
-        return _CACHE[fn]
+        out = _CACHE[fn]
+        return fn if out is None else out
     except (KeyError, TypeError):
         pass
     try:
         out = _convert(fn)
     except (OSError, TypeError, SyntaxError, ValueError, IndexError):
         out = fn
-    try:
-        _CACHE[fn] = out
+    try:        # None for fn itself: a value referring to its key would keep the key alive
+        _CACHE[fn] = None if out is fn else out
     except TypeError:
         pass
     return out
@@ -132,7 +133,7 @@ def _convert(fn):
     out = types.FunctionType(new_code, fn.__globals__, fn.__name__, fn.__defaults__, tuple(cells))
     out.__kwdefaults__ = fn.__kwdefaults__
     out.__qualname__, out.__module__, out.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
-    out.__wrapped_autograph__ = fn
+    out.__wrapped_autograph__ = weakref.ref(fn)     # (weakly: the cache above is keyed by fn)
     return out
 
 
