@@ -253,7 +253,7 @@ def _arg_leaves(names, tree, specs) -> dict:
     """name -> (its tree, its leaf paths, its leaf specs)."""
     out, i = {}, 0
     for name, td in zip(names, tree.children):
-        n = td.num_leaves()
+        n = td.num_leaves
         out[name] = (td, pytree.leaf_paths(td, name), specs[i:i + n])
         i += n
     return out
@@ -559,7 +559,7 @@ class JitFunction:
                             f"{self._name} has compiled {sigs.compiles} signatures (the argument shapes, "
                             f"dtypes, Python scalar types or static values keep changing); set "
                             f"XLAISH_EXPLAIN_CACHE_MISSES=1 or call .explain(*args) to see what changes",
-                            RecompileWarning, stacklevel=4)
+                            RecompileWarning, stacklevel=3)
         finally:
             with sigs.mutex:
                 if sigs.locks.get(key) is lock:

@@ -172,7 +172,8 @@ def compile_cpu(fn, traced=None, debug_nans: bool | None = None, disk_cache: boo
         if exe is not None:
             stats["disk_cache"] = "hit"
             return exe
-        stats.setdefault("disk_cache", "miss")
+        if stats.get("disk_cache") is None:
+            stats["disk_cache"] = "miss"
         return _compile(fn, traced, nans, k, stats=stats)
 
 
