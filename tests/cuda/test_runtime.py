@@ -100,16 +100,21 @@ def test_memory_and_disk_cache(rng, tmp_path, monkeypatch):
     x = make_input(rng, (33,), np.float32, edges=False)
     f = lambda x: np.sin(x) * 3 + x  # noqa: E731
     s0 = dict(rt.STATS)
+
+    def fresh():            # every xl.jit(f) shares f's compiled signatures: start from none
+        jf = xl.jit(f, device="cuda")
+        jf.clear_cache()
+        return jf
     exe1 = xl.jit(f, device="cuda").lower(x).executable
     assert rt.STATS["generated"] == s0["generated"] + 1 and rt.STATS["writes"] == s0["writes"] + 1
     files = [os.path.join(d, n) for d, _, ns in os.walk(tmp_path / "cuda") for n in ns if n.endswith(".py")]
     assert len(files) == 1
     with open(files[0]) as fh:
         assert fh.readline().startswith(rt.MAGIC)
-    xl.jit(f, device="cuda").lower(x)                   # same IR: the loaded module is reused
+    fresh().lower(x)                                    # same IR: the loaded module is reused
     assert rt.STATS["memory_hits"] == s0["memory_hits"] + 1
     rt._MODULES.clear()                                 # a new process: read from disk
-    exe2 = xl.jit(f, device="cuda").lower(x).executable
+    exe2 = fresh().lower(x).executable
     assert rt.STATS["disk_hits"] == s0["disk_hits"] + 1
     assert exe2.source == exe1.source
     assert_matches_numpy(np.asarray(exe2([x])[0]), f(x))
@@ -117,7 +122,7 @@ def test_memory_and_disk_cache(rng, tmp_path, monkeypatch):
     rt._MODULES.clear()
     with open(files[0], "a") as fh:
         fh.write("\nthis is not python\n")
-    exe3 = xl.jit(f, device="cuda").lower(x).executable
+    exe3 = fresh().lower(x).executable
     assert rt.STATS["corrupt"] >= s0["corrupt"] + 1
     assert rt.load_source(exe3.key) == exe3.source       # rewritten, valid again
     assert_matches_numpy(np.asarray(exe3([x])[0]), f(x))
