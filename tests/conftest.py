@@ -13,6 +13,8 @@ verifier accepts it, and the printer/parser round trip is exact
 verifier after every pass. ``NUMBA_ENABLE_CUDASIM=1`` is the default (set before
 anything imports numba) so the CUDA simulator serves tests outside
 ``tests/cuda`` too (``tests/ops/test_ir_forms.py``); an explicit value is kept.
+``XLAISH_RECOMPILE_WARNING=0``: the suite compiles one function for many signatures on
+purpose (tests/trace/test_explain.py sets its own bound to test the warning).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import os
 
 os.environ.setdefault("XLAISH_VERIFY", "1")
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+os.environ.setdefault("XLAISH_RECOMPILE_WARNING", "0")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
