@@ -230,7 +230,8 @@ def _signature_text(names, tree, specs, static) -> str:
         if td.kind == "leaf":
             parts.append(f"{name}: {leaf[0]}")
         else:
-            parts.append(f"{name}: {_tree_text(td)} of " + ", ".join(leaf) if leaf else f"{name}: {_tree_text(td)}")
+            tree = f"{name}: {_tree_text(td)}"
+            parts.append(tree + " of " + ", ".join(leaf) if leaf else tree)
     parts += [f"{n}={v!r}" for n, v in static]
     return ", ".join(parts)
 

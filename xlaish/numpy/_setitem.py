@@ -154,6 +154,10 @@ def basic_update(p: Tracer, key, value) -> Tracer:
     v = reshape(v, tuple(c for _, c, _ in ranges))
     if any(c == 0 for _, c, _ in ranges):
         return Tracer(p._value, p.trace, p.weak)
+    if any(r != (0, n, 1) for r, n in zip(ranges, p.shape)):
+        # one set-scatter of the region (fused with the computation of v; in place when the old
+        # value is dead: a loop-carried array, an intermediate), not a select over the whole array
+        return _dynamic.write(p, [("slice", a, c, s) for a, c, s in ranges], v)
     mask = None
     for d, (a, c, s) in enumerate(ranges):
         n = p.shape[d]

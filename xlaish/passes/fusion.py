@@ -5,8 +5,9 @@ Guarantees:
 * after this pass the top level holds only ``constant`` ops (data) and
   ``fused`` ops (kernels); every region is accepted by
   :func:`xlaish.ir.kernel.analyze`, so a backend can compile it;
-* scalar constants, splats (a scalar ``broadcast_to``) and ``iota`` are
-  cloned into each region that uses them and never become kernels or buffers;
+* scalar constants, splats (a scalar ``broadcast_to``), ``iota`` and integer/bool
+  elementwise arithmetic on those alone (index expressions) are cloned into each region
+  that uses them and never become kernels or buffers;
 * view ops (``transpose``, ``slice``, ``broadcast_to``, ``reshape``) are cloned
   into the consuming regions and read through index arithmetic; a view is
   only materialised when a function result needs it;
@@ -59,7 +60,20 @@ class _Graph:
             return False
         if _is_scalar_const(op) or op.name == IOTA:
             return True
-        return op.name == BROADCAST_TO and self.inlinable(op.operands[0])
+        if op.name == BROADCAST_TO:
+            return self.inlinable(op.operands[0])
+        # index arithmetic on iotas and scalar constants (a scatter's linear index): recomputed
+        # in each reader, never a buffer (it would be written and read back per loop iteration);
+        # not when a reshape/slice/transpose reads it (those read buffers through index maps)
+        memo = self.__dict__.setdefault("_inl", {})
+        if id(op) not in memo:
+            memo[id(op)] = False            # (cycle guard; the IR is acyclic)
+            memo[id(op)] = (op.opdef.has(ELEMENTWISE) and len(op.results) == 1
+                            and np.dtype(op.results[0].type.dtype).kind in "iub"
+                            and all(self.inlinable(x) for x in op.operands)
+                            and not any(u.name in VIEW_OPS and u.name != BROADCAST_TO
+                                        for u in self.users.get(id(op.results[0]), ())))
+        return memo[id(op)]
 
     def view_root(self, v):
         """(root buffer value, [view ops]) if v is a chain of views over a buffer, else None."""
