@@ -145,7 +145,8 @@ def split(key, num=2):
 
 
 def fold_in(key, data):
-    """A new key from ``key`` and an integer ``data`` (taken modulo 2**32, as JAX does)."""
+    """A new key from ``key`` and an integer ``data`` (taken modulo 2**32, as JAX does). As in JAX,
+    ``fold_in(k, i) == split(k, n)[i]``: both encrypt the counter ``i``."""
     key = _check_key(key, "fold_in")
     d = _cast(_cast(data, _U32), _U64) if isinstance(data, Tracer) else \
         np.uint64(int(np.asarray(data).astype(np.int64)) % 2 ** 32)
@@ -270,16 +271,16 @@ def randint(key, shape, minval, maxval, dtype=np.int32):
     k1, k2 = (k for k in split(key))
     high, low = _bits(k1, nbits, shape), _bits(k2, nbits, shape)
     one = ut.type(1)
-    span = _cast(hi, ut) - _cast(lo, ut)
-    span = xnp.where(hi <= lo, one, span)
-    span = xnp.where(above & (hi > lo), span + one, span)
-    full = span == ut.type(0)                          # the whole range: XLA's x % 0 == x
-    safe = xnp.where(full, one, span)
-    mult = ut.type(2 ** (nbits // 2)) % safe
-    mult = (mult * mult) % safe
-    off = ((high % safe) * mult + low % safe) % safe
-    off = xnp.where(full, low, off)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):          # unsigned wrap-around is intended (eager scalars)
+        span = _cast(hi, ut) - _cast(lo, ut)
+        span = xnp.where(hi <= lo, one, span)
+        span = xnp.where(above & (hi > lo), span + one, span)
+        full = span == ut.type(0)                      # the whole range: XLA's x % 0 == x
+        safe = xnp.where(full, one, span)
+        mult = ut.type(2 ** (nbits // 2)) % safe
+        mult = (mult * mult) % safe
+        off = ((high % safe) * mult + low % safe) % safe
+        off = xnp.where(full, low, off)
         return lo + _cast(off, dt)
 
 
