@@ -72,3 +72,13 @@ def test_np_random_inside_a_trace_points_at_xlaish_random(call):
     f = xl.jit(lambda x: x * (call(x) < 0.5))
     with pytest.raises(UnsupportedError, match=r"xlaish\.random"):
         f(np.ones(3))
+
+
+def test_aot_library_gives_the_same_masks(tmp_path):
+    aot = pytest.importorskip("xlaish.aot")
+    x = np.ones((30, 20), np.float32)
+    k = xr.key(3)
+    aot.export(dropout, (k, x), out_dir=str(tmp_path), name="dropout")
+    lib = aot.load(str(tmp_path / "libdropout.so"))
+    for key in (k, *xr.split(k, 2)):
+        np.testing.assert_array_equal(lib(key, x), dropout(key, x))
