@@ -2,7 +2,7 @@
 
 JAX's default (``jax_threefry_partitionable=True``) is set explicitly for these tests; 64-bit
 results (uint64 bits, float64 uniforms, int64 seeds) are compared with x64 enabled, inside a
-fixture that restores JAX's configuration.
+fixture that restores JAX's configuration (other tests may have turned x64 on).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ jnp = pytest.importorskip("jax.numpy")
 def jr():
     old = (jax.config.jax_threefry_partitionable, jax.config.jax_enable_x64)
     jax.config.update("jax_threefry_partitionable", True)
+    jax.config.update("jax_enable_x64", False)      # JAX's defaults (float32 draws), whatever ran before
     yield jax.random
     jax.config.update("jax_threefry_partitionable", old[0])
     jax.config.update("jax_enable_x64", old[1])
