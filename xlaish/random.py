@@ -24,6 +24,10 @@ same distribution, different bits from JAX.
 
 Every function works under ``xlaish.jit`` (traced: the bits are ``threefry2x32`` ops of an
 ``iota``, :mod:`xlaish.ir.ops.rng`) and outside it (NumPy, the op's reference: the same bits).
+Traced, the counter of an array of more than ``xlaish.passes.fold.FOLD_LIMIT`` elements stays an
+index grid computed in the kernel; a smaller multi-dimensional one is folded into a constant
+index array like any small iota arithmetic (the bits themselves are still computed in the kernel
+unless the key is a constant too).
 """
 from __future__ import annotations
 
