@@ -27,6 +27,8 @@ def _module_for(name, od):
         return os.path.join(HERE, "test_unary.py" if name in groups.UNARY else "test_binary.py")
     if name in ("select", "astype"):
         return os.path.join(HERE, "test_select_cast.py")
+    if name == "threefry2x32":                          # the bits of xlaish.random
+        return os.path.join(TESTS, "random")
     if od.has(REDUCTION):
         return os.path.join(HERE, "test_reductions.py")
     if od.has(SCAN) or od.has(SORT):

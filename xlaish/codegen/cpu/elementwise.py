@@ -26,7 +26,7 @@ from ...ir import policy
 from ...ir.groups import COMPARISONS
 from ...ir.lowering import BackendRules
 from ...ir.ops.elementwise import PREDICATES
-from . import bitfuncs, halfsupport
+from . import bitfuncs, halfsupport, rng
 from . import types as T
 
 RULES = BackendRules("cpu")
@@ -413,6 +413,7 @@ for _name, _rule in {
     "isnan": _isnan_op, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
     "logical_not": _logical_not, "invert": _invert, "select": _select,
     **bitfuncs.RULES,     # fmod, gcd, lcm, ldexp, nextafter, frexp_exponent, bitwise_count
+    **rng.RULES,          # threefry2x32
 }.items():
     RULES.set(_name, _rule)
 RULES.family(lambda row: row.compare is not None, lambda row: _compare(row.compare))

@@ -32,7 +32,7 @@ import numpy as np
 
 from ...ir import groups, policy
 from ...ir.lowering import BackendRules
-from . import bitfuncs
+from . import bitfuncs, rng
 from .target import compute_dtype, np_name
 
 RULES = BackendRules("cuda")
@@ -67,7 +67,7 @@ HELPERS = {
     "floordiv_i": (), "remainder_i": (), "power_i": (), "lshift": (), "rshift": (),
     "rint": ("floor", "fmod", "copysign"), "logaddexp": ("log1p", "exp"),
     "cvtt32": (), "cvtt64": (), "cvttu32": (), "cvttu64": (),
-    **bitfuncs.HELPERS,
+    **bitfuncs.HELPERS, **rng.HELPERS,
 }
 
 TEMPLATES = {
@@ -178,7 +178,7 @@ def {fn}(x, y):
         return {T}(y + m_log1p(m_exp(d)))
     return {T}(d)
 ''',
-    **bitfuncs.TEMPLATES,
+    **bitfuncs.TEMPLATES, **rng.TEMPLATES,
     # float (of type {T}) -> int{BITS} as x86-64's cvttss2si/cvttsd2si: NaN and out of range
     # give INT_MIN (a plain conversion is undefined there; the GPU's would saturate). See the
     # CPU column's _float_to_int for the whole cast table.
@@ -490,6 +490,7 @@ for _name, _rule in {
     "fmod": _fmod, "gcd": _helper_of("gcd", True), "lcm": _helper_of("lcm", True),
     "bitwise_count": _helper_of("popcount", True), "ldexp": _helper_of("ldexp"),
     "nextafter": _helper_of("nextafter", True), "frexp_exponent": _helper_of("frexp_exp", True),
+    **rng.RULES,       # threefry2x32
 }.items():
     RULES.set(_name, _rule)
 RULES.family(lambda row: row.compare is not None, lambda row: _compare(row.compare))

@@ -12,5 +12,18 @@
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
+| ``rng``          | threefry2x32 (the counter-based bits of ``xlaish.random``) |
 """
-from . import creation, debug, elementwise, indexing, linalg, reduction, region, scan, shape, sort  # noqa: F401
+from . import (  # noqa: F401
+    creation,
+    debug,
+    elementwise,
+    indexing,
+    linalg,
+    reduction,
+    region,
+    rng,
+    scan,
+    shape,
+    sort,
+)
