@@ -2,7 +2,9 @@
 
 Guarantees: two pure ops with the same op, operands, attributes and regions are
 computed once (the later one's results are replaced by the earlier one's).
-Side-effecting ops are never merged. Regions are processed recursively.
+Side-effecting ops are never merged, except a repeated ``index_check`` of the same index
+with the same attributes (idempotent: the first one raises first). Regions are processed
+recursively.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 
 from ..ir.core import Function
 from ..ir.opdef import SIDE_EFFECT
+from ..ir.opnames import INDEX_CHECK
 from ..ir.printer import format_attr, print_function
 from ._rewrite import Rewriter
 
@@ -30,6 +33,11 @@ def cse(fn: Function) -> Function:
     for op in fn.ops:
         regions = tuple(cse(r) for r in op.regions)
         if op.opdef.has(SIDE_EFFECT):
+            if op.name == INDEX_CHECK:
+                key = (op.name, tuple(id(rw[v]) for v in op.operands), _attr_key(op.attrs))
+                if key in seen:
+                    continue
+                seen[key] = op
             rw.keep(op, regions)
             continue
         key = (op.name, tuple(id(rw[v]) for v in op.operands), _attr_key(op.attrs),
