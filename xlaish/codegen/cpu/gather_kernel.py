@@ -11,7 +11,9 @@ In place: when the scatter's operand is a kernel parameter (or a reshape of one:
 buffer as its output (the buffer plan's aliasing rule), the kernel does not copy the operand;
 it computes every index and update value into its scratch buffer first (a gather of the
 operand in the same kernel reads the old values), then writes them through the operand's
-pointer. Its cost is the updates, not the array.
+pointer. When neither the indices nor the values read the operand (a stencil written into
+another array, a loop-carried row update computed from other arrays), it writes each update
+directly, in one pass and without scratch. Its cost is the updates, not the array.
 """
 from __future__ import annotations
 
@@ -28,6 +30,23 @@ from .kernel_base import KernelGen
 from .loops import for_range, nest, offset
 
 
+def _reads(region, roots, param) -> bool:
+    """Does any of the values ``roots`` depend on the region parameter ``param``?"""
+    defs = {id(r): op for op in region.ops for r in op.results}
+    seen, stack = set(), list(roots)
+    while stack:
+        v = stack.pop()
+        if v is param:
+            return True
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        op = defs.get(id(v))
+        if op is not None:
+            stack.extend(op.operands)
+    return False
+
+
 class ScatterKernel(KernelGen):
     """One scatter: copy the operand to the output, then combine the updates in, in order (or,
     when the output is the operand's buffer, only the updates: see the module docstring)."""
@@ -35,8 +54,10 @@ class ScatterKernel(KernelGen):
     def emit(self):
         sc = next(op for op in self.region.ops if op.name == SCATTER)
         self.inplace = inplace_param(self.region)
+        self.direct = self.inplace is not None and not _reads(
+            self.region, sc.operands[1:], self.region.params[self.inplace])
         nupd = int(np.prod(sc.operands[2].type.shape))
-        if self.inplace is not None and nupd:
+        if self.inplace is not None and nupd and not self.direct:
             self.scratch_bytes = nupd * (8 + np.dtype(sc.operands[0].type.dtype).itemsize) + 8
         super().emit()
 
@@ -77,7 +98,18 @@ class ScatterKernel(KernelGen):
                 combine(at(out, u, i), self.eval(upd, u, {}, uacc, ushape))
             nest(b, list(ushape), one, "u")
 
+        def direct():           # the updates do not read the operand: write as they come
+            uacc = self.accesses(ushape)
+
+            def one(u):
+                i = index_value(self, ind, u[ax:ax + nb], n)
+                combine(at(self.inplace, u, i), self.eval(upd, u, {}, uacc, ushape))
+            nest(b, list(ushape), one, "d")
+
         def in_place():
+            if self.direct:
+                direct()
+                return
             nupd = int(np.prod(ushape))
             ustr = contiguous_strides(ushape)
             idx_p = b.bitcast(self.scratch, T.I64.as_pointer())
