@@ -14,6 +14,7 @@ import xlaish as xl
 from xlaish.runtime import cpu
 
 jit_mod = importlib.import_module("xlaish.jit")
+jit_cache = importlib.import_module("xlaish._jit_cache")
 
 
 @pytest.fixture(autouse=True)
@@ -113,13 +114,13 @@ def test_shared_cache_dies_with_the_function():
     xl.jit(g)(x)
     sigs = xl.jit(g)._sigs
     assert len(sigs.cache) == 1
-    n = len(jit_mod._SHARED)
+    n = len(jit_cache._SHARED)
     fref, sref = weakref.ref(g), weakref.ref(sigs)
     del g, sigs
     gc.collect()
     assert fref() is None          # nothing the cache holds keeps the function alive
     assert sref() is None          # and its compiled signatures went with it
-    assert len(jit_mod._SHARED) == n - 1
+    assert len(jit_cache._SHARED) == n - 1
 
 
 def test_clear_cache_clears_for_every_wrapper():
