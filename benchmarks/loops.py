@@ -82,6 +82,7 @@ def _xlaish_impl(fn, outs):
     import xlaish
 
     def xl_make():
+        xlaish.clear_caches()       # compiled versions belong to fn: a cold compile needs this
         jf = xlaish.jit(fn)
 
         def run(*args):
