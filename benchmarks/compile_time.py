@@ -9,8 +9,12 @@ interleaving implementations, and the median is reported.
 Programs are written once with an ``xp`` module (NumPy's spelling for xlaish, ``jax.numpy`` for
 JAX) and the library's ``value_and_grad``: chain10, softmax, layernorm, an MLP classifier's
 training step (784-256-10, cross-entropy, SGD), a small CNN's training step (5x5x32 convolution
-as im2col of stacked shifted slices, ReLU, 2x2 max-pool, dense, softmax), and unrolled chains of
-3n elementwise ops with their gradients (the compile-time-versus-size curve; ``--plot`` draws it).
+as im2col of stacked shifted slices, ReLU, 2x2 max-pool, dense, softmax), and chains of 3n
+elementwise ops written as a Python loop, with their gradients (``--plot`` draws time against n).
+Under xlaish the forward chain's loop (in the jitted function itself) compiles to one loop op,
+so its first call does not grow with n; in the gradient programs the loop sits in a function
+the differentiated lambda calls, which is not converted, so the gradient is unrolled (as in
+JAX, which unrolls both): those figures are the compile-time-versus-program-size curve.
 
 Results go to ``benchmarks/results/<machine>-<date>-compile.{md,json,png}``.
 """
