@@ -172,3 +172,23 @@ def test_autograph_converted_function_dies_too():
     del g
     gc.collect()
     assert fref() is None
+
+
+def test_inline_grad_compiles_once_and_second_order_stays_right():
+    """``xl.grad(f)(x)`` written inline: value_and_grad gives one function object per (f,
+    argnums, has_aux), so its compiled versions are reused; grad of grad is still its own."""
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    x = np.linspace(0.1, 1.0, 5)
+    s0 = jit_mod.STATS["compiles"]
+    for _ in range(3):
+        g = xl.grad(f)(x)
+    assert jit_mod.STATS["compiles"] - s0 == 1
+    np.testing.assert_allclose(g, np.cos(x) * x + np.sin(x), rtol=1e-12)
+    assert xl.value_and_grad(f) is xl.value_and_grad(f)
+    assert xl.value_and_grad(f, has_aux=False) is not xl.value_and_grad(f, argnums=(0,))
+
+    def h(s):
+        return xl.grad(lambda t: t ** 3)(s)
+    np.testing.assert_allclose(xl.grad(h)(2.0), 12.0)

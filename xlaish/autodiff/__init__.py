@@ -126,9 +126,20 @@ def _concrete_call(wrapper, args, kwargs, cache):
 
 
 def value_and_grad(fun, argnums=0, has_aux=False):
-    """``(f(*args), df/dargs[argnums])``; f must return a scalar float (or ``(scalar, aux)``)."""
+    """``(f(*args), df/dargs[argnums])``; f must return a scalar float (or ``(scalar, aux)``).
+
+    The same ``fun``, ``argnums`` and ``has_aux`` give the same function object (kept in an
+    attribute of ``fun`` where it takes one), so ``xl.grad(f)(x)`` written inline in a loop
+    compiles once: the compiled versions belong to that object."""
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
+    memo = getattr(fun, "__dict__", None)
+    memo_key = (nums, single, bool(has_aux))
+    # (functools.wraps copies a function's __dict__ into its wrappers: an entry counts only if
+    # it wraps this very function)
+    mine = memo.get("__xlaish_vg__") if isinstance(memo, dict) else None
+    if mine is not None and getattr(mine.get(memo_key), "__wrapped__", None) is fun:
+        return mine[memo_key]
     cache: dict = {}
 
     @functools.wraps(fun)
@@ -172,6 +183,10 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         grads = per_arg[0] if single else tuple(per_arg)
         return ((value, aux), grads) if has_aux else (value, grads)
 
+    if isinstance(memo, dict):
+        if mine is None or any(v.__wrapped__ is not fun for v in mine.values()):
+            mine = memo["__xlaish_vg__"] = {}
+        mine[memo_key] = vg
     return vg
 
 
