@@ -82,6 +82,14 @@ def test_converting_to_numpy_array():
     assert_located(e, f, "NumPy array", "f32[3,4]")
 
 
+def test_numpy_scalar_type_of_a_traced_scalar():
+    def f(x):
+        return np.uint32(x) + 1  # <- error here
+    with pytest.raises(xl.ConcretizationError) as e:
+        xl.jit(f)(np.uint8(3))
+    assert_located(e, f, "traced scalar (u8[])", "np.uint32(x)", "x.astype(np.uint32)")
+
+
 def test_traced_integer_index():
     def f(x, i):
         return x[i]       # a gather (out-of-range values raise IndexError: tests/indexing)

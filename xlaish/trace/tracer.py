@@ -318,6 +318,12 @@ class Tracer:
         return complex(self._concrete_or("complex()"))
 
     def __array__(self, dtype=None, copy=None):
+        if self.concrete() is None and self.ndim == 0:
+            raise context.with_location(ConcretizationError(
+                f"converting a traced scalar ({self._val.type}) to a NumPy value (np.asarray, a "
+                f"NumPy scalar type such as np.uint32(x) or np.float32(x), a Python container "
+                f"holding it) needs its value, which is not known while tracing; change its dtype "
+                f"with x.astype(np.uint32) inside the traced code"))
         c = self._concrete_or("converting it to a NumPy array: the value")
         return np.array(c, dtype=dtype, copy=True)
 
