@@ -4,11 +4,11 @@
 Every form is a functional update: it builds the new value of the whole array in the IR and
 rebinds the Tracer to it (``Tracer._write``, which also writes through views to their base).
 
-Basic indices (ints, slices with any step, ``None``, ``...``) compose from existing ops, so every
-backend and autodiff handle them unchanged: the value ``v`` is placed into ``x``'s shape by views
-only (``reshape`` + ``broadcast_to`` tile it, a ``slice`` shifts the tiling so that ``v[k]`` lands
-at ``start + k*step``), and ``select(region_mask, placed, x)`` with the region mask made from
-``iota`` comparisons. All of it fuses into the kernel that computes ``v``: one pass over ``x``.
+Basic indices (ints, slices with any step, ``None``, ``...``; traced integers too) are one
+set-``scatter`` of the region at its linear positions (:func:`._dynamic.write`), so every backend
+and autodiff handle them unchanged: it fuses with the kernel that computes ``v`` and writes only
+the region, in place when the old value is dead afterwards (a loop-carried array, an
+intermediate). Assigning the whole array is ``v`` itself.
 
 A boolean mask update is ``select(mask, v, x)``. A masked read ``x[mask]`` has a shape that
 depends on the values: it is a ``MaskedRead`` that only elementwise arithmetic and assignment back
@@ -22,13 +22,13 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.opnames import ASTYPE, IOTA, SELECT, SLICE
+from ..ir.opnames import ASTYPE, SELECT
 from ..trace import context
 from ..trace.bind import const, emit1, wrap
 from ..trace.tracer import Tracer, _basic_index, _static_key, inplace_result
 from . import _dynamic
 from ._masked_slice import MaskedSlice
-from ._shape import _getitem, broadcast_to, clip, data_dependent, reshape
+from ._shape import broadcast_to, clip, data_dependent, reshape
 
 DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "extract", "unique", "unique_all",
                   "unique_counts", "unique_inverse", "unique_values", "intersect1d", "union1d",
@@ -158,25 +158,7 @@ def basic_update(p: Tracer, key, value) -> Tracer:
         # one set-scatter of the region (fused with the computation of v; in place when the old
         # value is dead: a loop-carried array, an intermediate), not a select over the whole array
         return _dynamic.write(p, [("slice", a, c, s) for a, c, s in ranges], v)
-    mask = None
-    for d, (a, c, s) in enumerate(ranges):
-        n = p.shape[d]
-        if s < 0:                          # the same positions, visited upwards: v reversed
-            a, s = a + (c - 1) * s, -s
-            v = _getitem(v, (slice(None),) * d + (slice(None, None, -1),))
-        if c == 1:
-            s = 1
-        if (a, c, s) == (0, n, 1):
-            continue
-        v = _place(v, d, a, c, s, n)
-        i = wrap(emit1(IOTA, [], {"shape": p.shape, "dtype": np.dtype(np.int64), "axis": d}))
-        m = (i >= a) & (i <= a + (c - 1) * s)
-        if s > 1:
-            m = m & ((i - a) % s == 0)
-        mask = m if mask is None else mask & m
-    if mask is None:
-        return Tracer(v._value, p.trace, p.weak)
-    return wrap(emit1(SELECT, [mask.value, v.value, p.value]), p.weak)
+    return Tracer(v._value, p.trace, p.weak)      # the whole array
 
 
 def _dynamic_update(p: Tracer, key, value) -> Tracer:
@@ -190,23 +172,6 @@ def _dynamic_update(p: Tracer, key, value) -> Tracer:
     if isinstance(value, MaskedSlice):
         raise value.error("assigning x[:i] (a slice of traced length) into a slice of static length")
     return _dynamic.write(p, axes, _fit(_as_dtype(value, p.dtype), out_shape))
-
-
-def _place(v: Tracer, d: int, a: int, c: int, s: int, n: int) -> Tracer:
-    """Views of ``v`` with axis ``d`` of length ``n`` holding ``v[k]`` at ``a + k*s`` (other
-    positions: anything): ``v`` tiled ``m`` times with each element repeated ``s`` times,
-    shifted so that a tile starts at ``a``."""
-    period = c * s
-    start = (-a) % period
-    m = -(-(start + n) // period)
-    sh = v.shape
-    tiled = sh[:d] + (1, c, 1) + sh[d + 1:]
-    w = reshape(v, tiled)
-    w = broadcast_to(w, sh[:d] + (m, c, s) + sh[d + 1:])
-    w = reshape(w, sh[:d] + (m * period,) + sh[d + 1:])
-    start_t = (0,) * d + (start,) + (0,) * (len(sh) - d - 1)
-    stop_t = w.shape[:d] + (start + n,) + w.shape[d + 1:]
-    return wrap(emit1(SLICE, [w.value], {"start": start_t, "stop": stop_t, "step": (1,) * len(sh)}))
 
 
 # boolean masks --------------------------------------------------------------------------------
