@@ -49,6 +49,7 @@ class _Graph:
             for v in op.operands:
                 self.users.setdefault(id(v), []).append(op)
         self.outputs = {id(r) for r in fn.results}
+        self._inlinable_ops: dict[int, bool] = {}   # memo of inlinable() for elementwise ops
 
     def def_of(self, v):
         return self.defs.get(id(v))
@@ -65,7 +66,7 @@ class _Graph:
         # index arithmetic on iotas and scalar constants (a scatter's linear index): recomputed
         # in each reader, never a buffer (it would be written and read back per loop iteration);
         # not when a reshape/slice/transpose reads it (those read buffers through index maps)
-        memo = self.__dict__.setdefault("_inl", {})
+        memo = self._inlinable_ops
         if id(op) not in memo:
             memo[id(op)] = False            # (cycle guard; the IR is acyclic)
             memo[id(op)] = (op.opdef.has(ELEMENTWISE) and len(op.results) == 1

@@ -30,9 +30,9 @@ from .kernel_base import KernelGen
 from .loops import for_range, nest, offset
 
 
-def _reads(region, roots, param) -> bool:
-    """Does any of the values ``roots`` depend on the region parameter ``param``?"""
-    defs = {id(r): op for op in region.ops for r in op.results}
+def _reads(defs, roots, param) -> bool:
+    """Does any of the values ``roots`` depend on the region parameter ``param``? (``defs``: the
+    region's value id -> defining op.)"""
     seen, stack = set(), list(roots)
     while stack:
         v = stack.pop()
@@ -55,7 +55,7 @@ class ScatterKernel(KernelGen):
         sc = next(op for op in self.region.ops if op.name == SCATTER)
         self.inplace = inplace_param(self.region)
         self.direct = self.inplace is not None and not _reads(
-            self.region, sc.operands[1:], self.region.params[self.inplace])
+            self.defs, sc.operands[1:], self.region.params[self.inplace])
         nupd = int(np.prod(sc.operands[2].type.shape))
         if self.inplace is not None and nupd and not self.direct:
             self.scratch_bytes = nupd * (8 + np.dtype(sc.operands[0].type.dtype).itemsize) + 8
