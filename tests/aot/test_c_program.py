@@ -30,37 +30,10 @@ def tol(name, dtype):
         return dict(rtol=1e-4, atol=1e-3)
     return TOL[np.dtype(dtype)]
 
-C_SOURCE = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+C_SOURCE = workloads.C_PRELUDE + r"""
 #include "chain10.h"
 #include "softmax.h"
 #include "black_scholes.h"
-
-static const char *dir;
-
-static void *load(const char *name, size_t nbytes) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    void *p = malloc(nbytes);
-    if (!f || !p || fread(p, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot read %s\n", path); exit(3); }
-    fclose(f);
-    return p;
-}
-
-static void save(const char *name, const void *data, size_t nbytes) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot write %s\n", path); exit(4); }
-    fclose(f);
-}
-
-static void check(const char *what, int rc) {
-    if (rc != 0) { fprintf(stderr, "%s returned %d\n", what, rc); exit(10 + rc); }
-}
 
 int main(int argc, char **argv) {
     if (argc != 2) return 2;

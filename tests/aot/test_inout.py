@@ -157,38 +157,12 @@ def test_checked_entry_covers_inout_buffers(inout):
     _assert_close(out, np.asarray(want))
 
 
-C_SOURCE = r"""
-#include <stdio.h>
-#include <stdlib.h>
+C_SOURCE = workloads.C_PRELUDE + r"""
 #include "stencil_inout.h"
 #include "stencil_f32.h"
 #include "accumulate.h"
 #include "shift.h"
 #include "state_update.h"
-
-static const char *dir;
-
-static void *load(const char *name, size_t nbytes) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    void *p = malloc(nbytes ? nbytes : 1);
-    if (!f || !p || fread(p, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot read %s\n", path); exit(3); }
-    fclose(f);
-    return p;
-}
-
-static void save(const char *name, const void *data, size_t nbytes) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot write %s\n", path); exit(4); }
-    fclose(f);
-}
-
-static void check(const char *what, int rc) {
-    if (rc != 0) { fprintf(stderr, "%s returned %d\n", what, rc); exit(10 + rc); }
-}
 
 int main(int argc, char **argv) {
     if (argc != 2) return 2;

@@ -90,3 +90,35 @@ def state_update(state, g):
     state["w"] -= 0.1 * g
     state["n"] += 1
     return state["w"] * 2
+
+
+# the C programs' helpers: read an input file, write an output file, stop on a non-zero rc
+C_PRELUDE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *dir;
+
+static void *load(const char *name, size_t nbytes) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    void *p = malloc(nbytes ? nbytes : 1);
+    if (!f || !p || fread(p, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot read %s\n", path); exit(3); }
+    fclose(f);
+    return p;
+}
+
+static void save(const char *name, const void *data, size_t nbytes) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, nbytes, f) != nbytes) { fprintf(stderr, "cannot write %s\n", path); exit(4); }
+    fclose(f);
+}
+
+static void check(const char *what, int rc) {
+    if (rc != 0) { fprintf(stderr, "%s returned %d\n", what, rc); exit(10 + rc); }
+}
+"""
