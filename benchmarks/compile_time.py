@@ -74,22 +74,27 @@ def _xent(xp, z, labels):
     return -xp.mean(logp[xp.arange(z.shape[0]), labels])
 
 
+def _sgd_step(vg, loss, lr):
+    """One SGD step of ``loss(params, x, labels)``: ``step(*params, x, labels)`` -> (loss, *params)."""
+    def step(*args):
+        *params, x, labels = args
+        val, g = vg(lambda p: loss(p, x, labels))(tuple(params))
+        return (val,) + tuple(p - lr * gp for p, gp in zip(params, g))
+    return step
+
+
 def p_mlp_train(xp, vg):
     def loss(params, x, labels):
         w1, b1, w2, b2 = params
         h = xp.maximum(x @ w1 + b1, 0)
         return _xent(xp, h @ w2 + b2, labels)
 
-    def step(w1, b1, w2, b2, x, labels):
-        val, g = vg(lambda p: loss(p, x, labels))((w1, b1, w2, b2))
-        return (val,) + tuple(p - 0.1 * gp for p, gp in zip((w1, b1, w2, b2), g))
-
     def args(rng):
         f = np.float32
         return ((rng.standard_normal((784, 256)) / 28).astype(f), np.zeros(256, f),
                 (rng.standard_normal((256, 10)) / 16).astype(f), np.zeros(10, f),
                 rng.standard_normal((128, 784)).astype(f), rng.integers(0, 10, 128))
-    return step, args
+    return _sgd_step(vg, loss, 0.1), args
 
 
 def p_cnn_train(xp, vg):
@@ -101,16 +106,12 @@ def p_cnn_train(xp, vg):
         pooled = xp.max(xp.max(h, axis=4), axis=2).reshape(n, 12 * 12 * 32)
         return _xent(xp, pooled @ wd + bd, labels)
 
-    def step(wc, bc, wd, bd, x, labels):
-        val, g = vg(lambda p: loss(p, x, labels))((wc, bc, wd, bd))
-        return (val,) + tuple(p - 0.05 * gp for p, gp in zip((wc, bc, wd, bd), g))
-
     def args(rng):
         f = np.float32
         return ((rng.standard_normal((25, 32)) / 5).astype(f), np.zeros(32, f),
                 (rng.standard_normal((4608, 10)) / 68).astype(f), np.zeros(10, f),
                 rng.random((32, 28, 28)).astype(f), rng.integers(0, 10, 32))
-    return step, args
+    return _sgd_step(vg, loss, 0.05), args
 
 
 def _p_chain(n, grad):
