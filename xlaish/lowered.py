@@ -59,8 +59,15 @@ class Lowered:
         return src
 
     def fusion_report(self):
-        from .passes.report import fusion_report
-        return fusion_report(self.optimized, unfused=self.traced.function)
+        from .passes.report import fusion_report, format_bytes
+        rep = fusion_report(self.optimized, unfused=self.traced.function)
+        t = self.traced
+        results = t.function.results[len(t.function.results) - len(t.mutated):]
+        for (_, name), v in zip(t.mutated, results):
+            rep.notes.append(f"argument {name} is assigned into: its final value ({format_bytes(v.type.nbytes)}) "
+                             f"is copied into the caller's array after the call")
+            rep.write_back_bytes += v.type.nbytes
+        return rep
 
     def __str__(self):
         return self.as_text()

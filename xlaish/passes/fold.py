@@ -5,8 +5,11 @@ Guarantees: a pure op whose operands are all known (``constant``, a splat —
 value, computed by the op's own ``reference`` so dtypes and NumPy semantics
 are exactly the interpreter's. Uniform results become a scalar constant
 broadcast to the shape (a splat); other results are folded only up to
-``FOLD_LIMIT`` elements so the IR never carries huge literals. Regions are
-folded recursively.
+``FOLD_LIMIT`` elements so the IR never carries huge literals. Index
+arithmetic on an ``iota`` (the linear positions of a slice assignment, say) is
+folded only while its result is uniform or at most ``INDEX_LIMIT`` elements:
+a kernel computes ``iota * 64 + 3`` in registers, and a folded table of it
+would be read from memory instead. Regions are folded recursively.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from ..ir.opnames import BROADCAST_TO, CONSTANT, IOTA
 from ._rewrite import Rewriter
 
 FOLD_LIMIT = 1 << 14
+INDEX_LIMIT = 256
 
 
 def _known(rw_known, v):
@@ -27,6 +31,7 @@ def _known(rw_known, v):
 def fold(fn: Function) -> Function:
     rw = Rewriter(fn)
     known: dict[int, tuple] = {}   # new value id -> ("dense", array) | ("splat", 0-d array)
+    from_iota: set[int] = set()    # new value ids whose known value is computed from an iota
 
     def value_of(v):
         return known.get(id(rw[v]))
@@ -61,6 +66,7 @@ def fold(fn: Function) -> Function:
         if op.name == IOTA and op.result.type.size <= FOLD_LIMIT:
             rw.keep(op)
             known[id(op.result)] = ("dense", op.opdef.evaluate([], op.attrs)[0])
+            from_iota.add(id(op.result))
             continue
         if op.name == BROADCAST_TO and ins[0] is not None and ins[0][1].ndim == 0:
             rw.keep(op)
@@ -84,8 +90,16 @@ def fold(fn: Function) -> Function:
         else:
             rw.keep(op)
             continue
+        indexy = any(id(rw[v]) in from_iota for v in op.operands)
+        if indexy and any(t.size > INDEX_LIMIT and not _uniform(np.asarray(o).reshape(-1))
+                          for o, t in zip(outs, res_types)):
+            rw.keep(op)            # index arithmetic: cheaper computed in the kernel than read
+            continue
         for old, o, t in zip(op.results, outs, res_types):
-            rw.set(old, emit_const(o, t.shape, t.dtype, op.loc))
+            r = emit_const(o, t.shape, t.dtype, op.loc)
+            rw.set(old, r)
+            if indexy:
+                from_iota.add(id(r))
     return rw.finish()
 
 
