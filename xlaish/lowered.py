@@ -59,12 +59,13 @@ class Lowered:
         return src
 
     def fusion_report(self):
-        from .passes.report import fusion_report, format_bytes
+        from .passes.report import format_bytes, fusion_report
         rep = fusion_report(self.optimized, unfused=self.traced.function)
         t = self.traced
         results = t.function.results[len(t.function.results) - len(t.mutated):]
         for (_, name), v in zip(t.mutated, results):
-            rep.notes.append(f"argument {name} is assigned into: its final value ({format_bytes(v.type.nbytes)}) "
+            size = format_bytes(v.type.nbytes)
+            rep.notes.append(f"argument {name} is assigned into: its final value ({size}) "
                              f"is copied into the caller's array after the call")
             rep.write_back_bytes += v.type.nbytes
         return rep

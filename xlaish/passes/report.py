@@ -74,7 +74,8 @@ class FusionReport:
         lines.insert(1, "-" * len(lines[0]))
         lines.append(f"fused:   {self.num_kernels} kernels, read {format_bytes(self.bytes_read)}, "
                      f"written {format_bytes(self.bytes_written)}")
-        lines.append(f"unfused: {self.unfused_kernels} kernels, read {format_bytes(self.unfused_bytes_read)}, "
+        lines.append(f"unfused: {self.unfused_kernels} kernels, "
+                     f"read {format_bytes(self.unfused_bytes_read)}, "
                      f"written {format_bytes(self.unfused_bytes_written)}")
         if self.slots:
             slots = ", ".join(f"slot {s}: {format_bytes(n)}" for s, n in sorted(self.slots.items()))
