@@ -14,8 +14,22 @@ the kernel's only output.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .opdef import CREATION, ELEMENTWISE, REDUCTION
-from .opnames import BROADCAST_TO, GATHER, MATMUL, RESHAPE, SCATTER
+from .opnames import (
+    ADD,
+    ASTYPE,
+    BROADCAST_TO,
+    CONSTANT,
+    GATHER,
+    IOTA,
+    MATMUL,
+    MULTIPLY,
+    RESHAPE,
+    SCATTER,
+    SUBTRACT,
+)
 from .ops.scan import SCAN
 from .ops.sort import SORT
 
@@ -113,3 +127,83 @@ def analyze(region, computed, views, out_alias):
     for v in (x, idx, upd):
         _subtree_fits(v, v.type.shape, defs, stop)
     return tuple(x.type.shape), computed
+
+
+def affine_index(defs, v):
+    """``(base, strides)`` with ``v[u] == base + sum(u[d] * strides[d])`` for every position
+    ``u`` of the integer value ``v``, when ``v`` is index arithmetic on ``iota`` and constants
+    inside a kernel (``defs``: the region's value id -> defining op), e.g. the linear positions
+    of a static slice assignment; else None. Lets a scatter form its addresses as a strided
+    write (vectorisable, no clamp, no duplicates to order) instead of per-element lookups."""
+    shape = tuple(v.type.shape)
+    op = defs.get(id(v))
+    if op is None or np.dtype(v.type.dtype).kind not in "iu":
+        return None
+    name, ins = op.name, op.operands
+    if name == CONSTANT:
+        a = np.asarray(op.attrs["value"]).astype(np.int64)
+        if a.shape != shape or a.size == 0:
+            return None
+        base = int(a.reshape(-1)[0])
+        strides = tuple(int(a[tuple(1 if k == d else 0 for k in range(a.ndim))]) - base
+                        if shape[d] > 1 else 0 for d in range(a.ndim))
+        fit = base + sum(np.arange(n).reshape([-1 if k == d else 1 for k in range(a.ndim)]) * s
+                         for d, (n, s) in enumerate(zip(shape, strides)))
+        return (base, strides) if np.array_equal(a, np.broadcast_to(fit, shape)) else None
+    if name == IOTA:
+        return 0, tuple(int(d == op.attrs["axis"]) for d in range(len(shape)))
+    if name == ASTYPE:
+        if np.dtype(ins[0].type.dtype).kind not in "iu":
+            return None
+        return affine_index(defs, ins[0])
+    if name in (BROADCAST_TO, RESHAPE):
+        a = affine_index(defs, ins[0])
+        if a is None:
+            return None
+        src = tuple(ins[0].type.shape)
+        if name == RESHAPE:       # only size-1 axes inserted or removed
+            if tuple(n for n in src if n != 1) != tuple(n for n in shape if n != 1):
+                return None
+            live = iter([s for n, s in zip(src, a[1]) if n != 1])
+            return a[0], tuple(next(live) if n != 1 else 0 for n in shape)
+        off = len(shape) - len(src)
+        return a[0], tuple(0 if d < off or src[d - off] == 1 else a[1][d - off]
+                           for d in range(len(shape)))
+    if name in (ADD, SUBTRACT, MULTIPLY) and len(ins) == 2:
+        parts = []
+        for u in ins:
+            p = affine_index(defs, u)
+            if p is None:
+                return None
+            if tuple(u.type.shape) != shape:
+                if u.type.shape != ():
+                    return None
+                p = (p[0], (0,) * len(shape))
+            parts.append(p)
+        (b0, s0), (b1, s1) = parts
+        if name == ADD:
+            return b0 + b1, tuple(x + y for x, y in zip(s0, s1))
+        if name == SUBTRACT:
+            return b0 - b1, tuple(x - y for x, y in zip(s0, s1))
+        if any(s0) and any(s1):
+            return None
+        (c, _), (bb, ss) = (parts[0], parts[1]) if not any(s0) else (parts[1], parts[0])
+        return bb * c, tuple(s * c for s in ss)
+    return None
+
+
+def injective_in_range(extents, strides, base, lo, hi) -> bool:
+    """Do the positions ``base + sum(u[d] * strides[d])`` over ``u`` in ``extents`` all differ,
+    and lie in ``[lo, hi)``? (Sufficient test: each stride exceeds the span of the smaller
+    ones.)"""
+    if 0 in extents:
+        return True
+    spans = sorted((abs(s), n - 1) for n, s in zip(extents, strides) if n > 1)
+    covered = 0
+    for s, m in spans:
+        if s <= covered:
+            return False
+        covered += s * m
+    low = base + sum(min(0, (n - 1) * s) for n, s in zip(extents, strides))
+    high = base + sum(max(0, (n - 1) * s) for n, s in zip(extents, strides))
+    return lo <= low and high < hi

@@ -5,11 +5,13 @@ Guarantees: a pure op whose operands are all known (``constant``, a splat —
 value, computed by the op's own ``reference`` so dtypes and NumPy semantics
 are exactly the interpreter's. Uniform results become a scalar constant
 broadcast to the shape (a splat); other results are folded only up to
-``FOLD_LIMIT`` elements so the IR never carries huge literals. Index
-arithmetic on an ``iota`` (the linear positions of a slice assignment, say) is
-folded only while its result is uniform or at most ``INDEX_LIMIT`` elements:
-a kernel computes ``iota * 64 + 3`` in registers, and a folded table of it
-would be read from memory instead. Regions are folded recursively.
+``FOLD_LIMIT`` elements so the IR never carries huge literals. Integer index
+arithmetic (``INDEX_ARITHMETIC``) on an ``iota`` (the linear positions of a
+slice assignment, say) is folded only when its result is uniform or at most
+``INDEX_LIMIT`` elements: a kernel
+computes ``iota * 64 + 3`` in registers (and a scatter recognises it as a
+strided write), while a folded table would be read from memory. Regions are
+folded recursively.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ import numpy as np
 
 from ..ir.core import Function
 from ..ir.opdef import CREATION, ELEMENTWISE, REGION, SIDE_EFFECT
-from ..ir.opnames import BROADCAST_TO, CONSTANT, IOTA
+from ..ir.opnames import ADD, BROADCAST_TO, CONSTANT, IOTA, MULTIPLY, SUBTRACT
 from ._rewrite import Rewriter
 
 FOLD_LIMIT = 1 << 14
-INDEX_LIMIT = 256
+INDEX_LIMIT = 64
+INDEX_ARITHMETIC = frozenset({ADD, SUBTRACT, MULTIPLY})
 
 
 def _known(rw_known, v):
@@ -91,8 +94,9 @@ def fold(fn: Function) -> Function:
             rw.keep(op)
             continue
         indexy = any(id(rw[v]) in from_iota for v in op.operands)
-        if indexy and any(t.size > INDEX_LIMIT and not _uniform(np.asarray(o).reshape(-1))
-                          for o, t in zip(outs, res_types)):
+        if indexy and op.name in INDEX_ARITHMETIC and any(
+                np.dtype(t.dtype).kind in "iu" and t.size > INDEX_LIMIT
+                and not _uniform(np.asarray(o).reshape(-1)) for o, t in zip(outs, res_types)):
             rw.keep(op)            # index arithmetic: cheaper computed in the kernel than read
             continue
         for old, o, t in zip(op.results, outs, res_types):

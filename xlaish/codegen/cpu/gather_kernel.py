@@ -14,6 +14,13 @@ operand in the same kernel reads the old values), then writes them through the o
 pointer. When neither the indices nor the values read the operand (a stencil written into
 another array, a loop-carried row update computed from other arrays), it writes each update
 directly, in one pass and without scratch. Its cost is the updates, not the array.
+
+Strided writes: when the indices are static index arithmetic (``iota`` and constants: the
+linear positions of ``B[1:-1, 1:-1] = ...``; :func:`xlaish.ir.kernel_indexing.affine_index`)
+that are provably distinct and in range, addresses are formed as ``base + sum(u * stride)``
+(no clamp, so LLVM vectorises the row), and a direct in-place write is split over the
+updates' first axis (threads may share it: no two updates touch one element, so the order
+does not matter).
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir.kernel import contiguous_strides
+from ...ir.kernel_indexing import affine_index, injective_in_range
 from ...ir.opnames import SCATTER
 from ...passes.buffers import inplace_param
 from . import types as T
@@ -57,6 +65,11 @@ class ScatterKernel(KernelGen):
         self.direct = self.inplace is not None and not _reads(
             self.defs, sc.operands[1:], self.region.params[self.inplace])
         nupd = int(np.prod(sc.operands[2].type.shape))
+        x, ind = sc.operands[:2]
+        ax = sc.attrs["axis"]
+        a = affine_index(self.defs, ind)
+        self.affine = a if a is not None and injective_in_range(
+            ind.type.shape, a[1], a[0], 0, x.type.shape[ax]) else None
         if self.inplace is not None and nupd and not self.direct:
             self.scratch_bytes = nupd * (8 + np.dtype(sc.operands[0].type.dtype).itemsize) + 8
         super().emit()
@@ -85,6 +98,16 @@ class ScatterKernel(KernelGen):
         def at(buf, u, i):
             return b.gep(self.ptr(buf, dt), [offset(b, u[:ax] + [i] + u[ax + nb:], ostr)], inbounds=True)
 
+        if self.affine is not None:        # static distinct positions: a strided write
+            base, istr = self.affine
+            ustrides = list(ostr[:ax]) + [s * ostr[ax] for s in istr] + list(ostr[ax + 1:])
+
+            def target(buf, u):
+                return b.gep(self.ptr(buf, dt), [offset(b, u, ustrides, base * ostr[ax])], inbounds=True)
+        else:
+            def target(buf, u):
+                return at(buf, u, index_value(self, ind, u[ax:ax + nb], n))
+
         def copy_then_scatter():
             xacc = self.accesses(shape)
             nest(b, list(shape), lambda i: self.store(out, dt, ostr, i, self.eval(x, i, {}, xacc, shape)),
@@ -94,17 +117,16 @@ class ScatterKernel(KernelGen):
             uacc = self.accesses(ushape)
 
             def one(u):
-                i = index_value(self, ind, u[ax:ax + nb], n)
-                combine(at(out, u, i), self.eval(upd, u, {}, uacc, ushape))
+                combine(target(out, u), self.eval(upd, u, {}, uacc, ushape))
             nest(b, list(ushape), one, "u")
 
-        def direct():           # the updates do not read the operand: write as they come
+        def direct(first=None):    # the updates do not read the operand: write as they come
             uacc = self.accesses(ushape)
 
             def one(u):
-                i = index_value(self, ind, u[ax:ax + nb], n)
-                combine(at(self.inplace, u, i), self.eval(upd, u, {}, uacc, ushape))
-            nest(b, list(ushape), one, "d")
+                u = u if first is None else [first] + u
+                combine(target(self.inplace, u), self.eval(upd, u, {}, uacc, ushape))
+            nest(b, list(ushape) if first is None else list(ushape[1:]), one, "d")
 
         def in_place():
             if self.direct:
@@ -128,6 +150,19 @@ class ScatterKernel(KernelGen):
                 combine(at(self.inplace, u, i), T.load(b, b.gep(val_p, [k], inbounds=True), dt))
             nest(b, list(ushape), first, "u")
             nest(b, list(ushape), then, "w")
+
+        if self.affine is not None and self.direct and len(ushape) > 1 and not empty:
+            def slab(u0):          # one index of the updates' first axis (threads split them)
+                same = b.icmp_unsigned("==", b.ptrtoint(self.bufs[self.inplace], T.I64),
+                                       b.ptrtoint(self.bufs[out], T.I64))
+                with b.if_else(same) as (yes, no):
+                    with yes:
+                        direct(u0)
+                    with no:       # not in place: the first slab copies and writes everything
+                        with b.if_then(b.icmp_signed("==", u0, ir.Constant(T.I64, 0))):
+                            copy_then_scatter()
+            for_range(b, lo, hi, slab, "slab")
+            return ushape[0], max(1, int(np.prod(shape)) + int(np.prod(ushape)))
 
         def run(_):
             if self.inplace is None or empty:
