@@ -51,13 +51,19 @@ def _np_add_at(a, idx, v):
     return out
 
 
-@functools.cache
-def numpy_backend() -> Backend:
+def _np_erf(x):
+    """scipy.special.erf, or :func:`erf_approx` without SciPy (imported at the first call, so that
+    importing the workloads does not import SciPy)."""
     try:
         from scipy.special import erf
     except ImportError:
-        erf = erf_approx
-    return Backend("numpy", np, erf=erf, add_at=_np_add_at)
+        return erf_approx(x)
+    return erf(x)
+
+
+@functools.cache
+def numpy_backend() -> Backend:
+    return Backend("numpy", np, erf=_np_erf, add_at=_np_add_at)
 
 
 @functools.cache
