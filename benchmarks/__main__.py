@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: the same as ``xlaish bench``."""
+"""``python -m benchmarks``: the same as ``xlaish bench`` (``--device cuda``: ``python -m benchmarks.gpu``)."""
 import sys
 
 from .runner import main
