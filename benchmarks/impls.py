@@ -120,8 +120,9 @@ def cpu_impls() -> list[Impl]:
 
 
 def cuda_impls() -> list[Impl]:
-    import xlaish as xl
     from numba import cuda
+
+    import xlaish as xl
     xp = backends.xlaish_backend()
 
     def sync(out):

@@ -108,7 +108,7 @@ def ratio_table(results: dict) -> list[str]:
     for w in results["workloads"]:
         res = w["results"]
 
-        def ratio(i, key):
+        def ratio(i, key, res=res):
             r = res.get(i, {})
             return fmt_x(r.get(key)) + (" ⚠" if r.get("status") == "mismatch" else "") \
                 if r.get("status") in OK and r.get(key) else "-"
@@ -158,7 +158,8 @@ def to_markdown(results: dict) -> str:
     if m.get("env"):
         lines.append("- environment: " + ", ".join(f"`{k}={val}`" for k, val in m["env"].items()))
     if cb:
-        lines.append(f"- copy bandwidth ({cb.get('what', '`np.copyto`')}, {cb['array_mib']:.0f} MiB float32): "
+        what = cb.get("what", "`np.copyto`")
+        lines.append(f"- copy bandwidth ({what}, {cb['array_mib']:.0f} MiB float32): "
                      f"{cb['gbs']:.1f} GB/s median (best {cb['best_gbs']:.1f} GB/s), read + write counted")
     lines.append(f"- load average before/after: {results.get('loadavg_before')} / "
                  f"{results.get('loadavg_after')}; wall time {results.get('wall_s', 0):.0f} s")
