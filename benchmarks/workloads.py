@@ -314,7 +314,7 @@ WORKLOADS: list[Workload] = [
              lambda rng, batch: models.mlp_step_inputs(rng, batch), mlp_train_step,
              numpy=models.mlp_step_numpy, tol={"float32": (1e-3, 1e-5)}, needs=("grad",),
              flops=_mlp_flops, tags=("autodiff", "matmul"),
-             note="returns the loss and the updated parameters; NumPy's row is the backward pass "
+             note="Returns the loss and the updated parameters; NumPy's row is the backward pass "
                   "written out by hand, xlaish and JAX derive it (xlaish.value_and_grad, "
                   "jax.value_and_grad)"),
     Workload("cnn_train", "tutorial CNN training step (5x5x32 conv as im2col, ReLU, 2x2 max-pool, "
