@@ -15,6 +15,8 @@ calls are ordered on one stream); CPU implementations are synchronised after eve
 """
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
 from . import backends
@@ -61,7 +63,7 @@ def bind(w, xp):
     return f
 
 
-def _try_import(name):
+def try_import(name):
     try:
         return __import__(name), None
     except Exception as e:  # ImportError, or a broken install
@@ -88,26 +90,34 @@ def _numpy_impl():
     return Impl("numpy", lambda w: w.numpy or bind(w, backends.numpy_backend()))
 
 
+class Unavailable(Exception):
+    """Raised by ``build`` when the library turns out to be unusable (reported ``unavailable``)."""
+
+
 def _jax_impl(device):
-    jax, reason = _try_import("jax")
-    if jax is not None and device == "cuda" and not any(d.platform == "gpu" for d in jax.devices()):
-        jax, reason = None, "jax has no GPU device"
-    if jax is None:
-        return _unavailable("jax", reason)
+    """JAX is imported at its first build, so that listing the implementations starts no JAX
+    threads; with ``device="cuda"`` the build says it is unavailable when JAX sees no GPU."""
+    if importlib.util.find_spec("jax") is None:
+        return _unavailable("jax", "jax is not installed")
 
     def build(w):
+        import jax
+        if device == "cuda" and not any(d.platform == "gpu" for d in jax.devices()):
+            raise Unavailable("jax has no GPU device")
+        impl.prepare = lambda args: tuple(jax.device_put(a) for a in args)
+        impl.sync = jax.block_until_ready
         f = bind(w, backends.jax_backend())
         return None if f is None else jax.jit(f)
-    return Impl("jax", build, prepare=lambda args: tuple(jax.device_put(a) for a in args),
-                sync=jax.block_until_ready, sync_each=device != "cuda")
+    impl = Impl("jax", build, sync_each=device != "cuda")
+    return impl
 
 
 def cpu_impls() -> list[Impl]:
     import xlaish as xl
 
     from . import baselines
-    ne, ne_reason = _try_import("numexpr")
-    nb, nb_reason = _try_import("numba")
+    ne, ne_reason = try_import("numexpr")
+    nb, nb_reason = try_import("numba")
     xp = backends.xlaish_backend()
     return [
         Impl("xlaish", lambda w: xl.jit(bind(w, xp))),
@@ -136,7 +146,7 @@ def cuda_impls() -> list[Impl]:
         return Impl(name, lambda w: xl.jit(bind(w, xp), device="cuda", fuse=fuse), prepare=to_device,
                     sync=sync, sync_each=False)
     impls = [xl_impl("xlaish-cuda", True), xl_impl("xlaish-cuda-unfused", False), _numpy_impl()]
-    cp, cp_reason = _try_import("cupy")
+    cp, cp_reason = try_import("cupy")
     if cp is None:
         impls.append(_unavailable("cupy", cp_reason))
     else:

@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from . import report, timing
-from .impls import IMPL_NOTES, _try_import, make_impls, to_host
+from .impls import IMPL_NOTES, Unavailable, make_impls, to_host, try_import
 from .workloads import BY_NAME, WORKLOADS, chain10
 
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -75,6 +75,8 @@ def first_call(impl, w, args, ref):
         return {"status": "unavailable", "reason": impl.reason}, None
     try:
         fn = impl.build(w)
+    except Unavailable as e:
+        return {"status": "unavailable", "reason": str(e)}, None
     except Exception as e:
         return {"status": "error", "error": _short_error(e)}, None
     if fn is None:
@@ -130,6 +132,18 @@ def check_all(names=None, impls=None, mode="tiny", device="cpu", seed=0) -> dict
         for impl in impls:
             out[(name, impl.name)], _ = first_call(impl, w, args, ref)
     return out
+
+
+def _check_main(names, impls, mode, device, seed) -> int:
+    bad = 0
+    for (name, impl), r in check_all(names, impls, mode, device, seed).items():
+        if r["status"] in report.OK:
+            detail = f"max abs err {r['max_abs_err']:.3g}, first call {report.fmt_time(r['first_call_s'])}"
+        else:
+            detail = r.get("error") or r.get("reason", "")
+        bad += r["status"] in ("error", "mismatch")
+        print(f"{name:<18} {impl:<20} {r['status']:<11} {detail}", flush=True)
+    return 1 if bad else 0
 
 
 def _fusion_info(jitted, args):
@@ -223,7 +237,7 @@ def _set_threads(n: int) -> list:
     config.configure(num_threads=n)
     notes = [f"--threads {n}: xlaish.config.configure(num_threads={n})"]
     for mod, setter in (("numexpr", "set_num_threads"), ("numba", "set_num_threads")):
-        m, _ = _try_import(mod)
+        m, _ = try_import(mod)
         if m is not None:
             try:
                 getattr(m, setter)(n)
@@ -265,6 +279,9 @@ def parse_args(argv, prog="xlaish bench", device="cpu"):
                    help="cap the threads of xlaish (config.configure(num_threads=N)), numexpr and Numba "
                         "(default: each library's own default; BLAS and JAX are left alone)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--check", action="store_true",
+                   help="only check every implementation against NumPy (first calls, no timing): one "
+                        "line per workload and implementation; exit status 1 on an error or a mismatch")
     args = p.parse_args(argv)
     flags = [m for m, on in (("tiny", args.tiny), ("quick", args.quick)) if on]
     args.mode = args.mode or (flags[0] if flags else "full")   # --tiny wins over --quick
@@ -301,7 +318,7 @@ def main(argv=None, *, prog="xlaish bench", device="cpu") -> int:
     notes = _set_threads(args.threads) if args.threads else []
     wanted = _split_list(args.impl)
     first = None
-    if not args.no_extras and (not wanted or any(n.startswith("xlaish") for n in wanted)):
+    if not (args.no_extras or args.check) and (not wanted or any(n.startswith("xlaish") for n in wanted)):
         # before numba/jax are imported, so that LLVM start-up is part of the first compile
         log("measuring first-call (compile) time of chain10 with the disk cache off ...")
         try:
@@ -317,6 +334,8 @@ def main(argv=None, *, prog="xlaish bench", device="cpu") -> int:
                   f"{', '.join(sorted(known))}", file=sys.stderr)
             return 2
         impls = [i for i in impls if i.name in wanted]
+    if args.check:
+        return _check_main(names, impls, mode, args.device, args.seed)
 
     from xlaish import config
     t_start = time.perf_counter()
@@ -334,7 +353,7 @@ def main(argv=None, *, prog="xlaish bench", device="cpu") -> int:
     }
     if args.device == "cuda" and _cuda_simulator():
         results["notes"].append("run on Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1): not GPU timings")
-    ne, _ = _try_import("numexpr")
+    ne, _ = try_import("numexpr")
     if ne is not None:
         results["numexpr_threads"] = ne.get_num_threads()
     for i in impls:
