@@ -11,6 +11,8 @@ and the median (and minimum) per call is reported, with the ratios against
 NumPy and against JAX. The load average is recorded before, after and per
 workload. Progress goes to stderr, the table to stdout, and the results to
 ``<out>/<machine>-<date>[-quick|-tiny][-cuda].json`` / ``.md`` / ``.png``.
+``--check`` runs only the correctness check (every implementation's first call against
+NumPy, one line each, exit status 1 on an error or a mismatch).
 
 The runner never changes thread or BLAS settings (``OPENBLAS_*``,
 ``OMP_NUM_THREADS``, ...) unless ``--threads`` asks: it records the ones that are set.
