@@ -1,4 +1,7 @@
-"""``python -m benchmarks``: the same as ``xlaish bench``."""
+"""``python -m benchmarks``: the same as ``xlaish bench``.
+
+With ``--device cuda``, the same as ``python -m benchmarks.gpu``.
+"""
 import sys
 
 from .runner import main

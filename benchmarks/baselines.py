@@ -1,11 +1,12 @@
-"""numexpr, Numba and JAX versions of the workloads (used only when installed).
+"""numexpr and Numba versions of the workloads: the code that is genuinely different.
 
-Each ``*_versions(module)`` takes the imported library and returns
-``{workload name: callable}``; a workload missing from the dict has no
-version for that library (reported as ``n/a``). Nothing here imports numba or
-jax at module level, so the runner works without them.
-
-The versions are written the way a user of each tool would write them:
+Array libraries with NumPy's spelling (xlaish, JAX, CuPy) run each workload's single ``xp``
+spelling (:mod:`benchmarks.workloads`); what is here is written differently, the way a user of
+each tool would write it. Each ``*_versions(module)`` takes the imported library and returns
+``{kernel name: callable}``, keyed by the name of the workload's ``fn`` (so ``quadfit_100`` and
+``quadfit_10k`` share ``quadfit``); a workload missing from the dict has no version for that
+library (reported as ``n/a``). Nothing here imports numba at module level, so the runner works
+without it (and the CPU path never loads it).
 
 * numexpr evaluates one expression per call with its own thread pool; it has
   no reductions along an axis and no matmul, so row-wise and matmul
@@ -13,9 +14,10 @@ The versions are written the way a user of each tool would write them:
   hybrids). It has no ``erf``: Black-Scholes uses the A&S 7.1.26 rational
   approximation. float32 constants are passed as float32 locals so numexpr
   does not promote the work to float64.
-* Numba: ``@njit(parallel=True)`` explicit loops (``prange`` over the outer
+* Numba: ``@njit(parallel=True)`` explicit loop nests (``prange`` over the outer
   axis), no fastmath; matmuls call ``@`` (BLAS through SciPy).
-* JAX: ``jax.jit`` of the ``jax.numpy`` spelling; timing blocks on the result.
+
+Adding one: write it under the workload's ``fn.__name__`` in the dict returned here.
 """
 from __future__ import annotations
 
@@ -246,6 +248,8 @@ def numba_versions(nb):
         out = counts.copy()
         for i in range(idx.shape[0]):
             out[idx[i]] += w[i]
+        return out
+
     @njit
     def cumsum(x):
         return np.cumsum(x)
@@ -264,76 +268,5 @@ def numba_versions(nb):
     return dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes,
                 sumsq=sumsq, relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
                 matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
-                quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-                gather_xent=gather_xent, scatter_hist=scatter_hist, cumsum=cumsum, sort=sort,
+                quadfit=quadfit, gather_xent=gather_xent, scatter_hist=scatter_hist, cumsum=cumsum, sort=sort,
                 median_rows=median_rows)
-
-
-# --------------------------------------------------------------------------- JAX
-
-def jax_versions(jax):
-    import jax.numpy as jnp
-    from jax.scipy.special import erf
-
-    def chain10(x):
-        return jnp.tanh(((x * 1.5 + 2) * x - 0.5) / (1 + x * x)) * 3 + x
-
-    def softplus(x):
-        return jnp.log1p(jnp.exp(-jnp.abs(x))) + jnp.maximum(x, 0)
-
-    def waves(x):
-        return jnp.sin(x * 3) * jnp.cos(x + 0.5) + jnp.sin(x * x) * 0.25
-
-    def black_scholes(S, K, T):
-        st = jnp.sqrt(T)
-        d1 = (jnp.log(S / K) + (BS_R + 0.5 * BS_V * BS_V) * T) / (BS_V * st)
-        d2 = d1 - BS_V * st
-        n1 = 0.5 + 0.5 * erf(d1 * INV_SQRT2)
-        n2 = 0.5 + 0.5 * erf(d2 * INV_SQRT2)
-        disc = K * jnp.exp(-BS_R * T)
-        return S * n1 - disc * n2, disc * (1 - n2) - S * (1 - n1)
-
-    def sumsq(x):
-        return jnp.sum((x - 0.5) ** 2)
-
-    def relu_bcast(a, b, c):
-        return jnp.maximum(a * c + b, 0)
-
-    def softmax(x):
-        e = jnp.exp(x - jnp.max(x, axis=-1, keepdims=True))
-        return e / jnp.sum(e, axis=-1, keepdims=True)
-
-    def layernorm(x, gamma, beta):
-        m = jnp.mean(x, axis=-1, keepdims=True)
-        xc = x - m
-        var = jnp.mean(xc * xc, axis=-1, keepdims=True)
-        return xc / jnp.sqrt(var + 1e-5) * gamma + beta
-
-    def matmul_bias_relu(x, w, b):
-        return jnp.maximum(x @ w + b, 0)
-
-    def mlp2(x, w1, b1, w2, b2):
-        return jnp.maximum(x @ w1 + b1, 0) @ w2 + b2
-
-    def quadfit(x, y, w):
-        f = jnp.stack([x * x, x, jnp.ones_like(x)], axis=1)
-        return jnp.mean((f @ w - y) ** 2)
-
-    def quadfit_step(x, y, w):
-        loss, g = jax.value_and_grad(lambda w_: quadfit(x, y, w_))(w)
-        return loss, w - 0.05 * g
-
-    def gather_xent(z, labels):
-        lse = jax.scipy.special.logsumexp(z, axis=1)
-        return jnp.mean(lse - z[jnp.arange(z.shape[0]), labels])
-
-    def scatter_hist(idx, w, counts):
-        return counts.at[idx].add(w)
-
-    fns = dict(chain10=chain10, softplus=softplus, waves=waves, black_scholes=black_scholes, sumsq=sumsq,
-               relu_bcast=relu_bcast, softmax=softmax, layernorm=layernorm,
-               matmul_bias_relu=matmul_bias_relu, mlp2=mlp2,
-               quadfit_100=quadfit, quadfit_1k=quadfit, quadfit_10k=quadfit,
-               quadfit_step=quadfit_step, gather_xent=gather_xent, scatter_hist=scatter_hist,
-               cumsum=jnp.cumsum, sort=jnp.sort, median_rows=lambda x: jnp.median(x, axis=1))
-    return {name: jax.jit(f) for name, f in fns.items()}

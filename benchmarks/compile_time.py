@@ -6,11 +6,12 @@ the inputs, then times the first call of the jitted program (tracing, optimisati
 generation, loading and one run). Each (program, implementation) is measured ``--repeat`` times,
 interleaving implementations, and the median is reported.
 
-Programs are written once with an ``xp`` module (NumPy's spelling for xlaish, ``jax.numpy`` for
-JAX) and the library's ``value_and_grad``: chain10, softmax, layernorm, an MLP classifier's
-training step (784-256-10, cross-entropy, SGD), a small CNN's training step (5x5x32 convolution
-as im2col of stacked shifted slices, ReLU, 2x2 max-pool, dense, softmax), and chains of 3n
-elementwise ops written as a Python loop, with their gradients (``--plot`` draws time against n).
+Programs are written once against an ``xp`` namespace (:mod:`benchmarks.backends`: NumPy's
+spelling with xlaish's ``value_and_grad`` for xlaish, ``jax.numpy`` with JAX's for JAX), and are
+the speed benchmarks' own definitions: chain10, softmax, layernorm (:mod:`benchmarks.workloads`),
+the MLP classifier's training step (784-256-10, batch 128) and the tutorial CNN's (batch 32) from
+:mod:`benchmarks.models`; plus chains of 3n elementwise ops written as a Python loop, with their
+gradients (``--plot`` draws time against n).
 Under xlaish the forward chain's loop (in the jitted function itself) compiles to one loop op,
 so its first call does not grow with n; in the gradient programs the loop sits in a function
 the differentiated lambda calls, which is not converted, so the gradient is unrolled (as in
@@ -31,10 +32,12 @@ import time
 
 import numpy as np
 
+from . import backends, models, workloads
+
 CHAIN_SIZES = (10, 33, 100, 333)           # repetitions of a 3-op step: ~30 to ~1,000 ops
 
 
-# programs: (xp, vg) -> (function to jit, argument builder(rng)) --------------------------------
+# programs: xp (a benchmarks.backends namespace) -> (function to jit, argument builder(rng)) -------
 
 def _chain(xp, n):
     def f(x):
@@ -44,82 +47,40 @@ def _chain(xp, n):
     return f
 
 
-def p_chain10(xp, vg):
+def p_chain10(xp):
     def chain10(x):
-        return xp.tanh(((x * 1.5 + 2) * x - 0.5) / (1 + x * x)) * 3 + x
+        return workloads.chain10(x, xp=xp)
     return chain10, lambda rng: (rng.standard_normal(1 << 20, dtype=np.float32),)
 
 
-def p_softmax(xp, vg):
+def p_softmax(xp):
     def softmax(x):
-        e = xp.exp(x - xp.max(x, axis=-1, keepdims=True))
-        return e / xp.sum(e, axis=-1, keepdims=True)
+        return workloads.softmax(x, xp=xp)
     return softmax, lambda rng: (rng.standard_normal((1024, 512), dtype=np.float32),)
 
 
-def p_layernorm(xp, vg):
+def p_layernorm(xp):
     def layernorm(x, g, b):
-        m = xp.mean(x, axis=-1, keepdims=True)
-        xc = x - m
-        v = xp.mean(xc * xc, axis=-1, keepdims=True)
-        return xc / xp.sqrt(v + 1e-5) * g + b
+        return workloads.layernorm(x, g, b, xp=xp)
     return layernorm, lambda rng: (rng.standard_normal((1024, 512), dtype=np.float32),
                                    rng.standard_normal(512, dtype=np.float32),
                                    rng.standard_normal(512, dtype=np.float32))
 
 
-def _xent(xp, z, labels):
-    z = z - xp.max(z, axis=1, keepdims=True)
-    logp = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
-    return -xp.mean(logp[xp.arange(z.shape[0]), labels])
+def p_mlp_train(xp):
+    return models.mlp_step(xp), lambda rng: models.mlp_step_inputs(rng, 128)
 
 
-def _sgd_step(vg, loss, lr):
-    """One SGD step of ``loss(params, x, labels)``: ``step(*params, x, labels)`` -> (loss, *params)."""
-    def step(*args):
-        *params, x, labels = args
-        val, g = vg(lambda p: loss(p, x, labels))(tuple(params))
-        return (val,) + tuple(p - lr * gp for p, gp in zip(params, g))
-    return step
-
-
-def p_mlp_train(xp, vg):
-    def loss(params, x, labels):
-        w1, b1, w2, b2 = params
-        h = xp.maximum(x @ w1 + b1, 0)
-        return _xent(xp, h @ w2 + b2, labels)
-
-    def args(rng):
-        f = np.float32
-        return ((rng.standard_normal((784, 256)) / 28).astype(f), np.zeros(256, f),
-                (rng.standard_normal((256, 10)) / 16).astype(f), np.zeros(10, f),
-                rng.standard_normal((128, 784)).astype(f), rng.integers(0, 10, 128))
-    return _sgd_step(vg, loss, 0.1), args
-
-
-def p_cnn_train(xp, vg):
-    def loss(params, x, labels):
-        wc, bc, wd, bd = params
-        n = x.shape[0]
-        patches = xp.stack([x[:, i:i + 24, j:j + 24] for i in range(5) for j in range(5)], axis=-1)
-        h = xp.maximum(patches.reshape(n * 576, 25) @ wc + bc, 0).reshape(n, 12, 2, 12, 2, 32)
-        pooled = xp.max(xp.max(h, axis=4), axis=2).reshape(n, 12 * 12 * 32)
-        return _xent(xp, pooled @ wd + bd, labels)
-
-    def args(rng):
-        f = np.float32
-        return ((rng.standard_normal((25, 32)) / 5).astype(f), np.zeros(32, f),
-                (rng.standard_normal((4608, 10)) / 68).astype(f), np.zeros(10, f),
-                rng.random((32, 28, 28)).astype(f), rng.integers(0, 10, 32))
-    return _sgd_step(vg, loss, 0.05), args
+def p_cnn_train(xp):
+    return models.cnn_step(xp), lambda rng: models.cnn_step_inputs(rng, 32)
 
 
 def _p_chain(n, grad):
-    def make(xp, vg):
+    def make(xp):
         f = _chain(xp, n)
         if grad:
             def g(x):
-                return vg(lambda y: xp.sum(f(y)))(x)
+                return xp.value_and_grad(lambda y: xp.sum(f(y)))(x)
             return g, lambda rng: (rng.standard_normal(4096),)
         return f, lambda rng: (rng.standard_normal(4096),)
     return make
@@ -139,14 +100,16 @@ def measure_one(name, impl):
     if impl == "xlaish":
         os.environ["XLAISH_CACHE_DIR"] = "off"
         import xlaish
-        xp, vg, jit, block = np, xlaish.value_and_grad, xlaish.jit, lambda r: r
+        jit, block = xlaish.jit, lambda r: r
+        t_import = time.perf_counter() - t0
+        xp = backends.xlaish_backend()
     else:
         import jax
         jax.config.update("jax_enable_x64", True)     # float64 chains stay float64, as in NumPy
-        xp, vg, jit = jax.numpy, jax.value_and_grad, jax.jit
-        block = jax.block_until_ready
-    t_import = time.perf_counter() - t0
-    fn, make_args = PROGRAMS[name](xp, vg)
+        jit, block = jax.jit, jax.block_until_ready
+        t_import = time.perf_counter() - t0
+        xp = backends.jax_backend()
+    fn, make_args = PROGRAMS[name](xp)
     args = make_args(np.random.default_rng(0))
     f = jit(fn)
     t0 = time.perf_counter()

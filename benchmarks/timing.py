@@ -1,10 +1,16 @@
 """Timing and machine facts for the benchmark runner.
 
-``measure`` runs a zero-argument callable in batches (so that one sample
-lasts at least ``target_sample_s`` even for microsecond calls), with the
-garbage collector off, until it has ``min_samples`` samples and the time
-budget is spent (or ``max_samples``), and reports per-call statistics; the
-median is the headline number. ``copy_bandwidth`` measures ``np.copyto`` of a
+``measure_interleaved`` times several implementations of one workload in
+rounds: each round takes one sample of every implementation still sampling,
+in an order rotated from round to round, so that a change in machine load
+falls on all of them alike. A sample is a batch of calls (so that it lasts at
+least ``target_sample_s`` even for microsecond calls) ended by the
+implementation's ``finish`` (a device synchronisation, or nothing), divided by
+the batch size. An implementation samples until it has ``min_samples`` and has
+spent its own ``budget_s`` (or has ``max_samples``); the garbage collector is
+off throughout. Per-call statistics come back per implementation: the median
+is the headline number, the minimum is reported beside it. ``measure`` is the
+same for one callable. ``copy_bandwidth`` measures ``np.copyto`` of a
 large float32 array (bytes read + written / time), the yardstick for the
 "effective GB/s" column.
 """
@@ -38,39 +44,68 @@ class Stats:
         return asdict(self)
 
 
-def measure(call, *, budget_s: float, min_samples: int, max_samples: int,
-            target_sample_s: float = 2e-3) -> Stats:
-    """Per-call statistics of ``call()`` (already warmed up by the caller)."""
+def _sample(call, finish, inner) -> float:
     t0 = time.perf_counter()
-    call()
-    one = time.perf_counter() - t0
-    inner = 1 if one >= target_sample_s else min(100_000, int(target_sample_s / max(one, 1e-8)) + 1)
-    samples = []
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        while len(samples) < max_samples and (len(samples) < min_samples
-                                              or time.perf_counter() - start < budget_s):
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                call()
-            samples.append((time.perf_counter() - t0) / inner)
-    finally:
-        if gc_was_on:
-            gc.enable()
+    out = None
+    for _ in range(inner):
+        out = call()
+    finish(out)
+    return (time.perf_counter() - t0) / inner
+
+
+def _stats(samples, inner) -> Stats:
     return Stats(statistics.median(samples), min(samples), statistics.fmean(samples),
                  statistics.stdev(samples) if len(samples) > 1 else 0.0, len(samples), inner)
 
 
-def copy_bandwidth(nbytes: int = 256 << 20, budget_s: float = 1.0, min_samples: int = 5) -> dict:
+def measure_interleaved(calls: dict, *, budget_s: float, min_samples: int, max_samples: int,
+                        target_sample_s: float = 2e-3) -> dict:
+    """``{name: (call, finish)}`` -> ``{name: Stats}``; every call already warmed up."""
+    inner, samples, spent = {}, {}, {}
+    for name, (call, finish) in calls.items():
+        one = _sample(call, finish, 1)
+        inner[name] = 1 if one >= target_sample_s else min(100_000, int(target_sample_s / max(one, 1e-8)) + 1)
+        samples[name], spent[name] = [], 0.0
+    names = list(calls)
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        rnd = 0
+        while True:
+            active = [n for n in names if len(samples[n]) < max_samples
+                      and (len(samples[n]) < min_samples or spent[n] < budget_s)]
+            if not active:
+                break
+            k = rnd % len(active)
+            for name in active[k:] + active[:k]:
+                call, finish = calls[name]
+                t0 = time.perf_counter()
+                samples[name].append(_sample(call, finish, inner[name]))
+                spent[name] += time.perf_counter() - t0
+            rnd += 1
+    finally:
+        if gc_was_on:
+            gc.enable()
+    return {n: _stats(samples[n], inner[n]) for n in names}
+
+
+def measure(call, *, budget_s: float, min_samples: int, max_samples: int,
+            target_sample_s: float = 2e-3, finish=None) -> Stats:
+    """Per-call statistics of ``call()`` (already warmed up by the caller)."""
+    return measure_interleaved({"": (call, finish or (lambda out: out))}, budget_s=budget_s,
+                               min_samples=min_samples, max_samples=max_samples,
+                               target_sample_s=target_sample_s)[""]
+
+
+def copy_bandwidth(nbytes: int = 256 << 20, budget_s: float = 1.0, min_samples: int = 5,
+                   max_samples: int = 200) -> dict:
     """GB/s of ``np.copyto`` between two float32 arrays of ``nbytes`` (counting read + write)."""
     n = nbytes // 4
     src = np.random.default_rng(1).standard_normal(n, dtype=np.float32)
     dst = np.empty_like(src)
     np.copyto(dst, src)
     st = measure(lambda: np.copyto(dst, src), budget_s=budget_s, min_samples=min_samples,
-                 max_samples=200)
+                 max_samples=max_samples)
     return {"bytes": 2 * src.nbytes, "array_mib": src.nbytes / 2**20, "median_s": st.median_s,
             "gbs": 2 * src.nbytes / st.median_s / 1e9, "best_gbs": 2 * src.nbytes / st.min_s / 1e9}
 
