@@ -9,6 +9,7 @@ outer, unit-stride ``j`` inner).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from llvmlite import ir
@@ -19,9 +20,11 @@ from . import types as T
 from .elementwise import LOWER
 from .kernel_base import KernelGen
 from .loops import alloca_at_entry, for_range, offset
+from .matmul_packed import PackedMatmul
+from .matmul_packed import plan as packed_plan
 
 
-class MatmulKernel(KernelGen):
+class MatmulKernel(PackedMatmul, KernelGen):
     def _mm_setup(self):
         info = self.info
         mm = next(op for op in self.region.ops if op.name == MATMUL)
@@ -47,6 +50,18 @@ class MatmulKernel(KernelGen):
         return (vl, nr) if N >= nr else None
 
     def emit(self):
+        mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
+        dt = mm.result.type.dtype
+        if dt in (np.float32, np.float64) and K > 0 and M > 1 and N > 1 and os.environ.get("XL_MM_OLD") is None:
+            blocks = os.environ.get("XL_MM_BLOCKS")
+            p = packed_plan(dt, math.prod(batch), M, N, K,
+                            tuple(int(x) for x in blocks.split(",")) if blocks else None)
+            sb, sa, sc = self._packed_scratch(p, K)
+            n_outer = math.prod(batch) * p["mblocks"] * p["nblocks"]
+            self.scratch_bytes = n_outer * (sb + sa + sc)
+            lo, hi = self._begin("")
+            self._end(*self._matmul_packed(lo, hi, p))
+            return
         plan = self._matmul_panelled()
         if plan is None:
             lo, hi = self._begin("")
