@@ -24,6 +24,7 @@ Zen 4 with 32 KiB L1d / 1 MiB L2 per core; see benchmarks/matmul.py).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from llvmlite import ir
@@ -34,15 +35,15 @@ from .loops import alloca_at_entry, for_range
 
 # dtype -> (mr, nv, kc, mc, nc): micro-tile rows, vectors per micro-tile row, K slice, row block,
 # widest column panel
-BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 512),
-          np.dtype(np.float64): (12, 2, 256, 96, 256)}
-MIN_TASKS = 4          # split the output into at least this many tasks when it is big enough
+BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 1024),
+          np.dtype(np.float64): (12, 2, 256, 96, 1024)}
+MIN_TASKS = max(2, os.cpu_count() or 1)    # tasks to split a big enough output into (threads)
 MIN_TASK_FLOPS = 1 << 21
 
 
 def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
-    """``void ukr(i64 kc, st* a, st* b, st* c, i64 ldc, i1 first)``: c[mr x nr] (row stride ldc)
-    = (first ? 0 : c) + a-sliver (kc x mr) times b-sliver (kc x nr)."""
+    """``void ukr(i64 kc, st* a, i64 lda, st* b, st* c, i64 ldc, i1 first)``: c[mr x nr] (row
+    stride ldc) = (first ? 0 : c) + a (mr x kc, row stride lda) times a b-sliver (kc x nr)."""
     dt = np.dtype(dt)
     name = f"xl.mm.ukr.{dt.name}.{mr}x{nv}"
     fn = module.globals.get(name)
@@ -53,11 +54,11 @@ def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
     nr = nv * vl
     vty = ir.VectorType(st, vl)
     sp = st.as_pointer()
-    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.I64, sp, sp, sp, T.I64, T.I1]), name=name)
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.I64, sp, T.I64, sp, sp, T.I64, T.I1]), name=name)
     fn.linkage = "internal"
-    for a in fn.args[1:4]:
+    kc, ap, lda, bp, cp, ldc, first = fn.args
+    for a in (ap, bp, cp):
         a.add_attribute("noalias")
-    kc, ap, bp, cp, ldc, first = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     fname = f"llvm.fma.v{vl}{'f32' if dt == np.float32 else 'f64'}"
     fma = module.globals.get(fname) or ir.Function(module, ir.FunctionType(vty, [vty, vty, vty]), name=fname)
@@ -83,9 +84,8 @@ def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
             ld = b.load(b.bitcast(p, vty.as_pointer()))
             ld.align = dt.itemsize
             bv.append(ld)
-        abase = b.mul(k, ir.Constant(T.I64, mr))
         for r in range(mr):
-            a = b.load(b.gep(ap, [b.add(abase, ir.Constant(T.I64, r))], inbounds=True))
+            a = b.load(b.gep(ap, [b.add(b.mul(lda, ir.Constant(T.I64, r)), k)], inbounds=True))
             s = b.shuffle_vector(b.insert_element(ir.Constant(vty, None), a, ir.Constant(T.I32, 0)),
                                  ir.Constant(vty, None), mask)
             for v in range(nv):
@@ -119,7 +119,7 @@ def plan(dt, nbatch: int, M: int, N: int, K: int, blocks=None):
             rows = max(mr, rup(-(-M // per_m), mr))
     mc = min(mc, rup(rows, mr))
     kc = min(kc, K)
-    return dict(mr=mr, nv=nv, nr=nr, kc=kc, mc=mc, nc=nc, rows=rows,
+    return dict(mr=mr, nv=nv, nr=nr, kc=kc, mc=mc, nc=nc, rows=rows, lda=kc + 64 // np.dtype(dt).itemsize,
                 mblocks=-(-M // rows), nblocks=-(-N // nc))
 
 
@@ -132,7 +132,7 @@ class PackedMatmul:
 
         def al(n):
             return -(-n * isz // 64) * 64
-        return al(K * p["nc"]), al(p["mc"] * p["kc"]), al(p["mc"] * p["nc"])
+        return al(K * p["nc"]), al(p["mc"] * p["lda"]), al(p["mc"] * p["nc"])
 
     def _matmul_packed(self, lo, hi, p):
         mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
@@ -149,7 +149,7 @@ class PackedMatmul:
         outs = [(k, r, self.info.source(r)) for k, r in enumerate(self.region.results)]
         out_strides = contiguous_strides(domain)
         sb, sa, sc = self._packed_scratch(p, K)
-        ldc = nc
+        ldc, lda = nc, p["lda"]
 
         def c(x):
             return ir.Constant(T.I64, x)
@@ -178,31 +178,28 @@ class PackedMatmul:
             # 1. pack B[:, j_lo:j_lo+ncw] into slivers of K x nr
             nfull = b.udiv(ncw, c(nr))
 
-            def full_sliver(s):
-                j0 = b.add(j_lo, b.mul(s, c(nr)))
-                dst = b.gep(bpk, [b.mul(s, c(K * nr))], inbounds=True)
+            def brow(k):      # row by row (contiguous reads of a row-major B), into every sliver
+                def full_sliver(s):
+                    j0 = b.add(j_lo, b.mul(s, c(nr)))
+                    dst = b.gep(bpk, [b.add(b.mul(s, c(K * nr)), b.mul(k, c(nr)))], inbounds=True)
 
-                def krow(k):
                     def jcol(j):
                         v = self.eval(b_v, bcoords + [k, b.add(j0, j)], {}, b_acc, b_space)
-                        b.store(T.to_storage(b, v, dt),
-                                b.gep(dst, [b.add(b.mul(k, c(nr)), j)], inbounds=True))
+                        b.store(T.to_storage(b, v, dt), b.gep(dst, [j], inbounds=True))
                     for_range(b, 0, nr, jcol, "pbj")
-                for_range(b, 0, K, krow, "pbk")
-            for_range(b, 0, nfull, full_sliver, "pbs")
+                for_range(b, 0, nfull, full_sliver, "pbs")
+            for_range(b, 0, K, brow, "pbk")
             with b.if_then(b.icmp_unsigned("!=", b.urem(ncw, c(nr)), c(0))):
                 j0 = b.add(j_lo, b.mul(nfull, c(nr)))
                 dst = b.gep(bpk, [b.mul(nfull, c(K * nr))], inbounds=True)
+                cols = [imin(b.add(j0, c(j)), c(N - 1)) for j in range(nr)]
 
-                def jcol(j):
-                    col = imin(b.add(j0, j), c(N - 1))
-
-                    def krow(k):
-                        v = self.eval(b_v, bcoords + [k, col], {}, b_acc, b_space)
+                def krow(k):     # columns unrolled: no strided (scatter) stores
+                    for j in range(nr):
+                        v = self.eval(b_v, bcoords + [k, cols[j]], {}, b_acc, b_space)
                         b.store(T.to_storage(b, v, dt),
-                                b.gep(dst, [b.add(b.mul(k, c(nr)), j)], inbounds=True))
-                    for_range(b, 0, K, krow, "pbk")
-                for_range(b, 0, nr, jcol, "pbj")
+                                b.gep(dst, [b.add(b.mul(k, c(nr)), c(j))], inbounds=True))
+                for_range(b, 0, K, krow, "pbk")
             nsl = b.udiv(b.add(ncw, c(nr - 1)), c(nr))
 
             # 2. row blocks of mc
@@ -215,15 +212,13 @@ class PackedMatmul:
                     pc = b.mul(t, c(kc))
                     kcur = imin(c(kc), b.sub(c(K), pc))
 
-                    def arow(r):     # r over nra * mr padded rows
+                    def arow(r):      # A rows copied as they are (k contiguous), row stride lda
                         row = imin(b.add(ic, r), c(M - 1))
-                        s = b.udiv(r, c(mr))
-                        rr = b.urem(r, c(mr))
-                        dst = b.gep(apk, [b.add(b.mul(s, b.mul(kcur, c(mr))), rr)], inbounds=True)
+                        dst = b.gep(apk, [b.mul(r, c(lda))], inbounds=True)
 
                         def kcol(k):
                             v = self.eval(a_v, bcoords + [row, b.add(pc, k)], {}, a_acc, a_space)
-                            b.store(T.to_storage(b, v, dt), b.gep(dst, [b.mul(k, c(mr))], inbounds=True))
+                            b.store(T.to_storage(b, v, dt), b.gep(dst, [k], inbounds=True))
                         for_range(b, 0, kcur, kcol, "pak")
                     for_range(b, 0, b.mul(nra, c(mr)), arow, "par")
                     first = b.icmp_unsigned("==", t, c(0))
@@ -232,9 +227,9 @@ class PackedMatmul:
                         bs = b.gep(bpk, [b.add(b.mul(s, c(K * nr)), b.mul(pc, c(nr)))], inbounds=True)
 
                         def isl(u):
-                            asl = b.gep(apk, [b.mul(u, b.mul(kcur, c(mr)))], inbounds=True)
+                            asl = b.gep(apk, [b.mul(u, c(mr * lda))], inbounds=True)
                             csl = b.gep(cbf, [b.add(b.mul(u, c(mr * ldc)), b.mul(s, c(nr)))], inbounds=True)
-                            b.call(ukr, [kcur, asl, bs, csl, c(ldc), first])
+                            b.call(ukr, [kcur, asl, c(lda), bs, csl, c(ldc), first])
                         for_range(b, 0, nra, isl, "uir")
                     for_range(b, 0, nsl, jsl, "ujr")
                 for_range(b, 0, -(-K // kc), kslice, "pc")
