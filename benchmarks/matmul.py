@@ -44,7 +44,8 @@ def _fma_peak_fn(dtype):
     m = ir.Module(name="peak")
     i64 = ir.IntType(64)
     fn = ir.Function(m, ir.FunctionType(ir.DoubleType(), [i64, vty.as_pointer()]), name="peak")
-    fma = ir.Function(m, ir.FunctionType(vty, [vty] * 3), name=f"llvm.fma.v{vl}{'f32' if vl == 16 else 'f64'}")
+    fma = ir.Function(m, ir.FunctionType(vty, [vty] * 3),
+                      name=f"llvm.fma.v{vl}{'f32' if vl == 16 else 'f64'}")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     nacc = 12
     def ld(k):                        # values the optimiser cannot see
@@ -83,7 +84,8 @@ def _fma_peak_fn(dtype):
     llvm_target.optimize(mod, tm)
     engine = llvm.create_mcjit_compiler(mod, tm)
     engine.finalize_object()
-    cfn = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_int64, ctypes.c_void_p)(engine.get_function_address("peak"))
+    proto = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_int64, ctypes.c_void_p)
+    cfn = proto(engine.get_function_address("peak"))
     data = np.full((2 + nacc) * vl, 1e-9, dtype=dtype)
     return (engine, tm, mod), cfn, data, 2 * nacc * vl * 2      # flops per iteration
 
@@ -172,7 +174,8 @@ def main(argv=None):
     skip = set(args.skip.split(","))
     import xlaish.config as xc
 
-    print(f"load average before: {os.getloadavg()}; cpus: {os.cpu_count()}; xlaish threads: {xc.num_threads()}")
+    print(f"load average before: {os.getloadavg()}; cpus: {os.cpu_count()}; "
+          f"xlaish threads: {xc.num_threads()}")
     peaks = {}
     for dt in (np.float32, np.float64):
         p1, p2 = measure_peak(dt, 1), measure_peak(dt, 2)
@@ -188,7 +191,8 @@ def main(argv=None):
         print(f"\n{name}   (load {os.getloadavg()[0]:.2f})")
         xmed = r["xlaish"][0]
         for n, (med, mn) in r.items():
-            ratio = "" if n == "xlaish" else f"  xlaish speed-up {med / xmed:5.2f}x (min {mn / r['xlaish'][1]:5.2f}x)"
+            ratio = "" if n == "xlaish" else \
+                f"  xlaish speed-up {med / xmed:5.2f}x (min {mn / r['xlaish'][1]:5.2f}x)"
             pct = f"  {100 * flops / med / 1e9 / peaks[dt]:5.1f}% of peak" if sa[0] > 1 else ""
             print(f"  {n:12s} median {med * 1e6:10.1f} us  min {mn * 1e6:10.1f} us  "
                   f"{flops / med / 1e9:7.1f} GFLOP/s{pct}{ratio}")

@@ -54,7 +54,8 @@ def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
     nr = nv * vl
     vty = ir.VectorType(st, vl)
     sp = st.as_pointer()
-    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [T.I64, sp, T.I64, sp, sp, T.I64, T.I1]), name=name)
+    fnty = ir.FunctionType(ir.VoidType(), [T.I64, sp, T.I64, sp, sp, T.I64, T.I1])
+    fn = ir.Function(module, fnty, name=name)
     fn.linkage = "internal"
     kc, ap, lda, bp, cp, ldc, first = fn.args
     for a in (ap, bp, cp):
