@@ -1,6 +1,7 @@
 """Matmul: xlaish against NumPy (OpenBLAS), Numba and JAX, and against the machine's FMA peak.
 
-    python -m benchmarks.matmul [--sizes 256,512,1024,2048] [--reps 7] [--quick]
+    python -m benchmarks.matmul [--sizes 256,512,1024,2048] [--reps 7] [--skip numba,jax]
+    OPENBLAS_NUM_THREADS=1 XLAISH_NUM_THREADS=1 python -m benchmarks.matmul --cpu-time
 
 * Peak: a tight loop of independent vector FMAs (AVX-512 ``<16 x float>`` / ``<8 x double>``,
   12 accumulators, so neither latency nor loads limit it) written with llvmlite and compiled
@@ -17,6 +18,10 @@
   GFLOP/s, xlaish's ratio to each contender (>1: xlaish faster) and the share of the
   measured 2-thread peak. The 1-minute load average before and after is printed: numbers
   taken under load are for comparison between contenders only.
+* ``--cpu-time`` (for a shared, loaded machine): every contender on one thread (OpenBLAS and
+  xlaish through the environment variables above, checked; JAX through ``XLA_FLAGS``), timed
+  by the process's CPU time, so time slices lost to other processes do not count (their
+  cache pollution still does); percentages are of the 1-thread peak, itself CPU-timed.
 """
 from __future__ import annotations
 
@@ -90,14 +95,14 @@ def _fma_peak_fn(dtype):
     return (engine, tm, mod), cfn, data, 2 * nacc * vl * 2      # flops per iteration
 
 
-def measure_peak(dtype, threads: int, seconds: float = 0.3) -> float:
+def measure_peak(dtype, threads: int, seconds: float = 0.3, clock=time.perf_counter) -> float:
     """GFLOP/s of the FMA loop on ``threads`` threads (best of 5 runs)."""
     engine, fn, data, flops = _fma_peak_fn(dtype)
     iters = 1 << 16
     while True:                           # size a run to ~seconds
-        t0 = time.perf_counter()
+        t0 = clock()
         fn(iters, data.ctypes.data)
-        dt = time.perf_counter() - t0
+        dt = clock() - t0
         if dt > 0.05:
             break
         iters *= 4
@@ -105,12 +110,12 @@ def measure_peak(dtype, threads: int, seconds: float = 0.3) -> float:
     best = 0.0
     for _ in range(5):
         ts = [threading.Thread(target=fn, args=(iters, data.ctypes.data)) for _ in range(threads)]
-        t0 = time.perf_counter()
+        t0 = clock()
         for t in ts:
             t.start()
         for t in ts:
             t.join()
-        best = max(best, threads * iters * flops / (time.perf_counter() - t0) / 1e9)
+        best = max(best, threads * iters * flops / (clock() - t0) / 1e9)
     del engine
     return best
 
@@ -139,7 +144,7 @@ def _contenders(skip):
     return out
 
 
-def bench(shape_a, shape_b, dtype, reps, contenders):
+def bench(shape_a, shape_b, dtype, reps, contenders, clock=time.perf_counter):
     rng = np.random.default_rng(0)
     a = rng.standard_normal(shape_a).astype(dtype)
     b = rng.standard_normal(shape_b).astype(dtype)
@@ -157,10 +162,10 @@ def bench(shape_a, shape_b, dtype, reps, contenders):
     ts = {n: [] for n in fns}
     for _ in range(reps):
         for n, (f, args) in fns.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(inner):
                 f(*args)
-            ts[n].append((time.perf_counter() - t0) / inner)
+            ts[n].append((clock() - t0) / inner)
     return {n: (float(np.median(v)), float(np.min(v))) for n, v in ts.items()}
 
 
@@ -169,7 +174,16 @@ def main(argv=None):
     ap.add_argument("--sizes", default="256,512,1024,2048")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--skip", default="", help="comma-separated: numba,jax")
+    ap.add_argument("--cpu-time", action="store_true", help="one thread each, timed by process CPU time")
     args = ap.parse_args(argv)
+    clock = time.perf_counter
+    if args.cpu_time:
+        for var in ("OPENBLAS_NUM_THREADS", "XLAISH_NUM_THREADS"):
+            if os.environ.get(var) != "1":
+                raise SystemExit(f"--cpu-time needs {var}=1 in the environment (set before NumPy loads)")
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                   " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        clock = time.process_time
     sizes = [int(s) for s in args.sizes.split(",")]
     skip = set(args.skip.split(","))
     import xlaish.config as xc
@@ -178,6 +192,10 @@ def main(argv=None):
           f"xlaish threads: {xc.num_threads()}")
     peaks = {}
     for dt in (np.float32, np.float64):
+        if args.cpu_time:
+            peaks[dt] = measure_peak(dt, 1, clock=clock)
+            print(f"FMA peak {np.dtype(dt).name}: 1 thread {peaks[dt]:.1f} GFLOP/s (CPU time)")
+            continue
         p1, p2 = measure_peak(dt, 1), measure_peak(dt, 2)
         peaks[dt] = p2
         print(f"FMA peak {np.dtype(dt).name}: 1 thread {p1:.1f} GFLOP/s, 2 threads {p2:.1f} GFLOP/s")
@@ -185,7 +203,7 @@ def main(argv=None):
     cases = [((n, n), (n, n), dt) for dt in (np.float32, np.float64) for n in sizes]
     cases.append(((1, 784), (784, 256), np.float32))
     for sa, sb, dt in cases:
-        r = bench(sa, sb, dt, args.reps, cont)
+        r = bench(sa, sb, dt, args.reps, cont, clock)
         flops = 2 * sa[0] * sa[1] * sb[1]
         name = f"{sa[0]}x{sa[1]} @ {sb[0]}x{sb[1]} {np.dtype(dt).name}"
         print(f"\n{name}   (load {os.getloadavg()[0]:.2f})")
