@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import xlaish as xl
-from xlaish.codegen.cpu import matmul_packed
 from tests.helpers import assert_matches_numpy, eps
+from xlaish.codegen.cpu import matmul_packed
 
 FLOATS = [np.float32, np.float64]
 
@@ -102,6 +102,7 @@ def test_batched_and_broadcast_batches(rng, dt):
              _pair(rng, (2, 1, 13, 9), (3, 9, 33), dt),      # batch dims broadcast
              _pair(rng, (4, 1, 50), (4, 50, 70), dt),        # batched vecmat
              _pair(rng, (4, 9, 50), (50, 1), dt),            # batched matrix-vector (dot)
+             _pair(rng, (130, 17, 16), (130, 16, 20), dt),   # more tasks than scratch groups
              _pair(rng, (2, 3, 0), (2, 0, 5), dt)]           # K == 0: zeros
     _check_all(lambda ps: [np.matmul(a, b) for a, b in ps], pairs)
 

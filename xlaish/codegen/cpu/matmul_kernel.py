@@ -6,10 +6,10 @@ The path is chosen per kernel from the static shapes, dtype and operand strides:
   product per output element (:mod:`.matmul_vector`);
 * float32/float64, M == 1 with B unit-stride along N: the vecmat path, streaming B once with
   register accumulators (:mod:`.matmul_vector`), edge columns by the generic kernel;
-* other float32/float64 with M, N > 1 and K > 0: the packed BLIS-style path
+* other float32/float64 with M, N > 1 and M * N * K >= 16**3: the packed BLIS-style path
   (:mod:`.matmul_packed`), for every layout (packing reads through views);
-* anything else (other dtypes, K == 0, M == 1 or N == 1 with strided operands): the generic row
-  kernel below (``k`` outer, unit-stride ``j`` inner).
+* anything else (other dtypes, K == 0, tiny products, M == 1 or N == 1 with strided operands):
+  the generic row kernel below (``k`` outer, unit-stride ``j`` inner).
 
 Every path applies the fused epilogue to finished values and stores the region's outputs.
 """
@@ -26,7 +26,7 @@ from . import types as T
 from .elementwise import LOWER
 from .kernel_base import KernelGen
 from .loops import alloca_at_entry, for_range
-from .matmul_packed import PackedMatmul
+from .matmul_packed import MIN_PACKED_WORK, PackedMatmul
 from .matmul_packed import plan as packed_plan
 from .matmul_vector import VectorMatmul
 
@@ -59,11 +59,10 @@ class MatmulKernel(PackedMatmul, VectorMatmul, KernelGen):
                 lo, hi = self._begin(".edge")
                 self._end(*self._matmul(lo, hi, jstart=jstart))
             return
-        if dt in (np.float32, np.float64) and K > 0 and M > 1 and N > 1:
+        if dt in (np.float32, np.float64) and M > 1 and N > 1 and M * N * K >= MIN_PACKED_WORK:
             p = packed_plan(dt, math.prod(batch), M, N, K)
             sb, sa, sc = self._packed_scratch(p, K)
-            n_outer = math.prod(batch) * p["mblocks"] * p["nblocks"]
-            self.scratch_bytes = n_outer * (sb + sa + sc)
+            self.scratch_bytes = p["groups"] * (sb + sa + sc)
             lo, hi = self._begin("")
             self._end(*self._matmul_packed(lo, hi, p))
             return

@@ -15,7 +15,9 @@ The micro-kernel (one shared LLVM function per dtype and shape) keeps ``mr x nv`
 accumulators in registers and does ``mr * nv`` FMAs per step of k (a splat of one A value
 times ``nv`` vectors of B). Operands are read through ``KernelGen.eval`` while packing, so
 transposed, sliced, broadcast or non-contiguous operands all work; only packing pays for
-strides. The packing buffers live in the kernel's scratch buffer, one disjoint region per task.
+strides. Tasks run in at most ``MAX_GROUPS`` groups (the outer iterations; a big batch of small
+products is grouped), each group with its own region of the kernel's scratch buffer for the
+packing buffers, so the scratch stays bounded.
 
 Block sizes (elements): ``nr`` is ``nv`` vectors of 64 bytes; ``kc`` keeps one B sliver
 (``kc x nr``) in L1, ``mc x kc`` of A in L2, and a task's column panel in L2/L3 (tuned on a
@@ -23,7 +25,6 @@ Zen 4 with 32 KiB L1d / 1 MiB L2 per core; see benchmarks/matmul.py).
 """
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
@@ -39,6 +40,8 @@ BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 1024),
           np.dtype(np.float64): (12, 2, 256, 96, 1024)}
 MIN_TASKS = max(2, os.cpu_count() or 1)    # tasks to split a big enough output into (threads)
 MIN_TASK_FLOPS = 1 << 21
+MAX_GROUPS = 64        # tasks run in at most this many groups (outer iterations), one scratch region each
+MIN_PACKED_WORK = 16 ** 3    # M * N * K below which the generic kernel is used (padding would dominate)
 
 
 def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
@@ -120,7 +123,10 @@ def plan(dt, nbatch: int, M: int, N: int, K: int, blocks=None):
             rows = max(mr, rup(-(-M // per_m), mr))
     mc = min(mc, rup(rows, mr))
     kc = min(kc, K)
-    return dict(mr=mr, nv=nv, nr=nr, kc=kc, mc=mc, nc=nc, rows=rows, lda=kc + 64 // np.dtype(dt).itemsize,
+    ntasks = nbatch * -(-M // rows) * -(-N // nc)
+    per_group = -(-ntasks // MAX_GROUPS)
+    return dict(tasks=ntasks, per_group=per_group, groups=-(-ntasks // per_group),
+                mr=mr, nv=nv, nr=nr, kc=kc, mc=mc, nc=nc, rows=rows, lda=kc + 64 // np.dtype(dt).itemsize,
                 mblocks=-(-M // rows), nblocks=-(-N // nc))
 
 
@@ -158,13 +164,13 @@ class PackedMatmul:
         def imin(x, y):
             return b.select(b.icmp_signed("<", x, y), x, y)
 
-        def task(g):
+        def task(t, g):   # task t, in group g (whose scratch region it uses)
             base = b.gep(self.scratch, [b.mul(g, c(sb + sa + sc))], inbounds=True)
             bpk = b.bitcast(base, sp)
             apk = b.bitcast(b.gep(base, [c(sb)], inbounds=True), sp)
             cbf = b.bitcast(b.gep(base, [c(sb + sa)], inbounds=True), sp)
-            jb = b.urem(g, c(nblocks))
-            rest = b.udiv(g, c(nblocks))
+            jb = b.urem(t, c(nblocks))
+            rest = b.udiv(t, c(nblocks))
             ib = b.urem(rest, c(mblocks))
             bi = b.udiv(rest, c(mblocks))
             bcoords, rem = [], bi
@@ -249,5 +255,10 @@ class PackedMatmul:
                 for_range(b, 0, mcw, erow, "ei")
             nrb = b.udiv(b.add(b.sub(i_hi, i_lo), c(mc - 1)), c(mc))
             for_range(b, 0, nrb, rowblock, "ic")
-        for_range(b, lo, hi, task, "task")
-        return math.prod(batch) * mblocks * nblocks, rows * nc * K
+        ntasks, per = p["tasks"], p["per_group"]
+
+        def group(g):
+            t0 = b.mul(g, c(per))
+            for_range(b, t0, imin(b.add(t0, c(per)), c(ntasks)), lambda t: task(t, g), "task")
+        for_range(b, lo, hi, group, "group")
+        return p["groups"], per * rows * nc * K
