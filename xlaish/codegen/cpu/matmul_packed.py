@@ -1,27 +1,31 @@
 """Packed (BLIS-style) float32/float64 matmul, used by :mod:`.matmul_kernel`.
 
-The output (per batch index) is cut into a grid of tasks, ``rows x cols`` blocks (the kernel's
-outer iterations, so the runtime's worker pool splits them over threads). A task:
+The output (per batch index) is cut into a grid of tasks, ``rows x cols`` blocks, run in at
+most ``MAX_GROUPS`` groups (the kernel's outer iterations, which the runtime's worker pool
+splits over threads; each group owns one region of the kernel's scratch buffer for its packing
+buffers, so a big batch of small products does not ask for scratch per task). A task:
 
 1. packs its column panel of B (all of K, ``nc`` columns) into ``nr``-wide slivers, each
    ``K x nr`` contiguous (columns past N repeat column N-1: computed, never stored);
-2. for each block of ``mc`` rows, for each ``kc``-deep slice of K: packs that ``mc x kc`` block
-   of A into ``mr``-tall slivers (``kc x mr`` contiguous; rows past M repeat row M-1), then runs
-   the ``mr x nr`` micro-kernel over every (column sliver, row sliver) pair, accumulating into
-   an ``mc x nc`` block buffer (the first K slice stores, later ones add);
+2. for each block of ``mc`` rows, for each ``kc``-deep slice of K: copies that ``mc x kc``
+   block of A row by row (row stride ``lda = kc`` + 64 bytes, so the micro-kernel's rows do
+   not share L1 sets; rows past M repeat row M-1), then runs the ``mr x nr`` micro-kernel over
+   every (column sliver, row sliver) pair, accumulating into an ``mc x nc`` block buffer (the
+   first K slice stores, later ones add);
 3. applies the fused epilogue to the finished block buffer and stores the region's outputs.
 
 The micro-kernel (one shared LLVM function per dtype and shape) keeps ``mr x nv`` vector
 accumulators in registers and does ``mr * nv`` FMAs per step of k (a splat of one A value
-times ``nv`` vectors of B). Operands are read through ``KernelGen.eval`` while packing, so
-transposed, sliced, broadcast or non-contiguous operands all work; only packing pays for
-strides. Tasks run in at most ``MAX_GROUPS`` groups (the outer iterations; a big batch of small
-products is grouped), each group with its own region of the kernel's scratch buffer for the
-packing buffers, so the scratch stays bounded.
+times ``nv`` vectors of B), prefetching the B sliver ``PREFETCH_K`` steps ahead (the hardware
+prefetcher alone left the start of each sliver, fresh from L3, exposed). Operands are read
+through ``KernelGen.eval`` while packing, so transposed, sliced, broadcast or non-contiguous
+operands all work; only packing pays for strides.
 
-Block sizes (elements): ``nr`` is ``nv`` vectors of 64 bytes; ``kc`` keeps one B sliver
-(``kc x nr``) in L1, ``mc x kc`` of A in L2, and a task's column panel in L2/L3 (tuned on a
-Zen 4 with 32 KiB L1d / 1 MiB L2 per core; see benchmarks/matmul.py).
+Block sizes (elements): ``nr`` is ``nv`` vectors of 64 bytes; ``kc x nr`` of B is one L1's
+worth, ``mc x kc`` of A sits in L2, a task's column panel in L3; chosen by measurement on a
+Zen 4 (32 KiB L1d, 1 MiB L2 per core) with benchmarks/matmul.py: the micro-tile shape (12x2,
+8x3, 6x4, 14x2 vectors) and kc (128/256) made no measurable difference, a larger mc (96 vs 48)
+and the prefetch did. Tasks: at least one per CPU when the product is big enough.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 1024),
           np.dtype(np.float64): (12, 2, 256, 96, 1024)}
 MIN_TASKS = max(2, os.cpu_count() or 1)    # tasks to split a big enough output into (threads)
 MIN_TASK_FLOPS = 1 << 21
+PREFETCH_K = 16       # the micro-kernel prefetches B this many k steps ahead (+5-10% at 1024-2048)
 MAX_GROUPS = 64        # tasks run in at most this many groups (outer iterations), one scratch region each
 MIN_PACKED_WORK = 16 ** 3    # M * N * K below which the generic kernel is used (padding would dominate)
 
@@ -80,8 +85,15 @@ def microkernel(module: ir.Module, dt, mr: int, nv: int) -> ir.Function:
             b.store(b.select(first, zero, ld), accs[r][v])
     mask = ir.Constant(ir.VectorType(T.I32, vl), [0] * vl)
 
+    pf = module.globals.get("llvm.prefetch.p0i8") or ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [T.PTR, T.I32, T.I32, T.I32]), name="llvm.prefetch.p0i8")
+
     def kstep(k):
         bbase = b.mul(k, ir.Constant(T.I64, nr))
+        for line in range(nr * dt.itemsize // 64):    # the B sliver, PREFETCH_K steps ahead
+            q = b.gep(bp, [b.add(bbase, ir.Constant(T.I64, PREFETCH_K * nr + line * 64 // dt.itemsize))])
+            b.call(pf, [b.bitcast(q, T.PTR), ir.Constant(T.I32, 0), ir.Constant(T.I32, 3),
+                        ir.Constant(T.I32, 1)])
         bv = []
         for v in range(nv):
             p = b.gep(bp, [b.add(bbase, ir.Constant(T.I64, v * vl))], inbounds=True)
