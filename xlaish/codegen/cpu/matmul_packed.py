@@ -44,6 +44,7 @@ BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 1024),
           np.dtype(np.float64): (12, 2, 256, 96, 1024)}
 MIN_TASKS = max(2, os.cpu_count() or 1)    # tasks to split a big enough output into (threads)
 MIN_TASK_FLOPS = 1 << 21
+MIN_SPLIT_NC = 256     # narrowest column panel made to get more tasks (each panel re-packs A)
 PREFETCH_K = 16       # the micro-kernel prefetches B this many k steps ahead (+5-10% at 1024-2048)
 MAX_GROUPS = 64        # tasks run in at most this many groups (outer iterations), one scratch region each
 MIN_PACKED_WORK = 16 ** 3    # M * N * K below which the generic kernel is used (padding would dominate)
@@ -126,8 +127,8 @@ def plan(dt, nbatch: int, M: int, N: int, K: int, blocks=None):
     rows = M
     tasks = nbatch * -(-N // nc)
     want = max(1, min(MIN_TASKS, 2 * nbatch * M * N * K // MIN_TASK_FLOPS))
-    if tasks < want:                     # split the columns more, then the rows
-        per = -(-want // nbatch)
+    if tasks < want:     # split the columns more (panels of at least MIN_SPLIT_NC), then the rows
+        per = max(-(-N // nc), min(-(-want // nbatch), N // MIN_SPLIT_NC))
         nc = max(nr, rup(-(-N // per), nr))
         tasks = nbatch * -(-N // nc)
         if tasks < want:
