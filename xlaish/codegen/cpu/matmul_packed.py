@@ -24,8 +24,9 @@ operands all work; only packing pays for strides.
 Block sizes (elements): ``nr`` is ``nv`` vectors of 64 bytes; ``kc x nr`` of B is one L1's
 worth, ``mc x kc`` of A sits in L2, a task's column panel in L3; chosen by measurement on a
 Zen 4 (32 KiB L1d, 1 MiB L2 per core) with benchmarks/matmul.py: the micro-tile shape (12x2,
-8x3, 6x4, 14x2 vectors) and kc (128/256) made no measurable difference, a larger mc (96 vs 48)
-and the prefetch did. Tasks: at least one per CPU when the product is big enough.
+8x3, 6x4, 14x2 vectors) and kc (128/256) made no measurable difference, mc did (48 < 96 for
+float32; 96 < 192 for float64, whose B sliver comes from L3 more often) and so did the
+prefetch. Tasks: at least one per CPU when the product is big enough.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from .loops import alloca_at_entry, for_range
 # dtype -> (mr, nv, kc, mc, nc): micro-tile rows, vectors per micro-tile row, K slice, row block,
 # widest column panel
 BLOCKS = {np.dtype(np.float32): (12, 2, 256, 96, 1024),
-          np.dtype(np.float64): (12, 2, 256, 96, 1024)}
+          np.dtype(np.float64): (12, 2, 256, 192, 1024)}
 MIN_TASKS = max(2, os.cpu_count() or 1)    # tasks to split a big enough output into (threads)
 MIN_TASK_FLOPS = 1 << 21
 MIN_SPLIT_NC = 256     # narrowest column panel made to get more tasks (each panel re-packs A)
