@@ -1,10 +1,17 @@
-"""Matmul kernels: ``matmul`` (batched) with its fused elementwise epilogue.
+"""Matmul kernels: ``matmul`` (batched, any operand layout) with its fused elementwise epilogue.
 
-float32/float64 with a unit-stride right operand run register-blocked
-micro-kernels (8 rows x 2 vectors of FMA accumulators) over column panels,
-the panels split across threads, the epilogue applied to each finished tile;
-other dtypes, layouts and the edge columns use a generic row kernel (``k``
-outer, unit-stride ``j`` inner).
+The path is chosen per kernel from the static shapes, dtype and operand strides:
+
+* float32/float64, M == 1 or N == 1 with both operands unit-stride along K: one vectorised dot
+  product per output element (:mod:`.matmul_vector`);
+* float32/float64, M == 1 with B unit-stride along N: the vecmat path, streaming B once with
+  register accumulators (:mod:`.matmul_vector`), edge columns by the generic kernel;
+* other float32/float64 with M, N > 1 and M * N * K >= 16**3: the packed BLIS-style path
+  (:mod:`.matmul_packed`), for every layout (packing reads through views);
+* anything else (other dtypes, K == 0, tiny products, M == 1 or N == 1 with strided operands):
+  the generic row kernel below (``k`` outer, unit-stride ``j`` inner).
+
+Every path applies the fused epilogue to finished values and stores the region's outputs.
 """
 from __future__ import annotations
 
@@ -18,10 +25,13 @@ from ...ir.opnames import MATMUL
 from . import types as T
 from .elementwise import LOWER
 from .kernel_base import KernelGen
-from .loops import alloca_at_entry, for_range, offset
+from .loops import alloca_at_entry, for_range
+from .matmul_packed import MIN_PACKED_WORK, PackedMatmul
+from .matmul_packed import plan as packed_plan
+from .matmul_vector import VectorMatmul
 
 
-class MatmulKernel(KernelGen):
+class MatmulKernel(PackedMatmul, VectorMatmul, KernelGen):
     def _mm_setup(self):
         info = self.info
         mm = next(op for op in self.region.ops if op.name == MATMUL)
@@ -33,110 +43,31 @@ class MatmulKernel(KernelGen):
         a_space, b_space = batch + (M, K), batch + (K, N)
         return mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space
 
-    def _matmul_panelled(self):
-        """f32/f64 with a unit-stride right operand: register-blocked micro-kernels."""
-        mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
-        dt = mm.result.type.dtype
-        if dt not in (np.float32, np.float64):
-            return None
-        acc_b = self.accesses(b_space).get(id(b_v))
-        if acc_b is None or acc_b.dstrides[-1] != 1:
-            return None
-        vl = 16 if dt == np.float32 else 8
-        nr = 2 * vl
-        return (vl, nr) if N >= nr else None
-
     def emit(self):
-        plan = self._matmul_panelled()
-        if plan is None:
-            lo, hi = self._begin("")
-            n_outer, work = self._matmul(lo, hi)
-            self._end(n_outer, work)
-            return
-        vl, nr = plan
         mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
-        npanels = N // nr
-        lo, hi = self._begin(".panels")
-        self._matmul_panels(lo, hi, vl, nr)
-        self._end(math.prod(batch) * npanels, M * K * nr)
-        if N % nr:
-            lo, hi = self._begin(".edge")
-            n_outer, work = self._matmul(lo, hi, jstart=npanels * nr)
-            self._end(n_outer, work)
-
-    def _matmul_panels(self, lo, hi, vl, nr, mr=8):
-        mm, a_v, b_v, domain, M, N, K, batch, a_space, b_space = self._mm_setup()
-        b = self.b
         dt = mm.result.type.dtype
-        st = T.storage(dt)
-        vty = ir.VectorType(st, vl)
-        nv = nr // vl
-        npanels = N // nr
-        a_acc, b_acc = self.accesses(a_space), self.accesses(b_space)
-        bacc = b_acc[id(b_v)]
-        acc = self.accesses(domain)
-        nparams = len(self.region.params)
-        outs = [(k, r, self.info.source(r)) for k, r in enumerate(self.region.results)]
-        out_strides = contiguous_strides(domain)
-        fma = self.cg._fn(f"llvm.fma.v{vl}{'f32' if dt == np.float32 else 'f64'}",
-                          ir.FunctionType(vty, [vty, vty, vty]))
-        tile = alloca_at_entry(b, ir.ArrayType(st, mr * nr))
-        accs = [[alloca_at_entry(b, vty) for _ in range(nv)] for _ in range(mr)]
-        bptr = self.ptr(bacc.buf, dt)
-
-        def panel(g):
-            bi = b.udiv(g, ir.Constant(T.I64, npanels))
-            j0 = b.mul(b.urem(g, ir.Constant(T.I64, npanels)), ir.Constant(T.I64, nr))
-            bcoords, rem = [], bi
-            for ext in reversed(batch):
-                bcoords.insert(0, b.urem(rem, ir.Constant(T.I64, ext)))
-                rem = b.udiv(rem, ir.Constant(T.I64, ext))
-
-            def block(i0, rows):
-                for r in range(rows):
-                    for v in range(nv):
-                        b.store(ir.Constant(vty, [0.0] * vl), accs[r][v])
-
-                def kstep(k):
-                    base = offset(b, bcoords + [k, j0], bacc.dstrides, bacc.base)
-                    bvec = []
-                    for v in range(nv):
-                        p = b.gep(bptr, [b.add(base, ir.Constant(T.I64, v * vl))], inbounds=True)
-                        ld = b.load(b.bitcast(p, vty.as_pointer()))
-                        ld.align = dt.itemsize
-                        bvec.append(ld)
-                    for r in range(rows):
-                        a = self.eval(a_v, bcoords + [b.add(i0, ir.Constant(T.I64, r)), k], {}, a_acc,
-                                      a_space)
-                        a = T.to_storage(b, a, dt) if st != a.type else a
-                        splat = b.insert_element(ir.Constant(vty, None), a, ir.Constant(T.I32, 0))
-                        splat = b.shuffle_vector(splat, ir.Constant(vty, None),
-                                                 ir.Constant(ir.VectorType(T.I32, vl), [0] * vl))
-                        for v in range(nv):
-                            b.store(b.call(fma, [splat, bvec[v], b.load(accs[r][v])]), accs[r][v])
-                for_range(b, 0, K, kstep, "mk")
-                tp = b.bitcast(tile, st.as_pointer())
-                for r in range(rows):
-                    for v in range(nv):
-                        p = b.bitcast(b.gep(tp, [ir.Constant(T.I64, r * nr + v * vl)]), vty.as_pointer())
-                        stv = b.store(b.load(accs[r][v]), p)
-                        stv.align = dt.itemsize
-
-                def epi(t):
-                    r_ = b.udiv(t, ir.Constant(T.I64, nr))
-                    j = b.urem(t, ir.Constant(T.I64, nr))
-                    idx = bcoords + [b.add(i0, r_), b.add(j0, j)]
-                    env = {id(mm.result): T.load(b, b.gep(tp, [t]), dt)}
-                    for k_, r, s_ in outs:
-                        self.store(nparams + k_, r.type.dtype, out_strides, idx,
-                                   self.eval(s_, idx, env, acc, domain))
-                for_range(b, 0, rows * nr, epi, "me")
-
-            m4 = M - M % mr
-            for_range(b, 0, m4 // mr, lambda q: block(b.mul(q, ir.Constant(T.I64, mr)), mr), "mb")
-            if M % mr:
-                for_range(b, m4, M, lambda i: block(i, 1), "m1")
-        for_range(b, lo, hi, panel, "panel")
+        vplan = self._vector_plan()
+        if vplan == "dot":
+            lo, hi = self._begin("")
+            self._end(*self._matmul_dot(lo, hi))
+            return
+        if vplan == "vecmat":
+            lo, hi = self._begin("")
+            n_outer, work, jstart = self._matmul_vecmat(lo, hi)
+            self._end(n_outer, work)
+            if jstart < N:
+                lo, hi = self._begin(".edge")
+                self._end(*self._matmul(lo, hi, jstart=jstart))
+            return
+        if dt in (np.float32, np.float64) and M > 1 and N > 1 and M * N * K >= MIN_PACKED_WORK:
+            p = packed_plan(dt, math.prod(batch), M, N, K)
+            sb, sa, sc = self._packed_scratch(p, K)
+            self.scratch_bytes = p["groups"] * (sb + sa + sc)
+            lo, hi = self._begin("")
+            self._end(*self._matmul_packed(lo, hi, p))
+            return
+        lo, hi = self._begin("")
+        self._end(*self._matmul(lo, hi))
 
     def _matmul(self, lo, hi, tile=256, jstart=0):
         """Generic matmul: one output row at a time, k outer, unit-stride j inner (any dtype/layout)."""
