@@ -6,11 +6,13 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
   dimensions collapsed into one loop.
 * reduce (:mod:`.reduce_kernel`): row by row over the kept index space, or a
   deterministic chunked split for full reductions of large inputs.
-* matmul (:mod:`.matmul_kernel`): register-blocked micro-kernels or a generic
+* matmul (:mod:`.matmul_kernel`): packed, cache-blocked micro-kernels for float32/float64
+  (:mod:`.matmul_packed`), streaming matrix-vector paths (:mod:`.matmul_vector`) or a generic
   row kernel, with the fused epilogue.
 * copy (:mod:`.copy_kernel`): concatenate.
-* scatter (:mod:`.gather_kernel`): one scatter, sequential over its updates (gathers are
-  indirect loads inside map/reduce kernels, also there).
+* scatter (:mod:`.gather_kernel`): one scatter, sequential over its updates, or a strided
+  write split over threads for static distinct positions (gathers are indirect loads inside
+  map/reduce kernels, also there).
 * scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
 * sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
 
