@@ -323,10 +323,10 @@ def cholesky(a, /, *, upper=False):
 
 
 # ---- eigh, svd, qr ----------------------------------------------------------------------------------
-def _uplo(a, UPLO):
+def _uplo(UPLO):
     if UPLO not in ("L", "U"):
         raise context.with_location(ValueError("UPLO argument must be 'L' or 'U'"))
-    return a if UPLO == "L" else _T(a)     # the op reads the lower triangle
+    return UPLO == "L"
 
 
 def eigh(a, UPLO="L"):
@@ -334,13 +334,11 @@ def eigh(a, UPLO="L"):
         return np.linalg.eigh(a, UPLO)
     a = _prep(a)
     _square(a)
-    a = _uplo(a, UPLO)
-    n = a.shape[-1]
+    lower = _uplo(UPLO)
     if a.size == 0:
         return EighResult(_zeros(a.shape[:-1], a.dtype), a)
-    w, v, info = _op(EIGH, [a])
+    w, v, info = _op(EIGH, [a], {"lower": lower})
     _check(_ok(info), errors.EIG_NO_CONVERGENCE)
-    del n
     return EighResult(w, v)
 
 

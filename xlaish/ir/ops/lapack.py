@@ -11,7 +11,7 @@ convergence). The NumPy layer turns it into ``numpy.linalg.LinAlgError`` through
 ``lu_solve(a, b) -> (x, info)``            a (..., n, n), b (..., n, k): x = a^-1 b (getrf + getrs)
 ``lu_slogdet(a) -> (sign, logabsdet, det)`` from the LU factors (getrf), each of shape (...)
 ``cholesky(a) -> (l, info)``               lower factor, upper triangle zero, of a's lower triangle
-``eigh(a) -> (w, v, info)``                of a's lower triangle; ascending w (syevd)
+``eigh(a) {lower} -> (w, v, info)``        of a's lower (upper) triangle; ascending w (syevd)
 ``svd(a) {full_matrices} -> (u, s, vt, info)`` (gesdd)
 ``svdvals(a) -> (s, info)``                singular values only (gesdd, jobz N)
 ``qr(a) {complete} -> (q, r)``             (geqrf + orgqr); R's diagonal may be negative (LAPACK's)
@@ -121,15 +121,15 @@ def _eigh_shape(shapes, attrs):
     return (b + (n,), tuple(shapes[0]), b)
 
 
-def _eigh_ref(a):
-    w, v = np.linalg.eigh(a)
+def _eigh_ref(a, lower):
+    w, v = np.linalg.eigh(a, "L" if lower else "U")
     return w.astype(a.dtype), v.astype(a.dtype), np.zeros(a.shape[:-2], np.int64)
 
 
 register(OpDef(name="eigh", arity=1, shape_rule=_eigh_shape,
                dtype_rule=lambda dts, attrs: (_float(dts, "eigh"),) * 2 + (np.dtype(np.int64),),
                reference=_eigh_ref, traits=_TRAITS, differentiable=True, num_results=3,
-               doc="np.linalg.eigh(a, 'L'), and LAPACK's info"))
+               doc="np.linalg.eigh(a, 'L' if attrs lower else 'U'), and LAPACK's info"))
 
 
 # svd / svdvals -------------------------------------------------------------------------------
