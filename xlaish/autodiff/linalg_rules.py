@@ -7,8 +7,8 @@
   the lower triangle with a halved diagonal, then symmetrized (JAX symmetrizes the input).
 * ``eigh``: ``ga = v (diag(gw) + F o (v^T gv)) v^T``, ``F_ij = 1 / (w_j - w_i)`` off the diagonal
   (distinct eigenvalues), symmetrized.
-* ``svd`` / ``svdvals``: singular values only, ``ga = u diag(gs) vt``; a cotangent reaching ``u``
-  or ``vt`` raises UnsupportedError (not implemented yet).
+* ``svd``: the reduced SVD's rule (distinct nonzero singular values; ``full_matrices=True`` of a
+  non-square matrix is refused, as JAX refuses it); ``svdvals``: ``ga = u diag(gs) vt``.
 ``qr`` is declared not differentiable.
 
 Inside rules the forward ops are emitted again without the LinAlgError checks (the forward pass
@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import numpy as xnp
 from ..ir.opnames import LU_SOLVE, SVD
-from ..trace.bind import emit, unsupported, wrap
+from ..trace.bind import emit, to_value, unsupported, wrap
 
 
 def _T(x):
@@ -28,7 +28,7 @@ def _T(x):
 
 
 def _solve(a, b):
-    return wrap(emit(LU_SOLVE, [a.value, b.value])[0])
+    return wrap(emit(LU_SOLVE, [to_value(a), to_value(b)])[0])
 
 
 def _inv_t(a):
@@ -99,15 +99,43 @@ def _eigh(gs, op, ins, outs):
 
 
 def _svd(gs, op, ins, outs):
+    """Reduced SVD (Townsend, "Differentiating the singular value decomposition", real case):
+    ``ga = u [(F o (u^T gu - gu^T u)) s + diag(gs) + s (F o (v^T gv - gv^T v))] v^T
+    + (I - u u^T) gu s^-1 v^T + u s^-1 gv^T (I - v v^T)``, ``F_ij = 1 / (s_j^2 - s_i^2)`` off the
+    diagonal (distinct nonzero singular values), ``gv = gvt^T``."""
     gu, gsv, gvt, _ = gs
-    if gu is not None or gvt is not None:
-        raise unsupported("the gradient of np.linalg.svd through U or Vh is not implemented yet "
-                          "(singular values only: use np.linalg.svd(a, compute_uv=False))")
-    if gsv is None:
-        return [None]
-    u, vt = outs[0], outs[2]
-    k = gsv.shape[-1]
-    return [xnp.matmul(u[..., :, :k] * gsv[..., None, :], vt[..., :k, :])]
+    u, s, vt = outs[0], outs[1], outs[2]
+    a = ins[0]
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if op.attrs["full_matrices"] and m != n:
+        raise unsupported("the gradient of np.linalg.svd(a, full_matrices=True) of a non-square "
+                          "matrix is not defined (as in JAX): use full_matrices=False")
+    dt = s.dtype
+    sm = s[..., None, :]                                   # (..., 1, k)
+    v = _T(vt)
+    inner = 0
+    if gsv is not None:
+        inner = gsv[..., None, :] * np.eye(k, dtype=dt)
+    eye = np.eye(k, dtype=bool)
+    diff = sm * sm - _T(sm) * _T(sm)                       # s_j^2 - s_i^2
+    f = xnp.where(eye, np.asarray(0, dt), 1 / xnp.where(eye, np.asarray(1, dt), diff))
+    sinv = 1 / sm
+    extra = 0
+    if gu is not None:
+        utgu = xnp.matmul(_T(u), gu)
+        inner = inner + (f * (utgu - _T(utgu))) * sm
+        if m > k:
+            proj = gu - xnp.matmul(u, utgu)
+            extra = extra + xnp.matmul(proj * sinv, vt)
+    if gvt is not None:
+        gv = _T(gvt)
+        vtgv = xnp.matmul(vt, gv)
+        inner = inner + _T(sm) * (f * (vtgv - _T(vtgv)))
+        if n > k:
+            proj = gv - xnp.matmul(v, vtgv)
+            extra = extra + xnp.matmul(u * sinv, _T(proj))
+    return [xnp.matmul(xnp.matmul(u, inner), vt) + extra]
 
 
 def _svdvals(gs, op, ins, outs):
