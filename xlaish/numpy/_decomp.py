@@ -1,7 +1,8 @@
 """The decompositions and solvers of ``np.linalg`` (re-exported by :mod:`.linalg`, whose docstring
 states the design): the small inline path (unrolled LU / Cholesky as elementwise ops over the
 batch), the LAPACK ops of :mod:`xlaish.ir.ops.lapack` for larger matrices, and what is composed
-from them (inv, lstsq, pinv, matrix_rank, cond, matrix_power, multi_dot).
+from them (inv, lstsq, pinv, matrix_rank, matrix_power, multi_dot; ``cond`` is in :mod:`.linalg`,
+beside the norms it uses).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ._composite import _asarr
 from ._linalg import matmul as _matmul
 from ._reductions import max as _max
 from ._reductions import sum as _sum
-from ._shape import broadcast_to, concatenate, reshape, stack, swapaxes, where
+from ._shape import broadcast_to, reshape, stack, swapaxes, where
 from ._ufuncs import FUNCS as _U
 
 SMALL_N = 4     # solve/inv/det/slogdet/cholesky of matrices up to this size: inline elementwise code
@@ -107,7 +108,7 @@ def _lu_small(rows, n):
     sign = None
     for k in range(n):
         # first largest |a[r][k]|, r >= k (strictly greater: the first one wins ties)
-        best, p = absf(rows[k][k]), None
+        best = absf(rows[k][k])
         cands = []
         for r in range(k + 1, n):
             c = gt(absf(rows[r][k]), best)
@@ -495,21 +496,6 @@ def lstsq(a, b, rcond=None):
     return x, resid, rank, s
 
 
-def cond(x, p=None):
-    if not any_tracer((x,)):
-        return np.linalg.cond(x, p)
-    from .linalg import norm
-    x = _prep(x)
-    _at_least_2d(x)
-    if p is None or p == 2 or p == -2:
-        s = svdvals(x)
-        from ._reductions import min as _min
-        hi, lo = _max(s, axis=-1), _min(s, axis=-1)
-        return _U["divide"](lo, hi) if p == -2 else _U["divide"](hi, lo)
-    _square(x)
-    return _U["multiply"](norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
-
-
 # ---- products ---------------------------------------------------------------------------------------
 def matrix_power(a, n):
     if not any_tracer((a,)):
@@ -588,5 +574,3 @@ def multi_dot(arrays, *, out=None):
         return reshape(r, (r.shape[0],))
     return r
 
-
-_ = concatenate     # (kept importable for the rules module)

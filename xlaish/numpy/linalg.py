@@ -40,6 +40,26 @@ from ..trace.bind import any_tracer
 from ._composite import _asarr
 from ._composite import diagonal as _diagonal
 from ._composite import trace as _trace
+from ._decomp import (  # noqa: F401
+    _at_least_2d,
+    _prep,
+    _square,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
 from ._linalg import matmul as _matmul
 from ._linalg import outer as _outer
 from ._reductions import max as _max
@@ -218,7 +238,14 @@ def tensordot(x1, x2, /, *, axes=2):
     return _tensordot(x1, x2, axes)
 
 
-from ._decomp import (  # noqa: E402  (the decompositions, after the norms they use)
-    cholesky, cond, det, eigh, eigvalsh, inv, lstsq, matrix_power, matrix_rank, multi_dot, pinv, qr,
-    slogdet, solve, svd, svdvals,
-)
+def cond(x, p=None):
+    if not any_tracer((x,)):
+        return np.linalg.cond(x, p)
+    x = _prep(x)
+    _at_least_2d(x)
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        hi, lo = _max(s, axis=-1), _min(s, axis=-1)
+        return _U["divide"](lo, hi) if p == -2 else _U["divide"](hi, lo)
+    _square(x)
+    return _U["multiply"](norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))

@@ -301,8 +301,9 @@ class LapackKernel(KernelGen):
         p, op = self.ptrs, self.op
         n = op.operands[0].type.shape[-1]
         self.copy_in(op.operands[0], coords, p["a"], n, n, True)
-        self.call("syevd", [self.char("V"), self.char("L" if op.attrs["lower"] else "U"), self.ival(n), p["a"], self.ival(max(1, n)),
-                            p["w"], p["work"], self.ival(self.lwork), p["iwork"], self.ival(self.liwork),
+        uplo = self.char("L" if op.attrs["lower"] else "U")
+        self.call("syevd", [self.char("V"), uplo, self.ival(n), p["a"], self.ival(max(1, n)), p["w"],
+                            p["work"], self.ival(self.lwork), p["iwork"], self.ival(self.liwork),
                             self.info_p], nchars=2)
         w, v, info = op.results
         self.copy_vec(w, coords, p["w"], n)
