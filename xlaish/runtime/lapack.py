@@ -158,3 +158,46 @@ def workspace(routine: str, dtype, *dims, jobz="S") -> tuple[int, int]:
            ctypes.byref(work), m1, ctypes.byref(info))
         return max(1, int(work.value)), 0
     raise ValueError(routine)
+
+
+# ---- AOT libraries -------------------------------------------------------------------------------
+def uses_lapack(fn) -> bool:
+    """Does an optimised function (fused regions included) hold a LAPACK op?"""
+    from ..ir.ops.lapack import LAPACK
+    stack = [fn]
+    while stack:
+        f = stack.pop()
+        for op in f.ops:
+            if op.opdef.has(LAPACK):
+                return True
+            stack.extend(op.regions)
+    return False
+
+
+def manifest_entry(fn):
+    """What an exported library's manifest records about its LAPACK dependency (None: none)."""
+    if not uses_lapack(fn):
+        return None
+    path, _, _, bits = find()
+    return {"library": path, "integer_bits": bits, "symbols": sorted(real_symbols().values()),
+            "linked": "by path, with an rpath to its directory (the library must stay there)"}
+
+
+def bind_for_aot(module) -> list[str]:
+    """An exported library calls the LAPACK routines by their real names: give each
+    ``xl_lapack*`` declaration of the llvmlite ``module`` a body that calls the library's exported
+    routine, and return the linker arguments that link that library by path (with an rpath);
+    [] when the module calls no LAPACK."""
+    from llvmlite import ir
+    decls = [f for f in module.functions if f.name.startswith(PREFIX) and f.is_declaration]
+    if not decls:
+        return []
+    real = real_symbols()
+    for f in decls:
+        target = ir.Function(module, f.function_type, name=real[f.name])
+        f.linkage = "internal"
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        b.call(target, list(f.args))
+        b.ret_void()
+    path = library_path()
+    return [path, f"-Wl,-rpath,{os.path.dirname(path)}"]
