@@ -22,7 +22,9 @@ from ._reductions import sum as _sum
 from ._shape import broadcast_to, reshape, stack, swapaxes, where
 from ._ufuncs import FUNCS as _U
 
-SMALL_N = 4     # solve/inv/det/slogdet/cholesky of matrices up to this size: inline elementwise code
+SMALL_N = 5     # solve/inv/det/slogdet/cholesky of matrices up to this size: inline elementwise code
+# (measured, 10,000 systems: inline 5x5 solve ~1 ms vs ~11 ms through LAPACK; at 6 and 8 it is still
+# faster but compiles in 2-6 s, and the unrolled code grows as n^3)
 
 
 

@@ -11,7 +11,7 @@ p in (None, 2, -2) and SVD norms ord 2, -2, 'nuc'), batched over the leading axe
 (operands broadcast; ``solve``'s b is a vector only when 1-D, NumPy 2's rule), float32 stays
 float32, integers and bools become float64, float16 is refused as NumPy refuses it:
 
-* matrices up to ``SMALL_N`` x ``SMALL_N`` (4) for ``solve``, ``inv``, ``det``, ``slogdet`` and
+* matrices up to ``SMALL_N`` x ``SMALL_N`` (5) for ``solve``, ``inv``, ``det``, ``slogdet`` and
   ``cholesky`` are computed inline: an unrolled LU with partial pivoting (LAPACK's pivot choice:
   the first largest magnitude; a zero pivot skips its column as getrf does, so ``det`` of a
   singular matrix is 0) or an unrolled Cholesky, as elementwise ops over the batch. They fuse,

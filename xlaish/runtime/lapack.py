@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 
-ROUTINES = ("getrf", "getrs", "potrf", "syevd", "gesdd", "geqrf", "orgqr")
+ROUTINES = ("gesv", "getrf", "potrf", "syevd", "gesdd", "geqrf", "orgqr")
 PREFIX = "xl_lapack"
 _lock = threading.Lock()
 _found = None                 # (path, CDLL, real-name(routine) -> str, int bits) once found

@@ -8,7 +8,7 @@ materialised) into the chunk's arrays in the layout the call wants, the routines
 :mod:`xlaish.runtime.lapack`), and the results copied out in C order.
 
 LAPACK is column-major. The operands are copied column-major and the routines called as NumPy's
-``umath_linalg`` calls them (getrf + getrs 'N', syevd 'L', gesdd, geqrf + orgqr), so pivots,
+``umath_linalg`` calls them (gesv, getrf, syevd 'L', gesdd, geqrf + orgqr), so pivots,
 eigenvector and singular-vector signs are NumPy's; results are read back transposed. The one
 exception is ``cholesky``: a symmetric matrix's C-order lower triangle is the column-major upper
 one, so potrf ``'U'`` runs on a plain copy, and its factor read in C order is the lower factor
@@ -240,16 +240,13 @@ class LapackKernel(KernelGen):
 
     # -- one matrix per op ---------------------------------------------------------------------
     def _lu_solve(self, coords):
-        b, p, op = self.b, self.ptrs, self.op
+        p, op = self.ptrs, self.op
         a, rhs = op.operands
         n, k = a.type.shape[-1], rhs.type.shape[-1]
         self.copy_in(a, coords, p["a"], n, n, True)
         self.copy_in(rhs, coords, p["b"], n, k, True)
         ld = self.ival(max(1, n))
-        self.call("getrf", [self.ival(n), self.ival(n), p["a"], ld, p["ipiv"], self.info_p])
-        with b.if_then(b.icmp_signed("==", b.load(self.info_p), ir.Constant(self.it, 0))):
-            self.call("getrs", [self.char("N"), self.ival(n), self.ival(k), p["a"], ld, p["ipiv"],
-                                p["b"], ld, self.info_p], nchars=1)
+        self.call("gesv", [self.ival(n), self.ival(k), p["a"], ld, p["ipiv"], p["b"], ld, self.info_p])
         x, info = op.results
         self.copy_out(x, coords, p["b"], n, k, n, True)
         self.store_info(coords, info)

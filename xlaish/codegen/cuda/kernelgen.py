@@ -186,5 +186,5 @@ def _no_lapack(rg):
     shape = op.operands[0].type.shape
     raise UnsupportedError(
         f"np.linalg ({op.name}) of {shape[-2]}x{shape[-1]} matrices needs LAPACK, which device='cuda' "
-        f"does not have (np.linalg.solve/inv/det/slogdet/cholesky compute matrices up to 4x4 inline "
+        f"does not have (np.linalg.solve/inv/det/slogdet/cholesky compute matrices up to 5x5 inline "
         f"on every device)")

@@ -8,7 +8,7 @@ the batch): LAPACK's info per matrix (0: success; > 0: singular / not positive d
 convergence). The NumPy layer turns it into ``numpy.linalg.LinAlgError`` through a
 ``debug_check`` (the channel every runtime reports check failures by).
 
-``lu_solve(a, b) -> (x, info)``            a (..., n, n), b (..., n, k): x = a^-1 b (getrf + getrs)
+``lu_solve(a, b) -> (x, info)``            a (..., n, n), b (..., n, k): x = a^-1 b (gesv)
 ``lu_slogdet(a) -> (sign, logabsdet, det)`` from the LU factors (getrf), each of shape (...)
 ``cholesky(a) -> (l, info)``               lower factor, upper triangle zero, of a's lower triangle
 ``eigh(a) {lower} -> (w, v, info)``        of a's lower (upper) triangle; ascending w (syevd)
