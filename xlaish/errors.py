@@ -38,6 +38,12 @@ INVALID_COORDINATES = "invalid entry in coordinates array"     # np.ravel_multi_
 EMPTY_PLACE = "Cannot insert from an empty array!"    # np.place with no values and a True mask
 NOT_MONOTONIC_BINS = "bins must be monotonically increasing or decreasing"      # np.digitize
 RANGE_NOT_FINITE = "autodetected range is not finite"      # np.histogram_bin_edges (NaN or inf data)
+# numpy.linalg.LinAlgError messages (a failed check with one of these is also a LinAlgError)
+SINGULAR = "Singular matrix"
+NOT_POSITIVE_DEFINITE = "Matrix is not positive definite"
+EIG_NO_CONVERGENCE = "Eigenvalues did not converge"
+SVD_NO_CONVERGENCE = "SVD did not converge"
+LINALG_ERRORS = frozenset({SINGULAR, NOT_POSITIVE_DEFINITE, EIG_NO_CONVERGENCE, SVD_NO_CONVERGENCE})
 NUMPY_VALUE_ERRORS = frozenset({NEGATIVE_INT_POWER, INVALID_CHOICE, ALL_NAN_SLICE, INVALID_COORDINATES,
                                 EMPTY_PLACE, NOT_MONOTONIC_BINS, RANGE_NOT_FINITE})
 # np.unravel_index's out-of-range index (a ValueError in NumPy): the message starts with this
@@ -59,11 +65,28 @@ class CheckError(XlaishError):
             cls = NumpyValueError
         elif cls is CheckError and args and str(args[0]).startswith(INDEX_CHECK_PREFIX):
             cls = NumpyIndexError
+        elif cls is CheckError and args and args[0] in LINALG_ERRORS:
+            cls = _linalg_error_class()
         return super().__new__(cls, *args, **kwargs)
 
 
 class NumpyIndexError(CheckError, IndexError):
     """An out-of-range index found by the compiled program when it ran (see ``index_check``)."""
+
+
+_LINALG_ERROR = []
+
+
+def _linalg_error_class():
+    """``NumpyLinAlgError(CheckError, numpy.linalg.LinAlgError)``, made on first use (this module
+    does not import NumPy at import time)."""
+    if not _LINALG_ERROR:
+        import numpy as np
+        _LINALG_ERROR.append(type("NumpyLinAlgError", (CheckError, np.linalg.LinAlgError), {
+            "__doc__": "numpy.linalg.LinAlgError found by the compiled program when it ran "
+                       "(singular matrix, not positive definite, no convergence)",
+            "__module__": __name__}))
+    return _LINALG_ERROR[0]
 
 
 class NumpyValueError(CheckError, ValueError):

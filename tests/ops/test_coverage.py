@@ -14,6 +14,7 @@ import pytest
 from xlaish.ir import all_ops, groups
 from xlaish.ir.opdef import CREATION, REDUCTION, REGION, SHAPE, SIDE_EFFECT
 from xlaish.ir.ops.indexing import INDEXING
+from xlaish.ir.ops.lapack import LAPACK
 from xlaish.ir.ops.scan import SCAN
 from xlaish.ir.ops.sort import SORT
 
@@ -31,6 +32,8 @@ def _module_for(name, od):
         return os.path.join(TESTS, "random")
     if od.has(REDUCTION):
         return os.path.join(HERE, "test_reductions.py")
+    if od.has(LAPACK):                                  # lu_solve, cholesky, eigh, svd, ...
+        return os.path.join(TESTS, "linalg", "test_ops.py")
     if od.has(SCAN) or od.has(SORT):
         return os.path.join(HERE, "test_scan_sort.py")
     if od.has(SHAPE):

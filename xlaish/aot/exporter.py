@@ -37,6 +37,7 @@ import sys
 from dataclasses import dataclass
 
 from .. import config
+from ..runtime import lapack as _lapack
 from . import header as _header
 from . import manifest as _manifest
 from . import targets as _targets
@@ -255,6 +256,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
             "out_tree": out_tree,
             "kernels": len(layout.kernels),
             "ir_sha256": hashlib.sha256(ir_text.encode()).hexdigest(),
+            "lapack": _lapack.manifest_entry(opt),
         }
         return _manifest.to_json(m)
 
@@ -265,6 +267,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         return texts["manifest"]
 
     module, _ = llvmgen.build_library_module(opt, name, tgt, triple, manifest_hook, inout)
+    lapack_link = _lapack.bind_for_aot(module)      # np.linalg kernels: link NumPy's LAPACK by path
     obj = llvmgen.compile_object(module, tgt, triple)
     mdict = json.loads(texts["manifest"])
     os.makedirs(out_dir, exist_ok=True)
@@ -282,11 +285,11 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         return ExportPaths(None, p_h, p_json, p_obj, name)
     ccmd, looked = find_cc(cc)
     if ccmd is None:
-        hint = " ".join(link_command(["cc"], p_lib, p_obj))
+        hint = " ".join(link_command(["cc"], p_lib, p_obj) + lapack_link)
         raise LinkError(f"xlaish export: no C compiler found to link {p_lib} (looked for {looked}). "
                         f"The object file {p_obj}, header {p_h} and manifest {p_json} were written; "
                         f"link them with: {hint}", p_obj, p_h, hint)
-    cmd = link_command(ccmd, p_lib, p_obj)
+    cmd = link_command(ccmd, p_lib, p_obj) + lapack_link
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as e:

@@ -356,6 +356,8 @@ VJP.update({
 
 
 def _attach():
+    from .linalg_rules import VJP as LINALG
+    VJP.update(LINALG)
     for name, rule in VJP.items():
         register_vjp(name, rule)
     missing = sorted(n for n, od in all_ops().items() if od.differentiable and od.vjp is None)

@@ -31,6 +31,8 @@ a parameter or a view of one, its index operand is evaluated over the index's ow
              each row (outer index = the other axes) is walked once along the
              axis in order; a scan's value at a position is its running value
              there, so a consumer may read it at the same index.
+``lapack``   one LAPACK-backed op (:mod:`xlaish.ir.ops.lapack`) reading parameters or views
+             of them; its results are the kernel's outputs; the domain is its batch.
 ``sort``     one ``sort``/``sort_by``/``kth_smallest`` op along ``axes == (axis,)``
              of ``D`` (its operand's shape) and its elementwise producers
              (evaluated into a row buffer); its result is the kernel's only output
@@ -51,6 +53,7 @@ from . import kernel_indexing
 from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
 from .opnames import ASTYPE, BROADCAST_TO, CONCATENATE, MATMUL, RESHAPE, SLICE, TRANSPOSE
+from .ops.lapack import LAPACK
 from .ops.scan import SCAN
 from .ops.sort import SORT
 
@@ -63,7 +66,7 @@ class NotFusible(Exception):
 
 @dataclass
 class KernelInfo:
-    kind: str                        # map | reduce | matmul | copy | scan | sort
+    kind: str                        # map | reduce | matmul | copy | scan | sort | lapack
     domain: tuple
     axes: tuple = ()                 # reduced axes (reduce kernels)
     phase: dict = field(default_factory=dict)     # id(value) -> phase
@@ -210,7 +213,7 @@ def analyze(region: Function) -> KernelInfo:
         if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
             _indexing_rule(kernel_indexing.check, op, params, views)
         elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
-                  or n == MATMUL or op.opdef.has(SCAN) or op.opdef.has(SORT)):
+                  or n == MATMUL or op.opdef.has(SCAN) or op.opdef.has(SORT) or op.opdef.has(LAPACK)):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
@@ -218,6 +221,9 @@ def analyze(region: Function) -> KernelInfo:
         domain, computed = _indexing_rule(kernel_indexing.analyze, region, computed, views, out_alias)
         if domain is not None:
             return KernelInfo("scatter", domain, views=views)
+    lapack = [op for op in computed if op.opdef.has(LAPACK)]
+    if lapack:
+        return _lapack(region, computed, lapack, params, views, out_alias)
     matmuls = [op for op in computed if op.name == MATMUL]
     reductions = [op for op in computed if op.opdef.has(REDUCTION)]
     ordered = [op for op in computed if op.opdef.has(SCAN) or op.opdef.has(SORT)]
@@ -367,3 +373,19 @@ def _ordered(region, computed, ordered, views, out_alias) -> KernelInfo:
     else:
         _check_outputs(region, domain, {domain}, out_alias)
     return KernelInfo("sort" if sorts else "scan", domain, (axis,), views=views)
+
+
+def _lapack(region, computed, lapack, params, views, out_alias) -> KernelInfo:
+    """One LAPACK op whose operands are kernel inputs; its results are the outputs."""
+    if len(computed) != 1:
+        raise NotFusible("a LAPACK kernel holds one LAPACK op and views of its inputs")
+    (op,) = lapack
+    for v in op.operands:
+        if id(v) not in params and id(v) not in views:
+            raise NotFusible("LAPACK operands must be kernel inputs")
+    mine = {id(r) for r in op.results}
+    for r in region.results:
+        if id(out_alias.get(id(r), r)) not in mine:
+            raise NotFusible("a LAPACK kernel's outputs are its op's results")
+    return KernelInfo("lapack", tuple(op.operands[0].type.shape[:-2]), views=views,
+                      out_alias=out_alias)

@@ -25,11 +25,11 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
     "bit packing not written yet (the result's last axis is 8 times shorter or longer: a "
     "reshape, shifts and a sum)": (
         "packbits", "unpackbits"),
-    "needs LAPACK (planned)": (
-        "linalg.cholesky", "linalg.cond", "linalg.det", "linalg.eig", "linalg.eigh", "linalg.eigvals",
-        "linalg.eigvalsh", "linalg.inv", "linalg.lstsq", "linalg.matrix_power", "linalg.matrix_rank",
-        "linalg.multi_dot", "linalg.pinv", "linalg.qr", "linalg.slogdet", "linalg.solve", "linalg.svd",
-        "linalg.svdvals", "linalg.tensorinv", "linalg.tensorsolve", "roots", "polyfit", "poly"),
+    "eigenvalues of non-symmetric matrices (complex results: needs complex dtypes and LAPACK's "
+    "geev)": (
+        "linalg.eig", "linalg.eigvals", "roots", "poly"),
+    "not written yet (compositions of solve / inv / lstsq with reshapes)": (
+        "linalg.tensorinv", "linalg.tensorsolve", "polyfit"),
     "takes shapes, sizes or dtypes, not arrays: called with Python values it runs as NumPy "
     "while tracing and gives a constant": (
         "indices", "tri", "tril_indices", "triu_indices", "diag_indices", "mask_indices", "bartlett",

@@ -1,22 +1,65 @@
 """``numpy.linalg`` functions inside ``xlaish.jit`` (``np.linalg.norm(x)`` in user code lands here).
 
-What is here is written with reductions and elementwise ops, so it fuses and
-differentiates like any other traced code: ``norm`` (vector orders, matrix
-orders 1, -1, inf, -inf and Frobenius), ``vector_norm``, ``matrix_norm``, and
-NumPy 2's array-API spellings ``matmul``, ``outer``, ``trace``, ``diagonal``,
-``matrix_transpose``, ``vecdot``. Decompositions and solvers (``solve``, ``inv``,
-``det``, ``cholesky``, SVD-based norms, ...) are not implemented yet and raise
-UnsupportedError naming the function.
+Written with reductions and elementwise ops (they fuse and differentiate like any traced code):
+``norm`` (vector orders, matrix orders 1, -1, inf, -inf, Frobenius), ``vector_norm``,
+``matrix_norm``, ``matrix_power``, ``multi_dot`` (NumPy's chain order) and NumPy 2's array-API
+spellings ``matmul``, ``outer``, ``trace``, ``diagonal``, ``matrix_transpose``, ``vecdot``.
+
+Decompositions and solvers (``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``qr``,
+``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``lstsq``, ``pinv``, ``matrix_rank``, ``cond`` for
+p in (None, 2, -2) and SVD norms ord 2, -2, 'nuc'), batched over the leading axes as NumPy does
+(operands broadcast; ``solve``'s b is a vector only when 1-D, NumPy 2's rule), float32 stays
+float32, integers and bools become float64, float16 is refused as NumPy refuses it:
+
+* matrices up to ``SMALL_N`` x ``SMALL_N`` (5) for ``solve``, ``inv``, ``det``, ``slogdet`` and
+  ``cholesky`` are computed inline: an unrolled LU with partial pivoting (LAPACK's pivot choice:
+  the first largest magnitude; a zero pivot skips its column as getrf does, so ``det`` of a
+  singular matrix is 0) or an unrolled Cholesky, as elementwise ops over the batch. They fuse,
+  vectorise across the batch, differentiate through, and run on every backend (CUDA included);
+* larger ones are one op of :mod:`xlaish.ir.ops.lapack` each (a LAPACK call per matrix on the
+  CPU, the library NumPy itself loads, see :mod:`xlaish.runtime.lapack`); the CUDA backend refuses
+  them with an UnsupportedError naming the op and the size.
+
+Errors NumPy raises from the values (singular matrix for ``solve``/``inv``, not positive definite,
+no convergence) are ``numpy.linalg.LinAlgError`` with NumPy's message, raised by the compiled call
+(a ``debug_check`` on the ops' info results: the channel every runtime reports checks by).
+Shape and dtype errors are raised while tracing, with NumPy's exception types and messages.
+
+Differences from NumPy: ``lstsq`` is computed from the SVD (NumPy: gelsd; same results up to
+rounding), and its residuals follow a static rule (computed when M > N, whatever the rank; NumPy
+returns an empty array for a rank-deficient matrix, a data-dependent shape); complex inputs
+are not supported yet.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from ..trace import context
-from ..trace.bind import any_tracer, unsupported
+from ..trace.bind import any_tracer
 from ._composite import _asarr
 from ._composite import diagonal as _diagonal
 from ._composite import trace as _trace
+from ._decomp import (  # noqa: F401
+    _at_least_2d,
+    _prep,
+    _square,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
 from ._linalg import matmul as _matmul
 from ._linalg import outer as _outer
 from ._reductions import max as _max
@@ -27,7 +70,9 @@ from ._shape import reshape, swapaxes
 from ._ufuncs import FUNCS as _U
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "outer", "trace", "diagonal",
-           "matrix_transpose", "vecdot", "cross", "tensordot"]
+           "matrix_transpose", "vecdot", "cross", "tensordot", "solve", "inv", "det", "slogdet",
+           "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "lstsq", "pinv", "matrix_power",
+           "matrix_rank", "multi_dot", "cond"]
 
 _inf = float("inf")
 
@@ -70,9 +115,10 @@ def _matrix(x, ord, axis, keepdims):
         raise context.with_location(ValueError("Duplicate axes given."))
     absf = _U["abs"]
     if ord in (2, -2, "nuc"):
-        raise unsupported(f"norm(..., ord={ord!r}) of a matrix needs singular values, which xlaish "
-                          f"does not compute yet")
-    if ord == 1:
+        from ._shape import moveaxis
+        sv = svdvals(moveaxis(x, (row, col), (-2, -1)))
+        ret = _max(sv, axis=-1) if ord == 2 else _min(sv, axis=-1) if ord == -2 else _sum(sv, axis=-1)
+    elif ord == 1:
         ret = _max0(_sum(absf(x), axis=row), col - (col > row))
     elif ord == _inf:
         ret = _max0(_sum(absf(x), axis=col), row - (row > col))
@@ -190,3 +236,16 @@ def cross(x1, x2, /, *, axis=-1):
 def tensordot(x1, x2, /, *, axes=2):
     from ._contract import tensordot as _tensordot
     return _tensordot(x1, x2, axes)
+
+
+def cond(x, p=None):
+    if not any_tracer((x,)):
+        return np.linalg.cond(x, p)
+    x = _prep(x)
+    _at_least_2d(x)
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        hi, lo = _max(s, axis=-1), _min(s, axis=-1)
+        return _U["divide"](lo, hi) if p == -2 else _U["divide"](hi, lo)
+    _square(x)
+    return _U["multiply"](norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))

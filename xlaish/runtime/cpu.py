@@ -18,7 +18,7 @@ from ..codegen.cpu import halfsupport, llvm_target
 from ..codegen.cpu.program import ProgramLayout, build_module
 from ..ir.printer import print_function
 from ..ir.types import TensorType
-from . import cache
+from . import cache, lapack
 from .native import NativeExecutable
 
 STATS = {"llvm_compiles": 0}
@@ -116,6 +116,7 @@ def _scratch(engine, layout):
 def _engine_from_object(obj: bytes):
     llvm_target.initialize()
     halfsupport.symbols_for(obj)
+    lapack.symbols_for(obj)
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm_target.new_target_machine())
     engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
     engine.finalize_object()

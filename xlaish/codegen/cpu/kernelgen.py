@@ -15,6 +15,7 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
   map/reduce kernels, also there).
 * scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
 * sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
+* lapack (:mod:`.lapack_kernel`): one LAPACK op, a library call per matrix of the batch.
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -26,6 +27,7 @@ from llvmlite import ir
 from ...ir.kernel import analyze
 from .copy_kernel import CopyKernel
 from .gather_kernel import ScatterKernel
+from .lapack_kernel import LapackKernel
 from .map_kernel import MapKernel
 from .matmul_kernel import MatmulKernel
 from .reduce_kernel import ReduceKernel
@@ -33,7 +35,8 @@ from .scan_kernel import ScanKernel
 from .sort_kernel import SortKernel
 
 KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
-           "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel}
+           "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel,
+           "lapack": LapackKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):

@@ -175,4 +175,16 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
 
 KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
          "reduce": lambda rg: ReduceGen(rg).build(), "scatter": scatter_kernel, "scan": scan_kernel,
-         "sort": sort_kernel}
+         "sort": sort_kernel, "lapack": lambda rg: _no_lapack(rg)}
+
+
+def _no_lapack(rg):
+    """LAPACK ops (:mod:`xlaish.ir.ops.lapack`): there is no LAPACK on the device."""
+    from ...errors import UnsupportedError
+    from ...ir.ops.lapack import LAPACK
+    op = next(o for o in rg.region.ops if o.opdef.has(LAPACK))
+    shape = op.operands[0].type.shape
+    raise UnsupportedError(
+        f"np.linalg ({op.name}) of {shape[-2]}x{shape[-1]} matrices needs LAPACK, which device='cuda' "
+        f"does not have (np.linalg.solve/inv/det/slogdet/cholesky compute matrices up to 5x5 inline "
+        f"on every device)")

@@ -7,6 +7,7 @@
 | ``shape``        | reshape, transpose, broadcast_to, slice, concatenate |
 | ``creation``     | constant, iota |
 | ``linalg``       | matmul |
+| ``lapack``       | lu_solve, lu_slogdet, cholesky, eigh, svd, svdvals, qr (LAPACK kernels) |
 | ``scan``         | scan (cumsum, cumprod, running max/min) |
 | ``sort``         | sort, sort_by (argsort, the sort VJP), kth_smallest (median, quantile) |
 | ``region``       | fused, cond, while, custom_vjp_call |
@@ -19,6 +20,7 @@ from . import (  # noqa: F401
     debug,
     elementwise,
     indexing,
+    lapack,
     linalg,
     reduction,
     region,
