@@ -74,9 +74,9 @@ def _leaf_spec(x) -> LeafSpec:
         raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
                                f"with static_argnums / static_argnames (for a method, jit a function "
                                f"of the arrays, or make `self` static)")
-    if a.dtype.kind in "OUSVc":
+    if a.dtype.kind in "OUSV":
         raise UnsupportedError(f"arguments of dtype {a.dtype} are not supported by xlaish "
-                               f"(supported: bool, int8-64, uint8-64, float16/32/64)")
+                               f"(supported: bool, int8-64, uint8-64, float16/32/64, complex64/128)")
     return LeafSpec(TensorType(a.shape, dtypes.canonical(a.dtype)))
 
 

@@ -1,0 +1,678 @@
+"""Complex lowering: every op on complex values becomes real ops on their components.
+
+Decision (issue 16). Complex dtypes stay in the traced IR, so the printer, verifier, interpreter
+(NumPy) and every pass before this one see them. This pass, run in the canonicalize step (after
+:mod:`.canonicalize`, before any optimisation and fusion), rewrites the function so that no op
+computes on a complex value: each complex value ``z`` is carried as two real values ``(re, im)``
+of the same shape (structure of arrays *inside* the IR, where they are SSA values that fusion
+keeps in registers), while complex *memory* keeps NumPy's interleaved layout:
+
+* a complex parameter is read through the views ``complex_part(z, 0)`` / ``complex_part(z, 1)``
+  (float element ``2 i + k`` of the same buffer: strides doubled; :mod:`xlaish.ir.ops.complex`),
+  so arguments are neither copied nor converted;
+* a complex result is ``make_complex(re, im)``, which the kernel that computes ``re`` and
+  ``im`` stores as pairs straight into the result buffer;
+* ``complex_pairs(z)`` (``np.fft``'s view) of a parameter stays a view; of a computed value it
+  reads the materialised ``make_complex``.
+
+Inside ``while``/``cond`` regions a complex carried value becomes two real carried values. So
+fusion, buffer planning, the CPU and CUDA backends, dask and AOT only meet real ops plus the two
+views and ``make_complex`` (two stores). Autodiff runs this lowering on a traced function before
+differentiating it, so the only complex VJPs are those three ops' (JAX's convention; see
+:mod:`xlaish.autodiff.rules`).
+
+The arithmetic reproduces NumPy's loops: ``multiply`` is ``(ac - bd, ad + bc)``, ``divide`` is
+Smith's algorithm as NumPy writes it, ``power`` with a constant integer exponent of magnitude
+below 100 multiplies by squaring as ``nc_pow`` does (else ``exp(b log a)``), ``log1p``/``expm1``
+are NumPy's ``nc_log1p``/``nc_expm1``, ``sqrt``/``exp``/``log`` follow C99's ``csqrt``/``cexp``/
+``clog`` special values (branch cuts decided by the sign of a zero imaginary part), ``sign`` is
+NumPy 2's ``z / |z|``, comparisons and ``maximum``/``minimum`` order lexicographically as NumPy
+does. An op with complex operands that has no rule here raises UnsupportedError naming it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import UnsupportedError
+from ..ir.core import Function, Value
+from ..ir.opnames import (
+    ASTYPE,
+    BROADCAST_TO,
+    COMPLEX_PAIRS,
+    COMPLEX_PART,
+    CONCATENATE,
+    COND,
+    CONSTANT,
+    GATHER,
+    MAKE_COMPLEX,
+    MATMUL,
+    RESHAPE,
+    SCATTER,
+    SELECT,
+    SLICE,
+    SUM,
+    TRANSPOSE,
+    WHILE,
+)
+from ._rewrite import Rewriter
+
+
+def _is_c(v) -> bool:
+    return v.type.dtype.kind == "c"
+
+
+def has_complex(fn: Function) -> bool:
+    """Does any value of ``fn`` (regions included) have a complex dtype?"""
+    if any(_is_c(p) for p in fn.params) or any(_is_c(r) for r in fn.results):
+        return True
+    return any(any(_is_c(r) for r in op.results) or any(_is_c(v) for v in op.operands)
+               or any(has_complex(g) for g in op.regions) for op in fn.ops)
+
+
+def lower_complex(fn: Function) -> Function:
+    """``fn`` with every complex op rewritten into real ops (see the module docstring); the
+    function's own parameters and results keep their complex types."""
+    if not has_complex(fn):
+        return fn
+    return _Lowering(fn, split=False).run()
+
+
+class _Lowering:
+    """One function. ``split``: a region, whose complex parameters and results become two real
+    ones each (re then im, in place of the complex one)."""
+
+    def __init__(self, fn: Function, split: bool):
+        self.fn, self.split = fn, split
+        self.rw = Rewriter(fn)
+        self.pair: dict[int, tuple] = {}     # id(old complex value) -> (re, im) new Values
+        self.home: dict[int, Value] = {}     # id(old complex value) -> a complex Value holding it
+        self.params = []
+        self.loc = None
+
+    # -- emission helpers ------------------------------------------------------------------
+    def e(self, name, *operands, **attrs):
+        return self.rw.emit1(name, list(operands), attrs, loc=self.loc)
+
+    def c(self, value, dt):
+        return self.e(CONSTANT, value=np.asarray(value, dtype=dt))
+
+    def run(self) -> Function:
+        fn = self.fn
+        if self.split:
+            for p in fn.params:
+                if _is_c(p):
+                    ft = dtypes.real_dtype(p.type.dtype)
+                    re, im = Value(p.type.with_dtype(ft)), Value(p.type.with_dtype(ft))
+                    self.params += [re, im]
+                    self.pair[id(p)] = (re, im)
+                else:
+                    self.params.append(p)
+        else:
+            self.params = list(fn.params)
+            for p in fn.params:
+                if _is_c(p):
+                    self.pair[id(p)] = (self.e(COMPLEX_PART, p, part=0), self.e(COMPLEX_PART, p, part=1))
+                    self.home[id(p)] = p
+        for op in fn.ops:
+            self.loc = op.loc
+            if not (any(_is_c(v) for v in op.operands) or any(_is_c(r) for r in op.results)
+                    or any(has_complex(g) for g in op.regions)):
+                self.rw.keep(op)
+                continue
+            self.lower(op)
+        results = []
+        for r in fn.results:
+            if not _is_c(r):
+                results.append(self.rw[r])
+            elif self.split:
+                results += list(self.pair[id(r)])
+            else:
+                results.append(self.complex_value(r))
+        out = Function(fn.name, self.params, self.rw.ops, results)
+        return out
+
+    # -- values -----------------------------------------------------------------------------
+    def parts(self, v):
+        """(re, im) new Values of old complex value ``v``."""
+        return self.pair[id(v)]
+
+    def new(self, v):
+        """The new Value of an old real value."""
+        return self.rw[v]
+
+    def complex_value(self, v):
+        """A complex new Value holding old value ``v`` (its home, or ``make_complex``)."""
+        h = self.home.get(id(v))
+        if h is None:
+            re, im = self.parts(v)
+            h = self.e(MAKE_COMPLEX, re, im)
+            self.home[id(v)] = h
+        return h
+
+    def set(self, old, re, im=None):
+        if _is_c(old):
+            self.pair[id(old)] = (re, im)
+        else:
+            self.rw.set(old, re)
+
+    # -- the rules ---------------------------------------------------------------------------
+    def lower(self, op):
+        n = op.name
+        rule = getattr(self, "op_" + n, None)
+        if rule is not None:
+            return rule(op)
+        if n in _UNARY:
+            re, im = self.parts(op.operands[0])
+            out = _UNARY[n](self, re, im, op.results[0])
+            self.set(op.results[0], *(out if isinstance(out, tuple) else (out,)))
+            return
+        if n in _BINARY:
+            (a, b), (c, d) = self.parts(op.operands[0]), self.parts(op.operands[1])
+            out = _BINARY[n](self, a, b, c, d, op)
+            self.set(op.results[0], *(out if isinstance(out, tuple) else (out,)))
+            return
+        if n in _COMPONENTWISE:
+            self._componentwise(op)
+            return
+        kinds = ", ".join(str(v.type) for v in op.operands)
+        raise UnsupportedError(f"'{n}' on complex operands ({kinds}) is not supported by xlaish"
+                               + (f" ({op.loc})" if op.loc else ""))
+
+    def _componentwise(self, op):
+        """Shape ops and sum: the same op on each component (other operands unchanged)."""
+        outs = []
+        for k in (0, 1):
+            ins = [self.parts(v)[k] if _is_c(v) else self.new(v) for v in op.operands]
+            outs.append(self.e(op.opdef, *ins, **op.attrs))
+        self.set(op.results[0], *outs)
+
+    def op_constant(self, op):
+        v = np.asarray(op.attrs["value"])
+        ft = dtypes.real_dtype(v.dtype)
+        self.set(op.results[0], self.c(v.real, ft), self.c(v.imag, ft))
+
+    def op_complex_part(self, op):
+        self.rw.set(op.results[0], self.parts(op.operands[0])[op.attrs["part"]])
+
+    def op_complex_pairs(self, op):
+        self.rw.set(op.results[0], self.e(COMPLEX_PAIRS, self.complex_value(op.operands[0])))
+
+    def op_make_complex(self, op):
+        re, im = (self.new(v) for v in op.operands)
+        shape = op.results[0].type.shape
+        if re.type.shape != shape:
+            re = self.e(BROADCAST_TO, re, shape=shape)
+        if im.type.shape != shape:
+            im = self.e(BROADCAST_TO, im, shape=shape)
+        self.set(op.results[0], re, im)
+
+    def op_astype(self, op):
+        (x,), (r,) = op.operands, op.results
+        to = r.type.dtype
+        if _is_c(x) and _is_c(r):
+            ft = dtypes.real_dtype(to)
+            re, im = self.parts(x)
+            self.set(r, self.e(ASTYPE, re, dtype=ft), self.e(ASTYPE, im, dtype=ft))
+        elif _is_c(x):
+            re, im = self.parts(x)
+            if to.kind == "b":
+                self.set(r, _nonzero(self, re, im))
+            else:     # NumPy drops the imaginary part (ComplexWarning, given while tracing)
+                self.set(r, self.e(ASTYPE, re, dtype=to) if re.type.dtype != to else re)
+        else:
+            ft = dtypes.real_dtype(to)
+            v = self.new(x)
+            re = self.e(ASTYPE, v, dtype=ft) if v.type.dtype != ft else v
+            self.set(r, re, self.e(BROADCAST_TO, self.c(0, ft), shape=r.type.shape))
+
+    def op_select(self, op):
+        cnd = self.new(op.operands[0])
+        (a, b), (c, d) = self.parts(op.operands[1]), self.parts(op.operands[2])
+        self.set(op.results[0], self.e(SELECT, cnd, a, c), self.e(SELECT, cnd, b, d))
+
+    def op_scatter(self, op):
+        if op.attrs["mode"] not in ("set", "add"):
+            raise UnsupportedError(f"scatter mode '{op.attrs['mode']}' on complex arrays is not supported")
+        self._componentwise(op)
+
+    def op_matmul(self, op):
+        (a, b), (c, d) = self.parts(op.operands[0]), self.parts(op.operands[1])
+        ac, bd, ad, bc = (self.e(MATMUL, x, y) for x, y in ((a, c), (b, d), (a, d), (b, c)))
+        self.set(op.results[0], self.e("subtract", ac, bd), self.e("add", ad, bc))
+
+    def op_prod(self, op):
+        """Complex product over ``axes`` (keepdims): the reduced axes moved last and flattened,
+        then halved pairwise (padding with 1) with complex multiplies."""
+        x, r = op.operands[0], op.results[0]
+        axes = tuple(op.attrs["axes"])
+        shape = x.type.shape
+        keep = [i for i in range(len(shape)) if i not in axes]
+        perm = tuple(keep) + axes
+        outer = tuple(shape[i] for i in keep)
+        n = math.prod(shape[i] for i in axes)
+        ft = dtypes.real_dtype(x.type.dtype)
+        parts = []
+        for v in self.parts(x):
+            if perm != tuple(range(len(shape))):
+                v = self.e(TRANSPOSE, v, perm=perm)
+            parts.append(self.e(RESHAPE, v, shape=outer + (n,)))
+        re, im = parts
+        if n == 0:
+            re = self.e(BROADCAST_TO, self.c(1, ft), shape=outer + (1,))
+            im = self.e(BROADCAST_TO, self.c(0, ft), shape=outer + (1,))
+            n = 1
+        while n > 1:
+            h = n // 2
+            lo = dict(start=(0,) * len(outer) + (0,), stop=outer + (h,), step=(1,) * (len(outer) + 1))
+            hi = dict(start=(0,) * len(outer) + (h,), stop=outer + (2 * h,), step=(1,) * (len(outer) + 1))
+            a, b = self.e(SLICE, re, **lo), self.e(SLICE, im, **lo)
+            c, d = self.e(SLICE, re, **hi), self.e(SLICE, im, **hi)
+            pr, pi = _mul(self, a, b, c, d)
+            if n % 2:
+                last = dict(start=(0,) * len(outer) + (n - 1,), stop=outer + (n,),
+                            step=(1,) * (len(outer) + 1))
+                pr = self.e(CONCATENATE, pr, self.e(SLICE, re, **last), axis=len(outer))
+                pi = self.e(CONCATENATE, pi, self.e(SLICE, im, **last), axis=len(outer))
+                h += 1
+            re, im, n = pr, pi, h
+        self.set(r, self.e(RESHAPE, re, shape=r.type.shape), self.e(RESHAPE, im, shape=r.type.shape))
+
+    def op_while(self, op):
+        n = op.attrs["num_carried"]
+        cond, body = (_Lowering(g, split=True).run() for g in op.regions)
+        ins = self._split_operands(op.operands)
+        carried = len(self._split_operands(op.operands[:n]))
+        outs = self.rw.emit(op.opdef, ins, dict(op.attrs, num_carried=carried), (cond, body), loc=op.loc)
+        self._join_results(op.results, outs)
+
+    def op_cond(self, op):
+        then, other = (_Lowering(g, split=True).run() for g in op.regions)
+        ins = [self.new(op.operands[0])] + self._split_operands(op.operands[1:])
+        outs = self.rw.emit(op.opdef, ins, dict(op.attrs), (then, other), loc=op.loc)
+        self._join_results(op.results, outs)
+
+    def _split_operands(self, vals):
+        out = []
+        for v in vals:
+            out += list(self.parts(v)) if _is_c(v) else [self.new(v)]
+        return out
+
+    def _join_results(self, results, outs):
+        k = 0
+        for r in results:
+            if _is_c(r):
+                self.set(r, outs[k], outs[k + 1])
+                k += 2
+            else:
+                self.set(r, outs[k])
+                k += 1
+
+
+_COMPONENTWISE = {RESHAPE, TRANSPOSE, BROADCAST_TO, SLICE, CONCATENATE, SUM, GATHER, "rint", "positive"}
+
+
+# ---- real helpers (``L`` is the lowering, values are new real Values) -----------------------------
+def _f(L, x):
+    return np.dtype(x.type.dtype)
+
+
+def _k(L, value, like):
+    return L.c(value, _f(L, like))
+
+
+def _sel(L, c, x, y):
+    return L.e(SELECT, c, x, y)
+
+
+def _nonzero(L, a, b):
+    z = _k(L, 0, a)
+    return L.e("logical_or", L.e("not_equal", a, z), L.e("not_equal", b, z))
+
+
+def _mul(L, a, b, c, d):
+    return (L.e("subtract", L.e("multiply", a, c), L.e("multiply", b, d)),
+            L.e("add", L.e("multiply", a, d), L.e("multiply", b, c)))
+
+
+def _div(L, a, b, c, d):
+    """NumPy's complex division (Smith's algorithm, as in its loops)."""
+    ac, ad = L.e("abs", c), L.e("abs", d)
+    one = _k(L, 1, a)
+    big = L.e("greater_equal", ac, ad)
+    zero = L.e("logical_and", L.e("equal", ac, _k(L, 0, a)), L.e("equal", ad, _k(L, 0, a)))
+    # |c| >= |d|
+    rat = L.e("divide", d, c)
+    scl = L.e("divide", one, L.e("add", c, L.e("multiply", d, rat)))
+    r1 = L.e("multiply", L.e("add", a, L.e("multiply", b, rat)), scl)
+    i1 = L.e("multiply", L.e("subtract", b, L.e("multiply", a, rat)), scl)
+    # |c| < |d|
+    rat2 = L.e("divide", c, d)
+    scl2 = L.e("divide", one, L.e("add", d, L.e("multiply", c, rat2)))
+    r2 = L.e("multiply", L.e("add", L.e("multiply", a, rat2), b), scl2)
+    i2 = L.e("multiply", L.e("subtract", L.e("multiply", b, rat2), a), scl2)
+    # both zero: a / |c|, b / |d|
+    r0, i0 = L.e("divide", a, ac), L.e("divide", b, ad)
+    re = _sel(L, big, _sel(L, zero, r0, r1), r2)
+    im = _sel(L, big, _sel(L, zero, i0, i1), i2)
+    return re, im
+
+
+def _exp(L, a, b):
+    """C99 cexp: exp(a) (cos b, sin b); a zero imaginary part stays exact (exp(a), b)."""
+    ea = L.e("exp", a)
+    re = L.e("multiply", ea, L.e("cos", b))
+    im = L.e("multiply", ea, L.e("sin", b))
+    bz = L.e("equal", b, _k(L, 0, b))
+    re, im = _sel(L, bz, ea, re), _sel(L, bz, b, im)
+    # exp(-inf + i y), y not finite: +-0 +-0i (C99 allows either sign; glibc gives +0, copysign(0, y))
+    ninf = L.e("logical_and", L.e("equal", a, _k(L, -np.inf, a)),
+               L.e("logical_not", L.e("isfinite", b)))
+    zero = _k(L, 0, a)
+    re = _sel(L, ninf, zero, re)
+    im = _sel(L, ninf, L.e("copysign", zero, b), im)
+    # exp(+inf + i y), y not finite: +-inf + i nan (C99)
+    pinf = L.e("logical_and", L.e("equal", a, _k(L, np.inf, a)), L.e("logical_not", L.e("isfinite", b)))
+    re = _sel(L, pinf, a, re)
+    im = _sel(L, pinf, L.e("subtract", b, b), im)
+    return re, im
+
+
+def _log(L, a, b):
+    """C99 clog: (log|z|, atan2(b, a)); log|z| by log1p near |z| = 1 for accuracy."""
+    h = L.e("hypot", a, b)
+    near = L.e("logical_and", L.e("greater", h, _k(L, 0.71, a)), L.e("less", h, _k(L, 1.41, a)))
+    one = _k(L, 1, a)
+    t = L.e("add", L.e("multiply", L.e("subtract", a, one), L.e("add", a, one)), L.e("multiply", b, b))
+    fine = L.e("multiply", _k(L, 0.5, a), L.e("log1p", t))
+    return _sel(L, near, fine, L.e("log", h)), L.e("arctan2", b, a)
+
+
+def _sqrt(L, a, b):
+    """C99 csqrt (FreeBSD's algorithm, without the overflow rescaling)."""
+    zero, half, two = _k(L, 0, a), _k(L, 0.5, a), _k(L, 2, a)
+    h = L.e("hypot", a, b)
+    pos = L.e("greater_equal", a, zero)
+    t_pos = L.e("sqrt", L.e("multiply", L.e("add", a, h), half))
+    t_neg = L.e("sqrt", L.e("multiply", L.e("subtract", h, a), half))
+    re = _sel(L, pos, t_pos, L.e("divide", L.e("abs", b), L.e("multiply", two, t_neg)))
+    im = _sel(L, pos, L.e("divide", b, L.e("multiply", two, t_pos)), L.e("copysign", t_neg, b))
+    # special values, last wins: a = +-inf, isnan(a), b = +-inf, z = 0
+    ainf = L.e("isinf", a)
+    neg = L.e("signbit", a)
+    bb = L.e("subtract", b, b)
+    re = _sel(L, ainf, _sel(L, neg, L.e("abs", bb), a), re)
+    im = _sel(L, ainf, _sel(L, neg, L.e("copysign", a, b), L.e("copysign", bb, b)), im)
+    anan = L.e("isnan", a)
+    re = _sel(L, anan, a, re)
+    im = _sel(L, anan, L.e("divide", bb, bb), im)
+    binf = L.e("isinf", b)
+    re = _sel(L, binf, _k(L, np.inf, a), re)
+    im = _sel(L, binf, b, im)
+    z = L.e("logical_and", L.e("equal", a, zero), L.e("equal", b, zero))
+    re = _sel(L, z, zero, re)
+    im = _sel(L, z, b, im)
+    return re, im
+
+
+def _scale(L, a, b, k):
+    kk = _k(L, k, a)
+    return L.e("multiply", a, kk), L.e("multiply", b, kk)
+
+
+def _tanh(L, a, b):
+    """Kahan's ctanh (as FreeBSD): no overflow for large |a|."""
+    one = _k(L, 1, a)
+    t = L.e("tan", b)
+    beta = L.e("add", one, L.e("multiply", t, t))
+    s = L.e("sinh", a)
+    rho = L.e("sqrt", L.e("add", one, L.e("multiply", s, s)))
+    denom = L.e("add", one, L.e("multiply", L.e("multiply", beta, s), s))
+    re = L.e("divide", L.e("multiply", L.e("multiply", beta, rho), s), denom)
+    im = L.e("divide", t, denom)
+    large = L.e("greater_equal", L.e("abs", a), _k(L, 22 if _f(L, a) == np.float64 else 11, a))
+    exp2 = L.e("exp", L.e("multiply", _k(L, -2, a), L.e("abs", a)))
+    im_l = L.e("multiply", L.e("multiply", _k(L, 4, a), L.e("multiply", L.e("sin", b), L.e("cos", b))), exp2)
+    re = _sel(L, large, L.e("copysign", one, a), re)
+    im = _sel(L, large, im_l, im)
+    # tanh(x + 0i) = (tanh x, 0) exactly
+    bz = L.e("equal", b, _k(L, 0, b))
+    return _sel(L, bz, L.e("tanh", a), re), _sel(L, bz, b, im)
+
+
+def _atanh(L, a, b):
+    """0.25 log1p(4a / ((1 - a)^2 + b^2)) + i 0.5 atan2(2b, (1 - a)(1 + a) - b^2)."""
+    one = _k(L, 1, a)
+    oma = L.e("subtract", one, a)
+    den = L.e("add", L.e("multiply", oma, oma), L.e("multiply", b, b))
+    re = L.e("multiply", _k(L, 0.25, a), L.e("log1p", L.e("divide", L.e("multiply", _k(L, 4, a), a), den)))
+    im = L.e("multiply", _k(L, 0.5, a), L.e("arctan2", L.e("multiply", _k(L, 2, a), b),
+                                           L.e("subtract", L.e("multiply", oma, L.e("add", one, a)),
+                                               L.e("multiply", b, b))))
+    return re, im
+
+
+def _asinh(L, a, b):
+    """log(z + sqrt(z^2 + 1)) on the right half plane; odd symmetry for the left."""
+    neg = L.e("signbit", a)
+    aa = L.e("abs", a)
+    bb = _sel(L, neg, L.e("negative", b), b)
+    zr, zi = _mul(L, aa, bb, aa, bb)
+    sr, si = _sqrt(L, L.e("add", zr, _k(L, 1, a)), zi)
+    lr, li = _log(L, L.e("add", aa, sr), L.e("add", bb, si))
+    return _sel(L, neg, L.e("negative", lr), lr), _sel(L, neg, L.e("negative", li), li)
+
+
+def _asin(L, a, b):
+    """asin(z) = -i asinh(i z)."""
+    r, i = _asinh(L, L.e("negative", b), a)
+    return i, L.e("negative", r)
+
+
+def _acos(L, a, b):
+    """acos(z) = pi/2 - asin(z)."""
+    r, i = _asin(L, a, b)
+    return L.e("subtract", _k(L, math.pi / 2, a), r), L.e("negative", i)
+
+
+def _acosh(L, a, b):
+    """log(z + sqrt(z + 1) sqrt(z - 1))."""
+    one = _k(L, 1, a)
+    pr, pi = _sqrt(L, L.e("add", a, one), b)
+    mr, mi = _sqrt(L, L.e("subtract", a, one), b)
+    qr, qi = _mul(L, pr, pi, mr, mi)
+    return _log(L, L.e("add", a, qr), L.e("add", b, qi))
+
+
+def _sign(L, a, b, r):
+    """NumPy 2: z / |z| (0 at 0, NaN for NaN, the axis direction for infinities)."""
+    h = L.e("hypot", a, b)
+    zero, one, nan = _k(L, 0, a), _k(L, 1, a), _k(L, np.nan, a)
+    re, im = L.e("divide", a, h), L.e("divide", b, h)
+    hz = L.e("equal", h, zero)
+    re, im = _sel(L, hz, zero, re), _sel(L, hz, zero, im)
+    ai, bi = L.e("isinf", a), L.e("isinf", b)
+    hinf = L.e("isinf", h)
+    sa = L.e("copysign", one, a)
+    sb = L.e("copysign", one, b)
+    re = _sel(L, hinf, _sel(L, ai, _sel(L, bi, nan, sa), zero), re)
+    im = _sel(L, hinf, _sel(L, ai, _sel(L, bi, nan, zero), sb), im)
+    hn = L.e("isnan", h)
+    return _sel(L, hn, nan, re), _sel(L, hn, nan, im)
+
+
+def _reciprocal(L, a, b, r):
+    """NumPy's loop: by the larger component."""
+    one = _k(L, 1, a)
+    small = L.e("less_equal", L.e("abs", b), L.e("abs", a))
+    r1 = L.e("divide", b, a)
+    d1 = L.e("add", a, L.e("multiply", b, r1))
+    r2 = L.e("divide", a, b)
+    d2 = L.e("add", L.e("multiply", a, r2), b)
+    re = _sel(L, small, L.e("divide", one, d1), L.e("divide", r2, d2))
+    im = _sel(L, small, L.e("negative", L.e("divide", r1, d1)), L.e("negative", L.e("divide", one, d2)))
+    return re, im
+
+
+def _lexcmp(strict_name, eq_name):
+    """NumPy's complex ordering: real parts, then imaginary parts."""
+    def rule(L, a, b, c, d, op):
+        return L.e("logical_or", L.e(strict_name, a, c),
+                   L.e("logical_and", L.e("equal", a, c), L.e(eq_name, b, d)))
+    return rule
+
+
+def _isnanc(L, a, b):
+    return L.e("logical_or", L.e("isnan", a), L.e("isnan", b))
+
+
+def _maxmin(ge, keep_nan_first):
+    def rule(L, a, b, c, d, op):
+        """maximum (minimum): the first if it is NaN or >= (<=) the second, else the second;
+        fmax/fmin: the first if the second is NaN or first >= second."""
+        cmp = _lexcmp("greater" if ge else "less", "greater_equal" if ge else "less_equal")(L, a, b, c, d, op)
+        first = L.e("logical_or", _isnanc(L, a, b) if keep_nan_first else _isnanc(L, c, d), cmp)
+        return _sel(L, first, a, c), _sel(L, first, b, d)
+    return rule
+
+
+def _power(L, a, b, c, d, op):
+    """NumPy's nc_pow: exponent 0 -> 1; base 0 -> 0 (real positive exponent) or NaN; a constant
+    integer exponent |n| < 100 by repeated squaring (reciprocal for n < 0); else exp(b log a)."""
+    n = _const_int_exponent(L, op.operands[1])
+    if n is not None and n != 0:
+        return _int_power(L, a, b, n)
+    lr, li = _log(L, a, b)
+    er, ei = _exp(L, *_mul(L, lr, li, c, d))
+    zero, one, nan = _k(L, 0, a), _k(L, 1, a), _k(L, np.nan, a)
+    ez = L.e("logical_and", L.e("equal", c, zero), L.e("equal", d, zero))
+    bz = L.e("logical_and", L.e("equal", a, zero), L.e("equal", b, zero))
+    pos = L.e("logical_and", L.e("greater", c, zero), L.e("equal", d, zero))
+    re = _sel(L, ez, one, _sel(L, bz, _sel(L, pos, zero, nan), er))
+    im = _sel(L, ez, zero, _sel(L, bz, _sel(L, pos, zero, nan), ei))
+    return re, im
+
+
+def _const_int_exponent(L, v):
+    for op in L.fn.ops:
+        if v in op.results and op.name == CONSTANT:
+            val = np.asarray(op.attrs["value"])
+            if val.ndim == 0 and val.imag == 0 and val.real == int(val.real) and abs(val.real) < 100:
+                return int(val.real)
+            return None
+        if v in op.results and op.name == BROADCAST_TO:
+            return _const_int_exponent(L, op.operands[0])
+    return None
+
+
+def _int_power(L, a, b, n):
+    if n == 1:
+        return a, b
+    if n == 2:
+        return _mul(L, a, b, a, b)
+    if n == 3:
+        r, i = _mul(L, a, b, a, b)
+        return _mul(L, r, i, a, b)
+    m = abs(n)
+    rr, ri = None, None
+    pr, pi = a, b
+    mask = 1
+    while True:
+        if m & mask:
+            if rr is None:      # 1 * p, as NumPy computes it (exact: (1p - 0q, 1q + 0p))
+                rr, ri = _mul(L, _k(L, 1, a), _k(L, 0, a), pr, pi)
+            else:
+                rr, ri = _mul(L, rr, ri, pr, pi)
+        mask <<= 1
+        if m < mask:
+            break
+        pr, pi = _mul(L, pr, pi, pr, pi)
+    if n < 0:
+        return _div(L, _k(L, 1, a), _k(L, 0, a), rr, ri)
+    return rr, ri
+
+
+_LN2, _LN10 = math.log(2), math.log(10)
+_UNARY = {
+    "negative": lambda L, a, b, r: (L.e("negative", a), L.e("negative", b)),
+    "abs": lambda L, a, b, r: L.e("hypot", a, b),
+    "sign": _sign,
+    "square": lambda L, a, b, r: _mul(L, a, b, a, b),
+    "reciprocal": _reciprocal,
+    "exp": lambda L, a, b, r: _exp(L, a, b),
+    "exp2": lambda L, a, b, r: _exp(L, *_scale(L, a, b, _LN2)),
+    "expm1": lambda L, a, b, r: _expm1(L, a, b),
+    "log": lambda L, a, b, r: _log(L, a, b),
+    "log2": lambda L, a, b, r: _scale(L, *_log(L, a, b), 1 / _LN2),
+    "log10": lambda L, a, b, r: _scale(L, *_log(L, a, b), 1 / _LN10),
+    "log1p": lambda L, a, b, r: _log1p(L, a, b),
+    "sqrt": lambda L, a, b, r: _sqrt(L, a, b),
+    "sin": lambda L, a, b, r: (L.e("multiply", L.e("sin", a), L.e("cosh", b)),
+                               L.e("multiply", L.e("cos", a), L.e("sinh", b))),
+    "cos": lambda L, a, b, r: (L.e("multiply", L.e("cos", a), L.e("cosh", b)),
+                               L.e("negative", L.e("multiply", L.e("sin", a), L.e("sinh", b)))),
+    "sinh": lambda L, a, b, r: (L.e("multiply", L.e("sinh", a), L.e("cos", b)),
+                                L.e("multiply", L.e("cosh", a), L.e("sin", b))),
+    "cosh": lambda L, a, b, r: (L.e("multiply", L.e("cosh", a), L.e("cos", b)),
+                                L.e("multiply", L.e("sinh", a), L.e("sin", b))),
+    "tanh": lambda L, a, b, r: _tanh(L, a, b),
+    "tan": lambda L, a, b, r: _tan(L, a, b),
+    "arctanh": lambda L, a, b, r: _atanh(L, a, b),
+    "arctan": lambda L, a, b, r: _atan(L, a, b),
+    "arcsinh": lambda L, a, b, r: _asinh(L, a, b),
+    "arcsin": lambda L, a, b, r: _asin(L, a, b),
+    "arccos": lambda L, a, b, r: _acos(L, a, b),
+    "arccosh": lambda L, a, b, r: _acosh(L, a, b),
+    "isnan": lambda L, a, b, r: _isnanc(L, a, b),
+    "isinf": lambda L, a, b, r: L.e("logical_or", L.e("isinf", a), L.e("isinf", b)),
+    "isfinite": lambda L, a, b, r: L.e("logical_and", L.e("isfinite", a), L.e("isfinite", b)),
+    "logical_not": lambda L, a, b, r: L.e("logical_not", _nonzero(L, a, b)),
+}
+
+
+def _tan(L, a, b):
+    """tan(z) = -i tanh(i z)."""
+    p, q = _tanh(L, L.e("negative", b), a)
+    return q, L.e("negative", p)
+
+
+def _atan(L, a, b):
+    """atan(z) = -i atanh(i z)."""
+    p, q = _atanh(L, L.e("negative", b), a)
+    return q, L.e("negative", p)
+
+
+def _expm1(L, a, b):
+    """NumPy's nc_expm1."""
+    s = L.e("sin", L.e("divide", b, _k(L, 2, b)))
+    re = L.e("subtract", L.e("multiply", L.e("expm1", a), L.e("cos", b)),
+             L.e("multiply", L.e("multiply", _k(L, 2, a), s), s))
+    return re, L.e("multiply", L.e("exp", a), L.e("sin", b))
+
+
+def _log1p(L, a, b):
+    """NumPy's nc_log1p: (log hypot(a + 1, b), atan2(b, a + 1))."""
+    a1 = L.e("add", a, _k(L, 1, a))
+    return L.e("log", L.e("hypot", a1, b)), L.e("arctan2", b, a1)
+
+
+_BINARY = {
+    "add": lambda L, a, b, c, d, op: (L.e("add", a, c), L.e("add", b, d)),
+    "subtract": lambda L, a, b, c, d, op: (L.e("subtract", a, c), L.e("subtract", b, d)),
+    "multiply": lambda L, a, b, c, d, op: _mul(L, a, b, c, d),
+    "divide": lambda L, a, b, c, d, op: _div(L, a, b, c, d),
+    "power": _power,
+    "equal": lambda L, a, b, c, d, op: L.e("logical_and", L.e("equal", a, c), L.e("equal", b, d)),
+    "not_equal": lambda L, a, b, c, d, op: L.e("logical_or", L.e("not_equal", a, c), L.e("not_equal", b, d)),
+    "less": _lexcmp("less", "less"),
+    "less_equal": _lexcmp("less", "less_equal"),
+    "greater": _lexcmp("greater", "greater"),
+    "greater_equal": _lexcmp("greater", "greater_equal"),
+    "maximum": _maxmin(True, True), "minimum": _maxmin(False, True),
+    "fmax": _maxmin(True, False), "fmin": _maxmin(False, False),
+    "logical_and": lambda L, a, b, c, d, op: L.e("logical_and", _nonzero(L, a, b), _nonzero(L, c, d)),
+    "logical_or": lambda L, a, b, c, d, op: L.e("logical_or", _nonzero(L, a, b), _nonzero(L, c, d)),
+    "logical_xor": lambda L, a, b, c, d, op: L.e("logical_xor", _nonzero(L, a, b), _nonzero(L, c, d)),
+}
