@@ -437,21 +437,28 @@ def _tanh(L, a, b):
     im_l = L.e("multiply", L.e("multiply", _k(L, 4, a), L.e("multiply", L.e("sin", b), L.e("cos", b))), exp2)
     re = _sel(L, large, L.e("copysign", one, a), re)
     im = _sel(L, large, im_l, im)
-    # tanh(x + 0i) = (tanh x, 0) exactly
+    ainf = L.e("isinf", a)      # tanh(+-inf + iy) = +-1 + i copysign(0, sin 2y), y finite, else copysign(0, y)
+    sgn = _sel(L, L.e("isfinite", b), L.e("multiply", L.e("sin", b), L.e("cos", b)), b)
+    im = _sel(L, ainf, L.e("copysign", _k(L, 0, a), sgn), im)
+    # tanh(x + 0i) = (tanh x, 0) and tanh(0 + iy) = (0, tan y) exactly
     bz = L.e("equal", b, _k(L, 0, b))
-    return _sel(L, bz, L.e("tanh", a), re), _sel(L, bz, b, im)
+    re, im = _sel(L, bz, L.e("tanh", a), re), _sel(L, bz, b, im)
+    az = L.e("equal", a, _k(L, 0, a))
+    return _sel(L, az, a, re), _sel(L, az, t, im)
 
 
 def _atanh(L, a, b):
-    """0.25 log1p(4a / ((1 - a)^2 + b^2)) + i 0.5 atan2(2b, (1 - a)(1 + a) - b^2)."""
+    """copysign(0.25 log1p(4|a| / ((1 - |a|)^2 + b^2)), a) + i 0.5 atan2(2b, (1 - a)(1 + a) - b^2)
+    (FreeBSD's catanh without its special regions: the log1p argument is never near -1)."""
     one = _k(L, 1, a)
-    oma = L.e("subtract", one, a)
+    ax = L.e("abs", a)
+    oma = L.e("subtract", one, ax)
     den = L.e("add", L.e("multiply", oma, oma), L.e("multiply", b, b))
-    re = L.e("multiply", _k(L, 0.25, a), L.e("log1p", L.e("divide", L.e("multiply", _k(L, 4, a), a), den)))
+    re = L.e("multiply", _k(L, 0.25, a), L.e("log1p", L.e("divide", L.e("multiply", _k(L, 4, a), ax), den)))
     im = L.e("multiply", _k(L, 0.5, a), L.e("arctan2", L.e("multiply", _k(L, 2, a), b),
-                                           L.e("subtract", L.e("multiply", oma, L.e("add", one, a)),
+                                           L.e("subtract", L.e("multiply", oma, L.e("add", one, ax)),
                                                L.e("multiply", b, b))))
-    return re, im
+    return L.e("copysign", re, a), im
 
 
 def _asinh(L, a, b):
@@ -609,14 +616,10 @@ _UNARY = {
     "log10": lambda L, a, b, r: _scale(L, *_log(L, a, b), 1 / _LN10),
     "log1p": lambda L, a, b, r: _log1p(L, a, b),
     "sqrt": lambda L, a, b, r: _sqrt(L, a, b),
-    "sin": lambda L, a, b, r: (L.e("multiply", L.e("sin", a), L.e("cosh", b)),
-                               L.e("multiply", L.e("cos", a), L.e("sinh", b))),
-    "cos": lambda L, a, b, r: (L.e("multiply", L.e("cos", a), L.e("cosh", b)),
-                               L.e("negative", L.e("multiply", L.e("sin", a), L.e("sinh", b)))),
-    "sinh": lambda L, a, b, r: (L.e("multiply", L.e("sinh", a), L.e("cos", b)),
-                                L.e("multiply", L.e("cosh", a), L.e("sin", b))),
-    "cosh": lambda L, a, b, r: (L.e("multiply", L.e("cosh", a), L.e("cos", b)),
-                                L.e("multiply", L.e("sinh", a), L.e("sin", b))),
+    "sin": lambda L, a, b, r: _sin(L, a, b),
+    "cos": lambda L, a, b, r: _cosh(L, L.e("negative", b), a),
+    "sinh": lambda L, a, b, r: _sinh(L, a, b),
+    "cosh": lambda L, a, b, r: _cosh(L, a, b),
     "tanh": lambda L, a, b, r: _tanh(L, a, b),
     "tan": lambda L, a, b, r: _tan(L, a, b),
     "arctanh": lambda L, a, b, r: _atanh(L, a, b),
@@ -630,6 +633,38 @@ _UNARY = {
     "isfinite": lambda L, a, b, r: L.e("logical_and", L.e("isfinite", a), L.e("isfinite", b)),
     "logical_not": lambda L, a, b, r: L.e("logical_not", _nonzero(L, a, b)),
 }
+
+
+def _sinh(L, a, b):
+    """(sinh a cos b, cosh a sin b) with C99 csinh's special values for zero and infinite parts."""
+    re = L.e("multiply", L.e("sinh", a), L.e("cos", b))
+    im = L.e("multiply", L.e("cosh", a), L.e("sin", b))
+    bz = L.e("equal", b, _k(L, 0, b))
+    re, im = _sel(L, bz, L.e("sinh", a), re), _sel(L, bz, b, im)
+    az = L.e("logical_and", L.e("equal", a, _k(L, 0, a)), L.e("logical_not", L.e("isfinite", b)))
+    re, im = _sel(L, az, a, re), _sel(L, az, L.e("subtract", b, b), im)
+    big = L.e("logical_and", L.e("isinf", a), L.e("logical_not", L.e("isfinite", b)))
+    return _sel(L, big, L.e("abs", a), re), _sel(L, big, L.e("subtract", b, b), im)
+
+
+def _cosh(L, a, b):
+    """(cosh a cos b, sinh a sin b) with C99 ccosh's special values for zero and infinite parts."""
+    re = L.e("multiply", L.e("cosh", a), L.e("cos", b))
+    im = L.e("multiply", L.e("sinh", a), L.e("sin", b))
+    bz = L.e("equal", b, _k(L, 0, b))
+    re = _sel(L, bz, L.e("cosh", a), re)
+    im = _sel(L, bz, _sel(L, L.e("isnan", a), b, L.e("multiply", b, L.e("copysign", _k(L, 1, a), a))), im)
+    az = L.e("equal", a, _k(L, 0, a))
+    im = _sel(L, L.e("logical_and", az, L.e("logical_not", L.e("isfinite", b))), _k(L, 0, a), im)
+    big = L.e("logical_and", L.e("isinf", a), L.e("logical_not", L.e("isfinite", b)))
+    return _sel(L, big, L.e("abs", a), re), _sel(L, big, L.e("subtract", b, b), im)
+
+
+def _sin(L, a, b):
+    """sin(z) = -i sinh(i z)."""
+    p, q = _sinh(L, L.e("negative", b), a)
+    big = L.e("logical_and", L.e("isinf", b), L.e("logical_not", L.e("isfinite", a)))
+    return _sel(L, big, L.e("subtract", a, a), q), _sel(L, big, L.e("abs", b), L.e("negative", p))
 
 
 def _tan(L, a, b):

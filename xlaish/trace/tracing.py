@@ -202,7 +202,7 @@ def _check_result(argspec: ArgSpec, o) -> None:
     if type(o) is MaskedRead:
         raise data_dependent("returning x[mask] (boolean-mask indexing)", o.loc)
     if isinstance(o, (Tracer, np.ndarray, np.generic, bool, int, float)):
-        if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biuf":
+        if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biufc":
             return
         what = f"an array of dtype {o.dtype}"
     else:

@@ -38,7 +38,7 @@ def _part_dtype(dts, attrs):
 
 def _part_ref(x, part):
     x = np.asarray(x)
-    return np.ascontiguousarray(x.imag if part else x.real)
+    return (x.imag if part else x.real).copy()
 
 
 register(OpDef(name="complex_part", arity=1, dtype_rule=_part_dtype,
@@ -55,8 +55,8 @@ def _pairs_dtype(dts, attrs):
 
 
 def _pairs_ref(x):
-    x = np.ascontiguousarray(x)
-    return x.view(dtypes.real_dtype(x.dtype)).reshape(x.shape + (2,)).copy()
+    x = np.asarray(x)
+    return np.stack([x.real, x.imag], axis=-1)
 
 
 register(OpDef(name="complex_pairs", arity=1, dtype_rule=_pairs_dtype,
