@@ -27,7 +27,7 @@ from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, resha
 from ._ufuncs import FUNCS as _U
 from ._windows import take_static
 
-__all__ = ["real", "imag", "conj", "conjugate", "angle", "iscomplex", "isreal", "iscomplexobj",
+__all__ = ["real", "imag", "conj", "conjugate", "angle", "sort_complex", "iscomplex", "isreal", "iscomplexobj",
            "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack", "matrix_transpose",
            "unstack", "rollaxis", "fix", "isposinf", "isneginf",
            "array_equiv", "isin", "select", "vander", "trapezoid", "gradient", "resize", "delete",
@@ -74,6 +74,22 @@ def angle(z, deg=False):
         return _complex.angle(z, deg)
     a = _U["arctan2"](_zeros(z.shape, z.dtype), z)       # NumPy: arctan2(z.imag, z.real)
     return _U["multiply"](a, 180 / np.pi) if deg else a
+
+
+def sort_complex(a):
+    """NumPy's complex order along the last axis: by real then imaginary part, NaNs last in
+    NumPy's classes (R + Rj < R + nanj < nan + Rj < nan + nanj); a stable lexsort."""
+    if not any_tracer((a,)):
+        return np.sort_complex(a)
+    z = _asarr(a)
+    want = np.sort_complex(np.ones(1, z.dtype)).dtype
+    z = z.astype(want) if z.dtype != want else z
+    if z.ndim == 0:
+        return z
+    re, im = _complex.real(z), _complex.imag(z)
+    cls = _U["add"](_U["isnan"](im).astype(np.int8), _U["multiply"](_U["isnan"](re).astype(np.int8), 2))
+    order = np.lexsort((im, re, cls), axis=-1)
+    return np.take_along_axis(z, order, axis=-1)
 
 
 def iscomplex(x):

@@ -238,6 +238,25 @@ class _Lowering:
             raise UnsupportedError(f"scatter mode '{op.attrs['mode']}' on complex arrays is not supported")
         self._componentwise(op)
 
+    def op_gather(self, op):
+        """Each component gathered with the same indices; a splat component (the zero imaginary
+        part of a cast real array) stays a splat (kernels gather only from buffers)."""
+        x, idx = op.operands
+        outs = []
+        for v in self.parts(x):
+            d = next((o for o in reversed(self.rw.ops) if v in o.results), None)
+            if d is not None and d.name == BROADCAST_TO and d.operands[0].type.ndim == 0:
+                outs.append(self.e(BROADCAST_TO, d.operands[0], shape=op.results[0].type.shape))
+            else:
+                outs.append(self.e(GATHER, v, self.new(idx), **op.attrs))
+        self.set(op.results[0], *outs)
+
+    def op_scan(self, op):
+        if op.attrs["kind"] != "add":
+            raise UnsupportedError(f"running '{op.attrs['kind']}' (cumprod, running max/min) of complex "
+                                   f"arrays is not supported" + (f" ({op.loc})" if op.loc else ""))
+        self._componentwise(op)
+
     def op_matmul(self, op):
         (a, b), (c, d) = self.parts(op.operands[0]), self.parts(op.operands[1])
         ac, bd, ad, bc = (self.e(MATMUL, x, y) for x, y in ((a, c), (b, d), (a, d), (b, c)))
@@ -311,7 +330,7 @@ class _Lowering:
                 k += 1
 
 
-_COMPONENTWISE = {RESHAPE, TRANSPOSE, BROADCAST_TO, SLICE, CONCATENATE, SUM, GATHER, "rint", "positive"}
+_COMPONENTWISE = {RESHAPE, TRANSPOSE, BROADCAST_TO, SLICE, CONCATENATE, SUM, "rint", "positive"}
 
 
 # ---- real helpers (``L`` is the lowering, values are new real Values) -----------------------------
