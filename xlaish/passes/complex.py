@@ -242,11 +242,14 @@ class _Lowering:
         """Each component gathered with the same indices; a splat component (the zero imaginary
         part of a cast real array) stays a splat (kernels gather only from buffers)."""
         x, idx = op.operands
+        defs = {id(r): o for o in self.rw.ops for r in o.results}
         outs = []
         for v in self.parts(x):
-            d = next((o for o in reversed(self.rw.ops) if v in o.results), None)
-            if d is not None and d.name == BROADCAST_TO and d.operands[0].type.ndim == 0:
-                outs.append(self.e(BROADCAST_TO, d.operands[0], shape=op.results[0].type.shape))
+            s = v
+            while id(s) in defs and defs[id(s)].name in (BROADCAST_TO, RESHAPE, TRANSPOSE, SLICE):
+                s = defs[id(s)].operands[0]
+            if s.type.ndim == 0 and id(s) in defs and defs[id(s)].name == CONSTANT:
+                outs.append(self.e(BROADCAST_TO, s, shape=op.results[0].type.shape))
             else:
                 outs.append(self.e(GATHER, v, self.new(idx), **op.attrs))
         self.set(op.results[0], *outs)
@@ -357,18 +360,19 @@ def _mul(L, a, b, c, d):
 
 
 def _div(L, a, b, c, d):
-    """NumPy's complex division (Smith's algorithm, as in its loops)."""
+    """NumPy's complex division (Smith's algorithm, as in its loops). The branch not taken divides
+    by 1 instead of a possible 0 (so that its zero cotangent never meets an infinite partial)."""
     ac, ad = L.e("abs", c), L.e("abs", d)
     one = _k(L, 1, a)
     big = L.e("greater_equal", ac, ad)
     zero = L.e("logical_and", L.e("equal", ac, _k(L, 0, a)), L.e("equal", ad, _k(L, 0, a)))
     # |c| >= |d|
-    rat = L.e("divide", d, c)
+    rat = L.e("divide", d, _sel(L, L.e("logical_and", big, L.e("logical_not", zero)), c, one))
     scl = L.e("divide", one, L.e("add", c, L.e("multiply", d, rat)))
     r1 = L.e("multiply", L.e("add", a, L.e("multiply", b, rat)), scl)
     i1 = L.e("multiply", L.e("subtract", b, L.e("multiply", a, rat)), scl)
     # |c| < |d|
-    rat2 = L.e("divide", c, d)
+    rat2 = L.e("divide", c, _sel(L, big, one, d))
     scl2 = L.e("divide", one, L.e("add", d, L.e("multiply", c, rat2)))
     r2 = L.e("multiply", L.e("add", L.e("multiply", a, rat2), b), scl2)
     i2 = L.e("multiply", L.e("subtract", L.e("multiply", b, rat2), a), scl2)
@@ -414,10 +418,9 @@ def _sqrt(L, a, b):
     zero, half, two = _k(L, 0, a), _k(L, 0.5, a), _k(L, 2, a)
     h = L.e("hypot", a, b)
     pos = L.e("greater_equal", a, zero)
-    t_pos = L.e("sqrt", L.e("multiply", L.e("add", a, h), half))
-    t_neg = L.e("sqrt", L.e("multiply", L.e("subtract", h, a), half))
-    re = _sel(L, pos, t_pos, L.e("divide", L.e("abs", b), L.e("multiply", two, t_neg)))
-    im = _sel(L, pos, L.e("divide", b, L.e("multiply", two, t_pos)), L.e("copysign", t_neg, b))
+    t = L.e("sqrt", L.e("multiply", L.e("add", L.e("abs", a), h), half))   # (|a| + |z|) / 2: no cancellation
+    re = _sel(L, pos, t, L.e("divide", L.e("abs", b), L.e("multiply", two, t)))
+    im = _sel(L, pos, L.e("divide", b, L.e("multiply", two, t)), L.e("copysign", t, b))
     # special values, last wins: a = +-inf, isnan(a), b = +-inf, z = 0
     ainf = L.e("isinf", a)
     neg = L.e("signbit", a)
@@ -426,7 +429,7 @@ def _sqrt(L, a, b):
     im = _sel(L, ainf, _sel(L, neg, L.e("copysign", a, b), L.e("copysign", bb, b)), im)
     anan = L.e("isnan", a)
     re = _sel(L, anan, a, re)
-    im = _sel(L, anan, L.e("divide", bb, bb), im)
+    im = _sel(L, anan, _k(L, np.nan, a), im)
     binf = L.e("isinf", b)
     re = _sel(L, binf, _k(L, np.inf, a), re)
     im = _sel(L, binf, b, im)
@@ -533,9 +536,9 @@ def _reciprocal(L, a, b, r):
     """NumPy's loop: by the larger component."""
     one = _k(L, 1, a)
     small = L.e("less_equal", L.e("abs", b), L.e("abs", a))
-    r1 = L.e("divide", b, a)
+    r1 = L.e("divide", b, _sel(L, small, a, one))
     d1 = L.e("add", a, L.e("multiply", b, r1))
-    r2 = L.e("divide", a, b)
+    r2 = L.e("divide", a, _sel(L, small, one, b))
     d2 = L.e("add", L.e("multiply", a, r2), b)
     re = _sel(L, small, L.e("divide", one, d1), L.e("divide", r2, d2))
     im = _sel(L, small, L.e("negative", L.e("divide", r1, d1)), L.e("negative", L.e("divide", one, d2)))
