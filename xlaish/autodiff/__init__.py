@@ -22,7 +22,6 @@ from .. import numpy as xnp
 from ..errors import TraceError
 from ..ir.core import Function
 from ..ir.opnames import COND, CUSTOM_VJP_CALL, WHILE
-from ..passes.complex import lower_complex
 from ..trace import context, pytree
 from ..trace.bind import emit, to_value, wrap
 from ..trace.tracer import Tracer
@@ -106,6 +105,7 @@ def _vjp_of(fun, args, kwargs, name="vjp"):
     """Inline fun(*args) into the current trace; return (outputs as Values, out_tree, tape, in Values)."""
     leaves, tree = pytree.flatten(tuple(args))
     fn, out_tree, cap_outer = _trace_fn(fun, leaves, tree, kwargs, name)
+    from ..passes.complex import lower_complex     # (lazy: loading an AOT library imports no pass)
     fn = lower_complex(fn)       # complex ops -> real ops: the complex VJPs are the boundary's three
     in_vals = [to_value(x, leaf_spec(x).type.dtype) for x in leaves]
     tape = _Tape()
