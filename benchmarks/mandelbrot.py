@@ -146,7 +146,8 @@ def to_markdown(r):
              "", f"Load average before/after: {r['load_before']} / {r['load_after']} (shared machine). "
              f"Grid {m['n']}x{m['n']}, {m['maxit']} iterations, {m['rounds']} interleaved rounds; "
              "run time = median; ratio = NumPy time / implementation time.", "",
-             "| impl | first call (compile + run) | run time (median) | min | vs NumPy | pixels equal to NumPy |",
+             "| impl | first call (compile + run) | run time (median) | min | vs NumPy "
+             "| pixels equal to NumPy |",
              "|---|---|---|---|---|---|"]
     np_t = m["run_s"]["numpy"]
     for name, t in m["run_s"].items():
@@ -154,7 +155,8 @@ def to_markdown(r):
                      f"{m['min_s'][name] * 1e3:.1f} ms | {np_t / t:.2f}x | {m['equal_fraction'][name]:.6f} |")
     lay = r["layout"]
     lines += ["", f"## Layout: complex multiply-add chain, {lay['n']} complex128 elements "
-              f"({lay['rounds']} rounds)", "", "| variant | run time (median) | min | vs NumPy |", "|---|---|---|---|"]
+              f"({lay['rounds']} rounds)", "", "| variant | run time (median) | min | vs NumPy |",
+              "|---|---|---|---|"]
     np_t = lay["run_s"]["numpy (complex)"]
     for name, t in lay["run_s"].items():
         lines.append(f"| {name} | {t * 1e3:.2f} ms | {lay['min_s'][name] * 1e3:.2f} ms | {np_t / t:.2f}x |")

@@ -105,7 +105,7 @@ def _vjp_of(fun, args, kwargs, name="vjp"):
     """Inline fun(*args) into the current trace; return (outputs as Values, out_tree, tape, in Values)."""
     leaves, tree = pytree.flatten(tuple(args))
     fn, out_tree, cap_outer = _trace_fn(fun, leaves, tree, kwargs, name)
-    from ..passes.complex import lower_complex     # (lazy: loading an AOT library imports no pass)
+    from ..passes.complex import lower_complex  # (lazy: loading an AOT library imports no pass)
     fn = lower_complex(fn)       # complex ops -> real ops: the complex VJPs are the boundary's three
     in_vals = [to_value(x, leaf_spec(x).type.dtype) for x in leaves]
     tape = _Tape()

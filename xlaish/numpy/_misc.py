@@ -16,9 +16,9 @@ import operator
 import numpy as np
 
 from ..trace import context
-from . import _complex
 from ..trace.bind import any_tracer, unsupported
 from ..trace.tracer import Tracer
+from . import _complex
 from ._composite import _asarr, _axis, _static_int, _take_slice
 from ._reductions import all as _all
 from ._reductions import any as _any
@@ -27,8 +27,9 @@ from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, resha
 from ._ufuncs import FUNCS as _U
 from ._windows import take_static
 
-__all__ = ["real", "imag", "conj", "conjugate", "angle", "sort_complex", "iscomplex", "isreal", "iscomplexobj",
-           "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack", "matrix_transpose",
+__all__ = ["real", "imag", "conj", "conjugate", "angle", "sort_complex", "iscomplex", "isreal",
+           "iscomplexobj", "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack",
+           "matrix_transpose",
            "unstack", "rollaxis", "fix", "isposinf", "isneginf",
            "array_equiv", "isin", "select", "vander", "trapezoid", "gradient", "resize", "delete",
            "insert", "polyadd", "polysub", "polyder"]

@@ -44,18 +44,15 @@ from ..ir.opnames import (
     COMPLEX_PAIRS,
     COMPLEX_PART,
     CONCATENATE,
-    COND,
     CONSTANT,
     GATHER,
     MAKE_COMPLEX,
     MATMUL,
     RESHAPE,
-    SCATTER,
     SELECT,
     SLICE,
     SUM,
     TRANSPOSE,
-    WHILE,
 )
 from ._rewrite import Rewriter
 
@@ -459,7 +456,8 @@ def _tanh(L, a, b):
     im_l = L.e("multiply", L.e("multiply", _k(L, 4, a), L.e("multiply", L.e("sin", b), L.e("cos", b))), exp2)
     re = _sel(L, large, L.e("copysign", one, a), re)
     im = _sel(L, large, im_l, im)
-    ainf = L.e("isinf", a)      # tanh(+-inf + iy) = +-1 + i copysign(0, sin 2y), y finite, else copysign(0, y)
+    # tanh(+-inf + iy) = +-1 + i copysign(0, sin 2y) for finite y, else +-1 + i copysign(0, y)
+    ainf = L.e("isinf", a)
     sgn = _sel(L, L.e("isfinite", b), L.e("multiply", L.e("sin", b), L.e("cos", b)), b)
     im = _sel(L, ainf, L.e("copysign", _k(L, 0, a), sgn), im)
     # tanh(x + 0i) = (tanh x, 0) and tanh(0 + iy) = (0, tan y) exactly
