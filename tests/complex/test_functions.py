@@ -186,3 +186,20 @@ def test_unsupported_complex_ops_are_named():
         xl.jit(lambda z: np.max(z))(z)
     with pytest.raises(xl.UnsupportedError, match="cumprod"):
         xl.jit(lambda z: np.cumprod(z))(z)
+
+
+def test_pairs_inside_a_traced_loop(jit):
+    """as_pairs of a loop-carried (split) complex value materialises it; from_pairs reads back."""
+    def f(z, n):
+        for _ in range(n):
+            p = _complex.as_pairs(z * 1j)
+            z = _complex.from_pairs(p[..., ::-1]) + 0.5
+        return z
+
+    def ref(z, n):
+        for _ in range(n):
+            p = (z * 1j).view(np.float64).reshape(z.shape + (2,))
+            z = np.ascontiguousarray(p[..., ::-1]).view(np.complex128).reshape(z.shape) + 0.5
+        return z
+    z = np.array([1 + 2j, 3 - 1j, 0.5j])
+    assert_close(jit(f)(z, 3), ref(z, 3))
