@@ -23,8 +23,7 @@ __all__ = ["as_pairs", "from_pairs", "make_complex", "real", "imag", "conj", "an
 def _complex_of(x):
     """x as a complex Tracer (real floats keep their precision: float32 -> complex64)."""
     if not isinstance(x, Tracer):
-        from ._composite import _asarr
-        x = _asarr(x)
+        x = wrap(to_value(x))
     if x.dtype.kind != "c":
         target = dtypes.complex_dtype(x.dtype) if x.dtype == dtypes.float32 else dtypes.complex128
         x = x.astype(target)

@@ -44,7 +44,7 @@ def vdot(a, b):
     dtype as NumPy's (uint8 wraps, bool is a logical or of ands)."""
     if not any_tracer((a, b)):
         return np.vdot(a, b)
-    from ._misc import conj
+    from ._complex import conj
     from ._shape import ravel
     a = ravel(a)
     return matmul(conj(a) if a.dtype.kind == "c" else a, ravel(b))
