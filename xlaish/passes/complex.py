@@ -22,8 +22,8 @@ differentiating it, so the only complex VJPs are those three ops' (JAX's convent
 :mod:`xlaish.autodiff.rules`).
 
 The arithmetic (written in :mod:`._complex_math`) reproduces NumPy's loops: ``multiply`` is
-``(ac - bd, ad + bc)``, ``divide`` is Smith's algorithm as NumPy writes it, ``power`` with a constant integer exponent of magnitude
-below 100 multiplies by squaring as ``nc_pow`` does (else ``exp(b log a)``), ``log1p``/``expm1``
+``(ac - bd, ad + bc)``, ``divide`` is Smith's algorithm as NumPy writes it, ``power`` with a
+constant integer exponent of magnitude below 100 multiplies by squaring as ``nc_pow`` does (else ``exp(b log a)``), ``log1p``/``expm1``
 are NumPy's ``nc_log1p``/``nc_expm1``, ``sqrt``/``exp``/``log``/``sin``/``cos``/``sinh``/``cosh``/
 ``tanh``/``tan`` give C99's special values for infinite, NaN and signed-zero parts (NumPy's, signs
 of zeros included; branch cuts decided by the sign of a zero imaginary part), ``sign`` is NumPy 2's
