@@ -22,19 +22,20 @@ differentiating it, so the only complex VJPs are those three ops' (JAX's convent
 :mod:`xlaish.autodiff.rules`).
 
 The arithmetic (written in :mod:`._complex_math`) reproduces NumPy's loops: ``multiply`` is
-``(ac - bd, ad + bc)``, ``divide`` is Smith's algorithm as NumPy writes it, ``power`` with a
-constant integer exponent of magnitude below 100 multiplies by squaring as ``nc_pow`` does (else ``exp(b log a)``), ``log1p``/``expm1``
-are NumPy's ``nc_log1p``/``nc_expm1``, ``sqrt``/``exp``/``log``/``sin``/``cos``/``sinh``/``cosh``/
-``tanh``/``tan`` give C99's special values for infinite, NaN and signed-zero parts (NumPy's, signs
-of zeros included; branch cuts decided by the sign of a zero imaginary part), ``sign`` is NumPy 2's
-``z / |z|``, comparisons and ``maximum``/``minimum`` order lexicographically as NumPy does. The
-inverse functions use the textbook identities (``asinh = log(z + sqrt(z^2 + 1))`` by odd symmetry,
-``asin``/``acos``/``atan`` through them, ``atanh`` in FreeBSD's log1p form): within a few ulps of
-NumPy on moderate arguments (complex64 ~2e-6 relative near 0 for ``asin``), not FreeBSD's
-special-region algorithms. A branch not taken never divides by zero (so gradients through the
-selects stay NaN-free). ``prod`` multiplies pairwise halves; ``sum``, ``cumsum``, shape ops, gather
-and scatter (set/add) work per component. An op with complex operands that has no rule here
-(``max``/``min``/``argmax`` reductions, ``sort``, ``cumprod``, ...) raises UnsupportedError naming it.
+``(ac - bd, ad + bc)``, ``divide`` is Smith's algorithm as NumPy writes it, ``power`` with a constant
+integer exponent of magnitude below 100 multiplies by squaring as ``nc_pow`` does (else
+``exp(b log a)``), ``log1p``/``expm1`` are NumPy's ``nc_log1p``/``nc_expm1``,
+``sqrt``/``exp``/``log``/``sin``/``cos``/``sinh``/``cosh``/``tanh``/``tan`` give C99's special
+values for infinite, NaN and signed-zero parts (NumPy's, signs of zeros included; branch cuts
+decided by the sign of a zero imaginary part), ``sign`` is NumPy 2's ``z / |z|``, comparisons and
+``maximum``/``minimum`` order lexicographically as NumPy does. The inverse functions use the
+textbook identities (``asinh = log(z + sqrt(z^2 + 1))`` by odd symmetry, ``asin``/``acos``/``atan``
+through them, ``atanh`` in FreeBSD's log1p form): within a few ulps of NumPy on moderate arguments
+(complex64 ~2e-6 relative near 0 for ``asin``), not FreeBSD's special-region algorithms. A branch
+not taken never divides by zero (so gradients through the selects stay NaN-free). ``prod``
+multiplies pairwise halves; ``sum``, ``cumsum``, shape ops, gather and scatter (set/add) work per
+component. An op with complex operands that has no rule here (``max``/``min``/``argmax`` reductions,
+``sort``, ``cumprod``, ...) raises UnsupportedError naming it.
 """
 from __future__ import annotations
 
