@@ -28,6 +28,8 @@ def _module_for(name, od):
         return os.path.join(HERE, "test_unary.py" if name in groups.UNARY else "test_binary.py")
     if name in ("select", "astype"):
         return os.path.join(HERE, "test_select_cast.py")
+    if name in ("complex_part", "complex_pairs", "make_complex"):     # the complex boundary
+        return os.path.join(TESTS, "complex")
     if name == "threefry2x32":                          # the bits of xlaish.random
         return os.path.join(TESTS, "random")
     if od.has(REDUCTION):

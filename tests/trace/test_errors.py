@@ -124,13 +124,13 @@ def test_matmul_mismatch_names_shapes():
 
 @pytest.mark.parametrize("make,name", [
     (lambda: (lambda x: np.fft.fft(x)), "numpy.fft.fft"),
-    (lambda: (lambda x: np.sort_complex(x)), "numpy.sort_complex"),
+    (lambda: (lambda x: np.histogram2d(x[0], x[1])), "numpy.histogram2d"),
     (lambda: (lambda x: np.unique(x)), "numpy.unique"),
     (lambda: (lambda x: np.linalg.eig(x)), "numpy.linalg.eig"),
     (lambda: (lambda x: np.add.reduceat(x, [0])), "numpy.add.reduceat"),
     (lambda: (lambda x: np.isnat(x)), "numpy.isnat"),
     (lambda: (lambda x: np.add(x, x, where=x > 0)), "numpy.add(..., where=...)"),
-], ids=["fft", "sort_complex", "unique", "linalg.eig", "ufunc.reduceat", "unsupported ufunc", "where="])
+], ids=["fft", "histogram2d", "unique", "linalg.eig", "ufunc.reduceat", "unsupported ufunc", "where="])
 def test_unsupported_numpy_function_is_named(make, name):
     f = make()
     with pytest.raises(xl.UnsupportedError) as e:
@@ -142,17 +142,17 @@ def test_unsupported_numpy_function_is_named(make, name):
 def test_unsupported_function_line_is_the_users():
     def f(x):
         y = x + 1
-        return np.sort_complex(y)  # <- error here
+        return np.histogram2d(y[0], y[1])  # <- error here
     with pytest.raises(xl.UnsupportedError) as e:
         xl.jit(f)(X)
-    assert_located(e, f, "numpy.sort_complex")
+    assert_located(e, f, "numpy.histogram2d")
 
 
 @pytest.mark.parametrize("arg,what", [
-    (np.ones(3, np.complex64), "complex64"), (np.array([1, "a"], dtype=object), "object"),
+    (np.ones(3, np.clongdouble), "complex"), (np.array([1, "a"], dtype=object), "object"),
     (np.array(["ab", "c"]), "<U2"), (np.ones(2, "datetime64[s]"), "datetime64"),
-    ("text", "str"), (b"bytes", "bytes"), (1 + 2j, "complex"),
-], ids=["complex", "object", "str array", "datetime", "str", "bytes", "complex scalar"])
+    ("text", "str"), (b"bytes", "bytes"),
+], ids=["clongdouble", "object", "str array", "datetime", "str", "bytes"])
 def test_unsupported_argument_dtype(arg, what):
     def call():
         return xl.jit(lambda x: x)(arg)  # <- error here
@@ -163,16 +163,16 @@ def test_unsupported_argument_dtype(arg, what):
 
 def test_unsupported_dtype_inside_the_function():
     def f(x):
-        return x + 1j  # <- error here
+        return x + np.ones(4, np.longdouble)  # <- error here
     with pytest.raises(xl.UnsupportedError) as e:
         xl.jit(f)(X)
-    assert_located(e, f, "complex")
+    assert_located(e, f, "float128")
 
     def g(x):
-        return x.astype(np.complex128)  # <- error here
+        return x.astype(np.clongdouble)  # <- error here
     with pytest.raises(xl.UnsupportedError) as e:
         xl.jit(g)(X)
-    assert_located(e, g, "complex128")
+    assert_located(e, g, "complex256")
 
     def h(x):
         return x + np.array(["a", "b", "c", "d"])  # <- error here

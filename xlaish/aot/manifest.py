@@ -35,6 +35,7 @@ C_TYPES = {
     "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t",
     "float16": "uint16_t",            # IEEE binary16 bits: C99 has no half type
     "float32": "float", "float64": "double",
+    "complex64": "float _Complex", "complex128": "double _Complex",   # C99, NumPy's layout
 }
 
 CHECK_BASE = 1000      # the program returns CHECK_BASE + i when xl.debug.check number i fails

@@ -34,7 +34,7 @@ _ids = itertools.count(1)
 
 
 def _is_float(v) -> bool:
-    return v.type.dtype.kind == "f"
+    return v.type.dtype.kind in "fc"
 
 
 class _Tape:
@@ -105,6 +105,8 @@ def _vjp_of(fun, args, kwargs, name="vjp"):
     """Inline fun(*args) into the current trace; return (outputs as Values, out_tree, tape, in Values)."""
     leaves, tree = pytree.flatten(tuple(args))
     fn, out_tree, cap_outer = _trace_fn(fun, leaves, tree, kwargs, name)
+    from ..passes.complex import lower_complex  # (lazy: loading an AOT library imports no pass)
+    fn = lower_complex(fn)       # complex ops -> real ops: the complex VJPs are the boundary's three
     in_vals = [to_value(x, leaf_spec(x).type.dtype) for x in leaves]
     tape = _Tape()
     outs = tape.inline(fn, in_vals + cap_outer)

@@ -346,7 +346,40 @@ def _sort_by(gs, op, ins, outs):
     return [None, _sorting.sort_by(perm, gs[0], ax)]
 
 
+# ---- the complex boundary (JAX's convention) ------------------------------------------------------
+# The cotangent of a complex value z = x + iy is dL/dx - i dL/dy (JAX's convention: grad of a
+# real-valued loss of a complex argument is the conjugate of the steepest-ascent direction).
+# Autodiff runs on the IR after :mod:`xlaish.passes.complex` lowered every complex op to real ops
+# on the components, so these three ops are the only complex VJPs.
+def _complex_part(gs, op, ins, outs):
+    from ..numpy import _complex
+    (x,) = ins
+    if gs[0] is None:
+        return [None]
+    g = gs[0]
+    zero = xnp.zeros_like(g)
+    return [_complex.make_complex(zero, -g) if op.attrs["part"] else _complex.make_complex(g, zero)]
+
+
+def _complex_pairs(gs, op, ins, outs):
+    from ..numpy import _complex
+    if gs[0] is None:
+        return [None]
+    g = gs[0]
+    return [_complex.make_complex(g[..., 0], -g[..., 1])]
+
+
+def _make_complex(gs, op, ins, outs):
+    from ..numpy import _complex
+    re, im = ins
+    if gs[0] is None:
+        return [None, None]
+    g = gs[0]
+    return [unbroadcast(_complex.real(g), re.shape), unbroadcast(-_complex.imag(g), im.shape)]
+
+
 VJP.update({
+    "complex_part": _complex_part, "complex_pairs": _complex_pairs, "make_complex": _make_complex,
     "gather": _gather, "scatter": _scatter,
     "scan": _scan, "sort": _sort, "sort_by": _sort_by, "kth_smallest": _kth_smallest,
     "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,

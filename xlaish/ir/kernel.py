@@ -39,8 +39,8 @@ a parameter or a view of one, its index operand is evaluated over the index's ow
              (``kth_smallest``'s is ``D`` with the axis ``len(kth)`` long).
 
 Inside every region: parameters are contiguous buffers; view ops
-(``transpose``, ``slice``, ``broadcast_to``, and ``reshape`` of a still
-contiguous chain) may only apply to parameters or to other such views, and
+(``transpose``, ``slice``, ``broadcast_to``, ``complex_part``, ``complex_pairs``, and ``reshape``
+of a still contiguous chain) may only apply to parameters or to other such views, and
 are read through index arithmetic; every computed value's shape broadcasts
 (right-aligned) into the domain.
 """
@@ -52,12 +52,22 @@ from dataclasses import dataclass, field
 from . import kernel_indexing
 from .core import Function
 from .opdef import CREATION, ELEMENTWISE, REDUCTION, SHAPE
-from .opnames import ASTYPE, BROADCAST_TO, CONCATENATE, MATMUL, RESHAPE, SLICE, TRANSPOSE
+from .opnames import (
+    ASTYPE,
+    BROADCAST_TO,
+    COMPLEX_PAIRS,
+    COMPLEX_PART,
+    CONCATENATE,
+    MATMUL,
+    RESHAPE,
+    SLICE,
+    TRANSPOSE,
+)
 from .ops.lapack import LAPACK
 from .ops.scan import SCAN
 from .ops.sort import SORT
 
-VIEW_OPS = frozenset({"transpose", "slice", "broadcast_to", "reshape"})
+VIEW_OPS = frozenset({"transpose", "slice", "broadcast_to", "reshape", "complex_part", "complex_pairs"})
 
 
 class NotFusible(Exception):
@@ -116,6 +126,10 @@ def view_layout(root_shape, chain):
         elif n == RESHAPE:        # only on still-contiguous chains (analyze checks)
             shape = tuple(op.attrs["shape"])
             strides = contiguous_strides(shape)
+        elif n == COMPLEX_PART:   # complex elements -> float elements: part k of i is 2 i + k
+            strides, base = tuple(2 * s for s in strides), 2 * base + op.attrs["part"]
+        elif n == COMPLEX_PAIRS:  # complex elements -> (re, im) float pairs
+            shape, strides, base = shape + (2,), tuple(2 * s for s in strides) + (1,), 2 * base
         else:
             raise AssertionError(n)
     return shape, strides, base
@@ -179,7 +193,7 @@ def _varies(shape, domain, axes) -> bool:
 
 
 def _contiguous_chain(ops) -> bool:
-    return all(op.name == RESHAPE for op in ops)
+    return all(op.name in (RESHAPE, COMPLEX_PAIRS) for op in ops)
 
 
 def analyze(region: Function) -> KernelInfo:

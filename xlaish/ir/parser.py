@@ -118,6 +118,9 @@ class _Parser:
             self.expect(":")
             t = self.type()
             self.expect(">")
+            if t.dtype.kind == "c":      # complex: (re, im) pairs in one more axis
+                pairs = np.array(lit, dtype=dtypes.real_dtype(t.dtype)).reshape(t.shape + (2,))
+                return pairs.view(t.dtype).reshape(t.shape)
             return np.array(lit, dtype=t.dtype).reshape(t.shape)
         if tok == "none":
             self.next()

@@ -51,6 +51,9 @@ def format_attr(v) -> str:
     if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
         return dtypes.short_name(v)
     if isinstance(v, np.ndarray):
+        if v.dtype.kind == "c":      # complex: (re, im) pairs in one more axis
+            pairs = np.ascontiguousarray(v).view(dtypes.real_dtype(v.dtype)).reshape(v.shape + (2,))
+            return f"dense<{_nested(pairs)} : {TensorType(v.shape, v.dtype)}>"
         return f"dense<{_nested(v)} : {TensorType(v.shape, v.dtype)}>"
     if isinstance(v, (tuple, list)):
         return "[" + ", ".join(format_attr(x) for x in v) + "]"

@@ -40,12 +40,14 @@ def dot(a, b, out=None):
 
 
 def vdot(a, b):
-    """dot of the flattened arrays (real dtypes: no conjugate), in the operands' promoted
+    """dot of the flattened arrays, the first conjugated when complex, in the operands' promoted
     dtype as NumPy's (uint8 wraps, bool is a logical or of ands)."""
     if not any_tracer((a, b)):
         return np.vdot(a, b)
+    from ._complex import conj
     from ._shape import ravel
-    return matmul(ravel(a), ravel(b))
+    a = ravel(a)
+    return matmul(conj(a) if a.dtype.kind == "c" else a, ravel(b))
 
 
 def inner(a, b):

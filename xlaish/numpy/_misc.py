@@ -6,8 +6,8 @@ aliases (``concat``, ``matrix_transpose``, ``unstack``, ``rollaxis``), and numer
 ``select``, ``vander``, ``trapezoid``, ``gradient``, ``resize``, ``delete``/``insert`` with
 static positions, ``polyadd``/``polysub``/``polyder``).
 
-Complex arrays are not supported yet, so on every array these see ``real``/``conj`` are
-the identity and ``imag`` is zeros, as NumPy gives for real input.
+On real arrays ``real``/``conj`` are the identity and ``imag`` is zeros, as NumPy gives; complex
+arrays go to :mod:`._complex` (views of the components, ``make_complex``).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import numpy as np
 from ..trace import context
 from ..trace.bind import any_tracer, unsupported
 from ..trace.tracer import Tracer
+from . import _complex
 from ._composite import _asarr, _axis, _static_int, _take_slice
 from ._reductions import all as _all
 from ._reductions import any as _any
@@ -26,8 +27,9 @@ from ._shape import broadcast_arrays, broadcast_to, concatenate, moveaxis, resha
 from ._ufuncs import FUNCS as _U
 from ._windows import take_static
 
-__all__ = ["real", "imag", "conj", "conjugate", "angle", "iscomplex", "isreal", "iscomplexobj",
-           "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack", "matrix_transpose",
+__all__ = ["real", "imag", "conj", "conjugate", "angle", "sort_complex", "iscomplex", "isreal",
+           "iscomplexobj", "isrealobj", "isscalar", "result_type", "can_cast", "concat", "row_stack",
+           "matrix_transpose",
            "unstack", "rollaxis", "fix", "isposinf", "isneginf",
            "array_equiv", "isin", "select", "vander", "trapezoid", "gradient", "resize", "delete",
            "insert", "polyadd", "polysub", "polyder"]
@@ -41,19 +43,22 @@ def _zeros(shape, dtype):
 def real(val):
     if not any_tracer((val,)):
         return np.real(val)
-    return _asarr(val)
+    v = _asarr(val)
+    return _complex.real(v) if v.dtype.kind == "c" else v
 
 
 def imag(val):
     if not any_tracer((val,)):
         return np.imag(val)
     v = _asarr(val)
-    return _zeros(v.shape, v.dtype)
+    return _complex.imag(v) if v.dtype.kind == "c" else _zeros(v.shape, v.dtype)
 
 
 def conj(x):
     if not any_tracer((x,)):
         return np.conj(x)
+    if _asarr(x).dtype.kind == "c":
+        return _complex.conj(_asarr(x))
     from ._extra import _loop_cast
     (v,), _ = _loop_cast(np.conjugate, x)     # real input: the value in the loop dtype (bool -> int8)
     return v
@@ -66,14 +71,34 @@ def angle(z, deg=False):
     if not any_tracer((z,)):
         return np.angle(z, deg)
     z = _asarr(z)
+    if z.dtype.kind == "c":
+        return _complex.angle(z, deg)
     a = _U["arctan2"](_zeros(z.shape, z.dtype), z)       # NumPy: arctan2(z.imag, z.real)
     return _U["multiply"](a, 180 / np.pi) if deg else a
+
+
+def sort_complex(a):
+    """NumPy's complex order along the last axis: by real then imaginary part, NaNs last in
+    NumPy's classes (R + Rj < R + nanj < nan + Rj < nan + nanj); a stable lexsort."""
+    if not any_tracer((a,)):
+        return np.sort_complex(a)
+    z = _asarr(a)
+    want = np.sort_complex(np.ones(1, z.dtype)).dtype
+    z = z.astype(want) if z.dtype != want else z
+    if z.ndim == 0:
+        return z
+    re, im = _complex.real(z), _complex.imag(z)
+    cls = _U["add"](_U["isnan"](im).astype(np.int8), _U["multiply"](_U["isnan"](re).astype(np.int8), 2))
+    order = np.lexsort((im, re, cls), axis=-1)
+    return np.take_along_axis(z, order, axis=-1)
 
 
 def iscomplex(x):
     if not any_tracer((x,)):
         return np.iscomplex(x)
     x = _asarr(x)
+    if x.dtype.kind == "c":
+        return _complex.imag(x) != 0
     return _zeros(x.shape, np.bool_)
 
 
@@ -81,18 +106,20 @@ def isreal(x):
     if not any_tracer((x,)):
         return np.isreal(x)
     x = _asarr(x)
+    if x.dtype.kind == "c":
+        return _complex.imag(x) == 0
     return broadcast_to(_asarr(np.ones((), np.bool_)), x.shape)
 
 
 def iscomplexobj(x):
     if isinstance(x, Tracer):
-        return False
+        return x.dtype.kind == "c"
     return np.iscomplexobj(x)
 
 
 def isrealobj(x):
     if isinstance(x, Tracer):
-        return True
+        return x.dtype.kind != "c"
     return np.isrealobj(x)
 
 

@@ -174,9 +174,15 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, 
     acc = np.dtype(np.float32) if res_dt == np.float16 else res_dt
     # NumPy's steps: the mean in the accumulation dtype (an integer dtype= truncates it), the
     # deviations in the promoted dtype of input and mean, their squares summed in acc
-    m = _mean(x, axes, acc, True)
+    m = _mean(x, axes, x.dtype if x.dtype.kind == "c" else acc, True)
     d = _ufuncs.FUNCS["subtract"](x, m)
-    ss = _reduce("sum", wrap(cast(_ufuncs.FUNCS["multiply"](d, d).value, acc)), axes, keepdims)
+    if d.dtype.kind == "c":       # NumPy: |d|^2 = re^2 + im^2 (a real result)
+        from ._complex import imag, real
+        d2 = _ufuncs.FUNCS["add"](_ufuncs.FUNCS["multiply"](real(d), real(d)),
+                                  _ufuncs.FUNCS["multiply"](imag(d), imag(d)))
+    else:
+        d2 = _ufuncs.FUNCS["multiply"](d, d)
+    ss = _reduce("sum", wrap(cast(d2.value, acc)), axes, keepdims)
     n = _count(x, axes) - ddof
     n = n if n > 0 else 0
     v = _ufuncs.FUNCS["divide"](ss, wrap(to_value(np.asarray(n, acc))))

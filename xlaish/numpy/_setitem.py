@@ -91,7 +91,7 @@ def _as_dtype(v, dt) -> Tracer:
             f"cannot convert float {v} to integer"))
     with np.errstate(all="ignore"):
         a = np.asarray(v)
-        if a.dtype.kind not in "biuf":
+        if a.dtype.kind not in "biufc":
             raise context.with_location(TypeError(f"cannot assign a value of type {type(v).__name__} "
                                                   f"({a.dtype}) into a traced {dt} array"))
         return wrap(const(a.astype(dt)))

@@ -20,8 +20,8 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
         "unique_counts", "unique_inverse", "unique_values", "intersect1d", "union1d", "setdiff1d",
         "setxor1d", "trim_zeros", "polymul", "polydiv", "real_if_close"),
     "several-dimensional bin counting not written yet (histogram2d/dd: a bin search per axis and "
-    "a scatter-add), complex sorting (no complex dtype)": (
-        "sort_complex", "histogram2d", "histogramdd"),
+    "a scatter-add)": (
+        "histogram2d", "histogramdd"),
     "bit packing not written yet (the result's last axis is 8 times shorter or longer: a "
     "reshape, shifts and a sum)": (
         "packbits", "unpackbits"),

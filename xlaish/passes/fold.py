@@ -76,7 +76,8 @@ def fold(fn: Function) -> Function:
             known[id(op.result)] = ("splat", ins[0][1])
             continue
         foldable = (op.opdef.has("pure") and not op.opdef.has(SIDE_EFFECT) and not op.opdef.has(REGION)
-                    and not op.opdef.has(CREATION) and all(k is not None for k in ins) and op.operands)
+                    and not op.opdef.has(CREATION) and all(k is not None for k in ins) and op.operands
+                    and not any(r.type.dtype.kind == "c" for r in op.results))   # lowered: keep real
         if not foldable:
             rw.keep(op)
             continue

@@ -4,7 +4,7 @@
 of pass names). ``XLAISH_VERIFY=1`` (or ``check=True``) runs the verifier
 after every pass; the test suite sets it. ``run_pipeline(fn, passes=[...])``
 runs only the named passes, in the default order; the ``canonicalize`` step
-(:mod:`.legalize` then :mod:`.canonicalize`, the forms the backends rely on)
+(:mod:`.legalize`, :mod:`.canonicalize` and :mod:`.complex`, the forms the backends rely on)
 always runs first, fusion and buffer planning always run last because the
 backends compile kernels, not loose ops.
 """
@@ -16,6 +16,7 @@ from .. import config
 from ..ir.verifier import verify
 from .buffers import plan_buffers
 from .canonicalize import canonicalize
+from .complex import lower_complex
 from .cse import cse
 from .dce import dce
 from .fold import fold
@@ -25,8 +26,9 @@ from .simplify import simplify
 
 
 def _canonical(fn):
-    """The forms the backends rely on: legalize, then canonicalize (reported as one step)."""
-    return canonicalize(legalize(fn))
+    """The forms the backends rely on: legalize, canonicalize, then complex ops lowered to real
+    ones (:mod:`.complex`; reported as one step)."""
+    return lower_complex(canonicalize(legalize(fn)))
 
 
 OPTIMIZATIONS = {

@@ -83,7 +83,19 @@ def cast(v, dtype):
     dtype = dtypes.canonical(dtype)
     if v.type.dtype == dtype:
         return v
+    if v.type.dtype.kind == "c" and dtype.kind not in "cb":
+        _complex_warning()
     return emit1(ASTYPE, [v], {"dtype": dtype})
+
+
+def _complex_warning():
+    """NumPy's ComplexWarning for a complex -> real cast, given while tracing at the user's line."""
+    import warnings
+    loc = context.user_location()
+    filename, _, lineno = (loc or "<traced>:0").rpartition(":")
+    warnings.warn_explicit("Casting complex values to real discards the imaginary part",
+                           np.exceptions.ComplexWarning, filename or "<traced>",
+                           int(lineno) if lineno.isdigit() else 0)
 
 
 def _note_int_bounds(x, dtype):
@@ -190,8 +202,8 @@ def elementwise(name: str, *args) -> Tracer:
         operands = [to_value(a, loop[i]) for i, a in enumerate(args)]
     out = emit1(name, operands)
     weak = None
-    if all_weak and out.type.dtype.kind in "if" and not any(isinstance(a, np.generic) for a in args):
-        weak = float if out.type.dtype.kind == "f" else int
+    if all_weak and out.type.dtype.kind in "ifc" and not any(isinstance(a, np.generic) for a in args):
+        weak = {"f": float, "c": complex}.get(out.type.dtype.kind, int)
     return wrap(out, weak)
 
 

@@ -276,6 +276,8 @@ class Tracer:
     size = property(lambda self: self._val.type.size)
     itemsize = property(lambda self: self._val.type.dtype.itemsize)
     nbytes = property(lambda self: self._val.type.nbytes)
+    real = property(lambda self: _xnp().real(self))
+    imag = property(lambda self: _xnp().imag(self))
     T = property(lambda self: self.transpose())
     mT = property(lambda self: self.swapaxes(-1, -2))
 
@@ -504,7 +506,7 @@ def _method(name):
 
 
 for _m in ("sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all",
-           "round", "dot"):
+           "round", "dot", "conj", "conjugate"):
     setattr(Tracer, _m, _method(_m))
 
 

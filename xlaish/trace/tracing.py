@@ -74,9 +74,9 @@ def _leaf_spec(x) -> LeafSpec:
         raise UnsupportedError(f"argument of type {type(x).__name__} is not an array; mark it static "
                                f"with static_argnums / static_argnames (for a method, jit a function "
                                f"of the arrays, or make `self` static)")
-    if a.dtype.kind in "OUSVc":
+    if a.dtype.kind in "OUSV":
         raise UnsupportedError(f"arguments of dtype {a.dtype} are not supported by xlaish "
-                               f"(supported: bool, int8-64, uint8-64, float16/32/64)")
+                               f"(supported: bool, int8-64, uint8-64, float16/32/64, complex64/128)")
     return LeafSpec(TensorType(a.shape, dtypes.canonical(a.dtype)))
 
 
@@ -202,7 +202,7 @@ def _check_result(argspec: ArgSpec, o) -> None:
     if type(o) is MaskedRead:
         raise data_dependent("returning x[mask] (boolean-mask indexing)", o.loc)
     if isinstance(o, (Tracer, np.ndarray, np.generic, bool, int, float)):
-        if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biuf":
+        if not isinstance(o, (np.ndarray, np.generic)) or o.dtype.kind in "biufc":
             return
         what = f"an array of dtype {o.dtype}"
     else:

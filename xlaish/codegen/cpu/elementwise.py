@@ -396,6 +396,14 @@ def _signbit(cg, a, dt, out):
     return cg.b.icmp_signed("<", bits, ir.Constant(bits.type, 0))
 
 
+def _make_complex(cg, a, dt, out):
+    """The (re, im) pair stored as one complex element (the lowering pass places it only where
+    a complex value is written to memory; see xlaish.passes.complex)."""
+    b = cg.b
+    v = ir.Constant(T.storage(out), ir.Undefined)
+    return b.insert_value(b.insert_value(v, a[0], 0), a[1], 1)
+
+
 # ---- the table: one rule per op (the families below fill the rest) ---------------------------
 for _name, _rule in {
     "add": _add, "subtract": _sub, "multiply": _mul, "divide": _div,
@@ -411,7 +419,7 @@ for _name, _rule in {
     "floor": _rounding("llvm.floor"), "ceil": _rounding("llvm.ceil"),
     "trunc": _rounding("llvm.trunc"), "rint": _rounding("llvm.roundeven"),
     "isnan": _isnan_op, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
-    "logical_not": _logical_not, "invert": _invert, "select": _select,
+    "logical_not": _logical_not, "invert": _invert, "select": _select, "make_complex": _make_complex,
     **bitfuncs.RULES,     # fmod, gcd, lcm, ldexp, nextafter, frexp_exponent, bitwise_count
     **rng.RULES,          # threefry2x32
 }.items():

@@ -19,6 +19,9 @@ def storage(dt) -> ir.Type:
         return I8
     if dt.kind in "iu":
         return ir.IntType(dt.itemsize * 8)
+    if dt.kind == "c":       # only ever stored (make_complex); see xlaish.passes.complex
+        part = {8: F32, 16: F64}[dt.itemsize]
+        return ir.LiteralStructType([part, part])
     return {2: F16, 4: F32, 8: F64}[dt.itemsize]
 
 

@@ -433,6 +433,10 @@ def _select(c, a, dt, out):
     return f"({a[1]} if {a[0]} else {a[2]})"
 
 
+def _make_complex(c, a, dt, out):
+    return f"complex({a[0]}, {a[1]})"
+
+
 def astype(c, x, src, dst) -> str:
     """x (a value of dtype src) converted with NumPy's astype semantics."""
     src, dst = np.dtype(src), np.dtype(dst)
@@ -487,6 +491,7 @@ for _name, _rule in {
     "rint": _rounding("rint"),
     "isnan": _isnan, "isinf": _isinf, "isfinite": _isfinite, "signbit": _signbit,
     "logical_not": _logical_not, "invert": _invert, "select": _select, "expit": _expit,
+    "make_complex": _make_complex,
     "fmod": _fmod, "gcd": _helper_of("gcd", True), "lcm": _helper_of("lcm", True),
     "bitwise_count": _helper_of("popcount", True), "ldexp": _helper_of("ldexp"),
     "nextafter": _helper_of("nextafter", True), "frexp_exponent": _helper_of("frexp_exp", True),

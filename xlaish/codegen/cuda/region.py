@@ -229,6 +229,10 @@ class KernelSource:
 
 def check_region(region):
     """Name the first op of a region the CUDA backend cannot lower."""
+    if any(v.type.dtype.kind == "c" for v in (*region.params, *region.results)):
+        from ...errors import UnsupportedError
+        raise UnsupportedError("complex arrays are not supported by the CUDA backend yet (the CPU "
+                               "backend compiles them)")
     for op in region.ops:
         if not OPS.covered(op.name):
             raise unsupported(op)

@@ -14,8 +14,10 @@
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
 | ``rng``          | threefry2x32 (the counter-based bits of ``xlaish.random``) |
+| ``complex``      | complex_part, complex_pairs (views), make_complex (the complex/real boundary) |
 """
 from . import (  # noqa: F401
+    complex,
     creation,
     debug,
     elementwise,
