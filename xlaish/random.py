@@ -42,8 +42,9 @@ from .trace import context
 from .trace.bind import const, emit1, to_value, wrap
 from .trace.tracer import Tracer
 
-__all__ = ["key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "randint",
-           "exponential", "gumbel", "categorical", "permutation", "choice"]
+__all__ = ["key", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal", "bernoulli",
+           "randint", "exponential", "gumbel", "gamma", "loggamma", "beta", "dirichlet", "categorical",
+           "permutation", "choice", "default_rng", "Generator"]
 
 _U32, _U64 = np.dtype(np.uint32), np.dtype(np.uint64)
 _M32 = np.uint64(0xFFFFFFFF)
@@ -70,18 +71,27 @@ def _cast(x, dtype):
     return xnp.astype(x, dtype) if isinstance(x, Tracer) else np.asarray(x).astype(dtype)
 
 
-def _check_key(k, what):
+def _check_key(k, what, batched=True):
+    """``k`` as an array: a key (uint32, shape (2,)) or, where ``batched``, a batch of keys
+    (shape (..., 2))."""
     if not isinstance(k, Tracer):
         k = np.asarray(k)
-    if tuple(k.shape) != (2,) or np.dtype(k.dtype) != _U32:
-        raise TypeError(f"xlaish.random.{what}: a key is a uint32 array of shape (2,) (from "
-                        f"xlaish.random.key(seed) or split), got {k.dtype} {tuple(k.shape)}")
+    shape = tuple(k.shape)
+    if np.dtype(k.dtype) != _U32 or not shape or shape[-1] != 2 or (not batched and shape != (2,)):
+        want = "(2,) or a batch of keys (..., 2)" if batched else "(2,) (a single key)"
+        raise TypeError(f"xlaish.random.{what}: a key is a uint32 array of shape {want} (from "
+                        f"xlaish.random.key(seed) or split), got {k.dtype} {shape}")
     return k
 
 
+def _batch(k) -> tuple:
+    """The batch shape of a key array (``()`` for one key)."""
+    return tuple(k.shape[:-1])
+
+
 def _packed(k):
-    """The key as one uint64 ``k0 << 32 | k1`` (the op's operand)."""
-    return (_cast(k[0], _U64) << _S32) | _cast(k[1], _U64)
+    """The key(s) as one uint64 ``k0 << 32 | k1`` each (the op's operand), shape ``_batch(k)``."""
+    return (_cast(k[..., 0], _U64) << _S32) | _cast(k[..., 1], _U64)
 
 
 def _unpack(p):
@@ -104,10 +114,19 @@ def _counter(shape):
     return flat
 
 
-def _threefry(k, counter):
-    """Packed ``threefry2x32(k, counter)``: an op of the trace, or NumPy's reference."""
+def _threefry(k, counter, elementwise=False):
+    """Packed ``threefry2x32(k, counter)``: an op of the trace, or NumPy's reference. A batch of
+    keys (shape ``B + (2,)``) encrypts the whole counter grid ``S`` under each key: shape
+    ``B + S`` (what ``jax.vmap`` over the keys gives); ``elementwise``: the keys and counters
+    are broadcast against each other instead."""
     kp = _packed(k)
+    cshape = tuple(np.shape(counter)) if not isinstance(counter, Tracer) else tuple(counter.shape)
+    if kp.ndim and not elementwise:
+        kp = xnp.reshape(kp, tuple(kp.shape) + (1,) * len(cshape))
     if _tracing():
+        out = np.broadcast_shapes(tuple(kp.shape), cshape)
+        kp, counter = (xnp.broadcast_to(v, out) if tuple(v.shape) != out else v
+                       for v in (wrap(to_value(kp, _U64)), wrap(to_value(counter, _U64))))
         return wrap(emit1(THREEFRY2X32, [to_value(kp, _U64), to_value(counter, _U64)]))
     return _threefry_np(kp, counter)
 
@@ -120,11 +139,18 @@ def _stack_words(p):
 # ---- keys -------------------------------------------------------------------------------------------
 def key(seed):
     """A key (uint32[2]) from an integer seed: JAX's ``PRNGKey`` derivation (the high and low 32
-    bits of the seed as int64; a 32-bit integer array seed has a zero high word, as in JAX)."""
+    bits of the seed as int64; a 32-bit integer array seed has a zero high word, as in JAX).
+    An integer array of seeds (outside jit) gives a batch of keys, shape ``seed.shape + (2,)``
+    (``jax.vmap(jax.random.PRNGKey)``)."""
     if not isinstance(seed, Tracer):
         s = np.asarray(seed)
-        if s.shape or s.dtype.kind not in "iub":
-            raise TypeError(f"xlaish.random.key: the seed must be an integer scalar, got {seed!r}")
+        if s.dtype.kind not in "iub" or (s.shape and _tracing()):
+            raise TypeError(f"xlaish.random.key: the seed must be an integer scalar (or, outside "
+                            f"jit, an integer array), got {seed!r}")
+        if s.shape:
+            hi = (s.astype(np.int64).astype(np.uint64) >> _S32) if s.dtype.itemsize > 4 else 0 * s
+            return np.stack([np.asarray(hi).astype(np.uint32),
+                             (s.astype(np.int64).astype(np.uint64) & _M32).astype(np.uint32)], axis=-1)
         if isinstance(seed, int) and not -2 ** 63 <= seed < 2 ** 64:
             raise OverflowError(f"xlaish.random.key: seed {seed} does not fit 64 bits")
         s = np.uint64(seed % 2 ** 64) if isinstance(seed, int) else s.astype(np.int64).astype(np.uint64)
@@ -143,18 +169,20 @@ PRNGKey = key
 
 
 def split(key, num=2):
-    """``num`` new keys (uint32[num, 2]) from ``key``: JAX's (partitionable) split."""
+    """``num`` new keys (uint32[num, 2]) from ``key``: JAX's (partitionable) split. A batch of
+    keys (``B + (2,)``) gives ``B + (num, 2)``."""
     key = _check_key(key, "split")
     return _stack_words(_threefry(key, _counter(_shape(num))))
 
 
 def fold_in(key, data):
     """A new key from ``key`` and an integer ``data`` (taken modulo 2**32, as JAX does). As in JAX,
-    ``fold_in(k, i) == split(k, n)[i]``: both encrypt the counter ``i``."""
+    ``fold_in(k, i) == split(k, n)[i]``: both encrypt the counter ``i``. Batched keys and
+    ``data`` broadcast against each other."""
     key = _check_key(key, "fold_in")
     d = _cast(_cast(data, _U32), _U64) if isinstance(data, Tracer) else \
-        np.uint64(int(np.asarray(data).astype(np.int64)) % 2 ** 32)
-    return _stack_words(_threefry(key, d))
+        np.asarray(data).astype(np.int64).astype(np.uint32).astype(np.uint64)
+    return _stack_words(_threefry(key, d, elementwise=True))
 
 
 # ---- bits and uniform -------------------------------------------------------------------------------
@@ -272,7 +300,8 @@ def randint(key, shape, minval, maxval, dtype=np.int32):
     else:
         above = np.asarray(np.asarray(maxval, dtype=object) > np.iinfo(dt).max, dtype=bool)
     lo, hi = _clip_to(minval, dt), _clip_to(maxval, dt)
-    k1, k2 = (k for k in split(key))
+    ks = split(key)
+    k1, k2 = ks[..., 0, :], ks[..., 1, :]
     high, low = _bits(k1, nbits, shape), _bits(k2, nbits, shape)
     one = ut.type(1)
     with np.errstate(over="ignore"):          # unsigned wrap-around is intended (eager scalars)
@@ -303,8 +332,128 @@ def gumbel(key, shape=(), dtype=np.float32):
     return -xnp.log(-xnp.log(u))
 
 
+def truncated_normal(key, lower, upper, shape=None, dtype=np.float32):
+    """Standard normal floats conditioned on ``lower < x < upper``: JAX's inverse-CDF method
+    (``u`` uniform in ``[erf(lower/sqrt2), erf(upper/sqrt2))``, ``sqrt(2) * erfinv(u)``, clipped
+    into the open interval). ``shape`` defaults to the broadcast shape of the bounds."""
+    key = _check_key(key, "truncated_normal")
+    dt = _float_dtype(dtype, "truncated_normal")
+    if shape is None:
+        shape = np.broadcast_shapes(tuple(np.shape(lower) if not isinstance(lower, Tracer) else lower.shape),
+                                    tuple(np.shape(upper) if not isinstance(upper, Tracer) else upper.shape))
+    sqrt2 = dt.type(math.sqrt(2))
+    lower, upper = _cast(lower, dt), _cast(upper, dt)
+    a, b = xnp.erf(lower / sqrt2), xnp.erf(upper / sqrt2)
+    out = sqrt2 * _erfinv(uniform(key, shape, dt, a, b))
+    return xnp.clip(out, xnp.nextafter(lower, dt.type(np.inf)), xnp.nextafter(upper, dt.type(-np.inf)))
+
+
+def _gamma_one(keys, alpha, log_space):
+    """JAX's ``_gamma_one`` (Marsaglia-Tsang with JAX's key derivation and loop structure),
+    vectorised over a flat batch: ``keys`` (n, 2), ``alpha`` (n,). Each element runs JAX's
+    rejection loop on its own key; the loops run until every element has accepted, updating only
+    the elements still rejecting, so each result is the one JAX's per-element loop gives."""
+    from .control import while_loop
+    dt = np.dtype(alpha.dtype)
+    t = dt.type
+    zero, one, third = t(0), t(1), t(1.0 / 3.0)
+    boost = alpha >= one
+    a = xnp.where(boost, alpha, alpha + one)
+    d = a - third
+    c = third / xnp.sqrt(d)
+
+    def reject(X, V, U):
+        return ((U >= one - t(0.0331) * (X * X))
+                & (xnp.log(U) >= X * t(0.5) + d * ((one - V) + xnp.log(V))))
+
+    def draw_x(state):                 # JAX's inner loop: x ~ N(0, 1) until v = 1 + c x > 0
+        k, x, v = state
+        go = v <= zero
+        kk = split(k)
+        xn = normal(kk[:, 1], (), dt)
+        vn = one + xn * c
+        return xnp.where(go[:, None], kk[:, 0], k), xnp.where(go, xn, x), xnp.where(go, vn, v)
+
+    def body(state):
+        k, X, V, U = state
+        act = reject(X, V, U)
+        k3 = split(k, 3)
+        zeros = xnp.zeros_like(alpha)
+        _, x, v = while_loop(lambda s: xnp.any(s[2] <= zero), draw_x,
+                             (k3[:, 1], zeros, xnp.where(act, -one, one)))
+        Xn, Vn, Un = x * x, (v * v) * v, uniform(k3[:, 2], (), dt)
+        return (xnp.where(act[:, None], k3[:, 0], k), xnp.where(act, Xn, X),
+                xnp.where(act, Vn, V), xnp.where(act, Un, U))
+
+    ks = split(keys)
+    full = xnp.zeros_like(alpha)
+    _, _, V, _ = while_loop(lambda s: xnp.any(reject(*s[1:])), body,
+                            (ks[:, 0], full, full + one, full + t(2)))
+    sub = ks[:, 1]
+    if log_space:
+        ls = -exponential(sub, (), dt)
+        lb = xnp.where(boost | (ls == zero), zero, ls * (one / alpha))
+        return (xnp.log(d) + xnp.log(V)) + lb
+    smp = one - uniform(sub, (), dt)
+    return (d * V) * xnp.where(boost, one, xnp.power(smp, one / alpha))
+
+
+def _gamma(key, a, shape, dtype, what, log_space):
+    key = _check_key(key, what)
+    dt = _float_dtype(dtype, what)
+    a = _cast(a, dt)
+    shape = tuple(a.shape) if shape is None else _shape(shape)
+    batch = _batch(key)
+    n = math.prod(shape)
+    keys = xnp.reshape(split(key, n), (-1, 2))           # JAX: one key per element (per key)
+    alphas = xnp.reshape(xnp.broadcast_to(a, batch + shape), (-1,))
+    return xnp.reshape(_gamma_one(keys, alphas, log_space), batch + shape)
+
+
+def gamma(key, a, shape=None, dtype=np.float32):
+    """Gamma(``a``, 1) floats: JAX's algorithm (Marsaglia-Tsang, a key per element, ``a < 1``
+    boosted by ``u ** (1/a)``). ``shape`` defaults to ``a``'s shape."""
+    return _gamma(key, a, shape, dtype, "gamma", False)
+
+
+def loggamma(key, a, shape=None, dtype=np.float32):
+    """``log`` of Gamma(``a``, 1) floats computed in log space (accurate for small ``a``): JAX's."""
+    return _gamma(key, a, shape, dtype, "loggamma", True)
+
+
+def _shape_of(x):
+    return tuple(x.shape) if isinstance(x, Tracer) else tuple(np.shape(x))
+
+
+def beta(key, a, b, shape=None, dtype=np.float32):
+    """Beta(``a``, ``b``) floats: two log-space gammas, normalised as JAX does."""
+    key = _check_key(key, "beta")
+    dt = _float_dtype(dtype, "beta")
+    shape = np.broadcast_shapes(_shape_of(a), _shape_of(b)) if shape is None else _shape(shape)
+    ks = split(key)
+    la = loggamma(ks[..., 0, :], xnp.broadcast_to(_cast(a, dt), shape), shape, dt)
+    lb = loggamma(ks[..., 1, :], xnp.broadcast_to(_cast(b, dt), shape), shape, dt)
+    m = xnp.maximum(la, lb)
+    ga, gb = xnp.exp(la - m), xnp.exp(lb - m)
+    return ga / (ga + gb)
+
+
+def dirichlet(key, alpha, shape=None, dtype=np.float32):
+    """Dirichlet(``alpha``) vectors (last axis): log-space gammas and a softmax, as JAX does."""
+    key = _check_key(key, "dirichlet")
+    dt = _float_dtype(dtype, "dirichlet")
+    ash = _shape_of(alpha)
+    if not ash:
+        raise ValueError("xlaish.random.dirichlet: alpha needs at least one dimension")
+    shape = ash[:-1] if shape is None else _shape(shape)
+    lg = loggamma(key, alpha, shape + ash[-1:], dt)
+    e = xnp.exp(lg - xnp.max(lg, axis=-1, keepdims=True))
+    return e / xnp.sum(e, axis=-1, keepdims=True)
+
+
 def categorical(key, logits, axis=-1, shape=None):
-    """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (the Gumbel-max trick)."""
+    """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (the Gumbel-max trick).
+    A batch of keys ``B + (2,)`` gives ``B + shape``."""
     key = _check_key(key, "categorical")
     if not isinstance(logits, Tracer):
         logits = np.asarray(logits)
@@ -314,21 +463,22 @@ def categorical(key, logits, axis=-1, shape=None):
     shape = batch if shape is None else _shape(shape)
     full = shape[:len(shape) - len(batch)] + tuple(logits.shape)
     g = gumbel(key, full, dt)
-    return xnp.argmax(g + _cast(logits, dt), axis=ax + len(shape) - len(batch))
+    return xnp.argmax(g + _cast(logits, dt), axis=len(_batch(key)) + ax + len(shape) - len(batch))
 
 
 def permutation(key, x):
-    """A random permutation of ``arange(x)`` (an int) or of ``x`` along its first axis."""
+    """A random permutation of ``arange(x)`` (an int) or of ``x`` along its first axis (a batch of
+    keys ``B + (2,)``: one permutation per key, stacked in front)."""
     key = _check_key(key, "permutation")
     n = int(x) if np.ndim(x) == 0 and not isinstance(x, Tracer) else x.shape[0]
-    order = xnp.argsort(_bits(key, 64, (n,)), kind="stable")
+    order = xnp.argsort(_bits(key, 64, (n,)), axis=-1, kind="stable")
     return order if np.ndim(x) == 0 and not isinstance(x, Tracer) else xnp.take(x, order, axis=0)
 
 
 def choice(key, a, shape=(), replace=True, p=None):
     """Elements of ``a`` (an array, or ``arange(a)`` for an int) drawn uniformly or with
-    probabilities ``p``, with or without replacement (static ``shape``)."""
-    key = _check_key(key, "choice")
+    probabilities ``p``, with or without replacement (static ``shape``). One key only."""
+    key = _check_key(key, "choice", batched=False)
     shape = _shape(shape)
     n = int(a) if np.ndim(a) == 0 and not isinstance(a, Tracer) else a.shape[0]
     size = math.prod(shape)
