@@ -407,7 +407,8 @@ def _gamma(key, a, shape, dtype, what, log_space):
     n = math.prod(shape)
     keys = xnp.reshape(split(key, n), (-1, 2))           # JAX: one key per element (per key)
     alphas = xnp.reshape(xnp.broadcast_to(a, batch + shape), (-1,))
-    return xnp.reshape(_gamma_one(keys, alphas, log_space), batch + shape)
+    with np.errstate(invalid="ignore", divide="ignore"):     # a <= 0 or NaN: NaN/0 as in JAX
+        return xnp.reshape(_gamma_one(keys, alphas, log_space), batch + shape)
 
 
 def gamma(key, a, shape=None, dtype=np.float32):
