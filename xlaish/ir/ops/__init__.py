@@ -13,8 +13,10 @@
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
 | ``rng``          | threefry2x32 (the counter-based bits of ``xlaish.random``) |
+| ``callback``     | host_callback (pure_callback, io_callback: a call into Python) |
 """
 from . import (  # noqa: F401
+    callback,
     creation,
     debug,
     elementwise,
