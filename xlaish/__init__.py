@@ -22,5 +22,6 @@ from .trace.tracing import ShapeDtype
 
 __all__ = ["jit", "make_ir", "disable_jit", "clear_caches", "JitFunction", "Lowered", "ShapeDtype",
            "numpy", "random", "special", "aot", "cond", "while_loop", "fori_loop", "grad",
-           "value_and_grad", "custom_vjp", "pure_callback", "io_callback", "debug", "test_util", "XlaishError", "TraceError",
+           "value_and_grad", "custom_vjp", "pure_callback", "io_callback", "debug", "test_util",
+           "XlaishError", "TraceError",
            "ConcretizationError", "ShapeError", "UnsupportedError", "IRError", "CheckError", "__version__"]

@@ -116,7 +116,8 @@ def test_batched_keys_match_vmap(jr):
     _same(xr.key(np.arange(3)), vm(jr.PRNGKey)(jnp.arange(3)))
     nested, jnested = xr.split(ks, 2), vm(lambda q: jr.split(q, 2))(jks)    # (4, 2, 2): two batch axes
     _same(xr.uniform(nested, (3,)), vm(vm(lambda q: jr.uniform(q, (3,))))(jnested))
-    np.testing.assert_allclose(xr.normal(ks, (50,)), vm(lambda q: jr.normal(q, (50,)))(jks), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xr.normal(ks, (50,)), vm(lambda q: jr.normal(q, (50,)))(jks),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_truncated_normal(jr):

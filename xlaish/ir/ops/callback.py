@@ -32,6 +32,7 @@ from ...errors import IRError, UnsupportedError
 from ..opdef import SIDE_EFFECT, OpDef, register
 from ..types import TensorType
 
+_NAME = "host_callback"
 _TARGETS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _BASE = secrets.randbits(40) << 20          # per process: ids never collide across processes
 _COUNTER = itertools.count(1)
@@ -106,7 +107,7 @@ def _interp(op, args, interpret):
 
 def removable(op) -> bool:
     """May dead-code elimination drop this op when its results are unused (pure_callback)?"""
-    return op.name == "host_callback" and bool(op.attrs.get("pure"))
+    return op.name == _NAME and bool(op.attrs.get("pure"))
 
 
 def walk(fn):
@@ -130,14 +131,14 @@ def refuse(fn, where: str) -> None:
     """Raise UnsupportedError if ``fn`` (or a region of it) calls back into Python: ``where``
     (the CUDA backend, an AOT library) has no Python to call."""
     for op in walk(fn):
-        if op.name == "host_callback":
+        if op.name == _NAME:
             raise refusal(op, where)
 
 
 def has_callbacks(fn) -> bool:
-    return any(op.name == "host_callback" for op in walk(fn))
+    return any(op.name == _NAME for op in walk(fn))
 
 
-register(OpDef(name="host_callback", arity=None, dtype_rule=None, shape_rule=None, reference=None,
+register(OpDef(name=_NAME, arity=None, dtype_rule=None, shape_rule=None, reference=None,
                region_rule=_rule, traits=frozenset({SIDE_EFFECT}), lower={"interp": _interp},
                doc="call a Python function on the operands (pure_callback, io_callback)"))

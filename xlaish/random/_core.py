@@ -1,33 +1,7 @@
-"""``xlaish.random``: counter-based random numbers with JAX's functional key API.
-
-Why Threefry-2x32 (20 rounds): it is *counter-based* -- number ``i`` of a stream is a pure
-function ``threefry(key, i)``, so the bits of an array are an elementwise op of an index grid
-and are computed inside the fused kernel that consumes them (a dropout mask is never stored);
-*stateless* -- no generator state to thread through compiled code, a key is an ordinary
-``uint32[2]`` array (an argument, a result, a loop carry); *splittable* -- ``split``/``fold_in``
-derive independent keys by encrypting counters, so parallel code needs no coordination; *the
-same bits everywhere* -- 32-bit integer adds, rotations and xors have one answer on every
-backend, thread count and AOT library; and it is what ``jax.random`` uses by default, so with
-JAX's derivations followed here (``jax_threefry_partitionable``, JAX's default) the results can
-be compared with ``jax.random`` bit for bit.
-
-Bit-for-bit equal to ``jax.random`` (raw uint32 key data, ``jax.random.key_data``):
-``key`` (integer seeds in int64; JAX without x64 agrees for seeds in [0, 2**31)), ``split``,
-``fold_in``, ``bits``, ``uniform``, ``bernoulli`` and ``randint`` (both through ``uniform`` /
-``bits`` with JAX's formulas). ``normal`` is ``sqrt(2) * erfinv(u)`` with JAX's ``u`` and XLA's
-erfinv polynomial (M. Giles' single-precision approximation; float64 adds two Newton steps on
-``erf``), ``exponential``, ``gumbel`` and ``categorical`` use JAX's formulas; these go through
-``log``/``sqrt``/``erf``, whose last bit may differ between NumPy's libm, xlaish's vector math
-and XLA's, so they are compared with JAX to a few ulps and tested by distribution.
-``permutation`` and ``choice`` sort random 64-bit keys (one sort, not JAX's rounds of sorts):
-same distribution, different bits from JAX.
-
-Every function works under ``xlaish.jit`` (traced: the bits are ``threefry2x32`` ops of an
-``iota``, :mod:`xlaish.ir.ops.rng`) and outside it (NumPy, the op's reference: the same bits).
-Traced, the counter of an array of more than ``xlaish.passes.fold.FOLD_LIMIT`` elements stays an
-index grid computed in the kernel; a smaller multi-dimensional one is folded into a constant
-index array like any small iota arithmetic (the bits themselves are still computed in the kernel
-unless the key is a constant too).
+"""The key API of :mod:`xlaish.random`: keys, bits, uniform and the distributions drawn from
+them in closed form (normal, truncated normal, exponential, Gumbel, Bernoulli, randint,
+categorical, permutation, choice). See the package docstring for the algorithms and what is
+bit-compatible with ``jax.random``.
 """
 from __future__ import annotations
 
@@ -35,16 +9,15 @@ import math
 
 import numpy as np
 
-from . import numpy as xnp
-from .ir.opnames import IOTA, THREEFRY2X32
-from .ir.ops.rng import threefry2x32 as _threefry_np
-from .trace import context
-from .trace.bind import const, emit1, to_value, wrap
-from .trace.tracer import Tracer
+from .. import numpy as xnp
+from ..ir.opnames import IOTA, THREEFRY2X32
+from ..ir.ops.rng import threefry2x32 as _threefry_np
+from ..trace import context
+from ..trace.bind import const, emit1, to_value, wrap
+from ..trace.tracer import Tracer
 
-__all__ = ["key", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal", "bernoulli",
-           "randint", "exponential", "gumbel", "gamma", "loggamma", "beta", "dirichlet", "categorical",
-           "permutation", "choice", "default_rng", "Generator"]
+__all__ = ["key", "PRNGKey", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
+           "bernoulli", "randint", "exponential", "gumbel", "categorical", "permutation", "choice"]
 
 _U32, _U64 = np.dtype(np.uint32), np.dtype(np.uint64)
 _M32 = np.uint64(0xFFFFFFFF)
@@ -65,6 +38,10 @@ def _shape(shape) -> tuple:
     if any(d < 0 for d in shape):
         raise ValueError(f"xlaish.random: negative dimension in shape {shape}")
     return shape
+
+
+def _shape_of(x):
+    return tuple(x.shape) if isinstance(x, Tracer) else tuple(np.shape(x))
 
 
 def _cast(x, dtype):
@@ -346,110 +323,6 @@ def truncated_normal(key, lower, upper, shape=None, dtype=np.float32):
     a, b = xnp.erf(lower / sqrt2), xnp.erf(upper / sqrt2)
     out = sqrt2 * _erfinv(uniform(key, shape, dt, a, b))
     return xnp.clip(out, xnp.nextafter(lower, dt.type(np.inf)), xnp.nextafter(upper, dt.type(-np.inf)))
-
-
-def _gamma_one(keys, alpha, log_space):
-    """JAX's ``_gamma_one`` (Marsaglia-Tsang with JAX's key derivation and loop structure),
-    vectorised over a flat batch: ``keys`` (n, 2), ``alpha`` (n,). Each element runs JAX's
-    rejection loop on its own key; the loops run until every element has accepted, updating only
-    the elements still rejecting, so each result is the one JAX's per-element loop gives."""
-    from .control import while_loop
-    dt = np.dtype(alpha.dtype)
-    t = dt.type
-    zero, one, third = t(0), t(1), t(1.0 / 3.0)
-    boost = alpha >= one
-    a = xnp.where(boost, alpha, alpha + one)
-    d = a - third
-    c = third / xnp.sqrt(d)
-
-    def reject(X, V, U):
-        return ((U >= one - t(0.0331) * (X * X))
-                & (xnp.log(U) >= X * t(0.5) + d * ((one - V) + xnp.log(V))))
-
-    def draw_x(state):                 # JAX's inner loop: x ~ N(0, 1) until v = 1 + c x > 0
-        k, x, v = state
-        go = v <= zero
-        kk = split(k)
-        xn = normal(kk[:, 1], (), dt)
-        vn = one + xn * c
-        return xnp.where(go[:, None], kk[:, 0], k), xnp.where(go, xn, x), xnp.where(go, vn, v)
-
-    def body(state):
-        k, X, V, U = state
-        act = reject(X, V, U)
-        k3 = split(k, 3)
-        zeros = xnp.zeros_like(alpha)
-        _, x, v = while_loop(lambda s: xnp.any(s[2] <= zero), draw_x,
-                             (k3[:, 1], zeros, xnp.where(act, -one, one)))
-        Xn, Vn, Un = x * x, (v * v) * v, uniform(k3[:, 2], (), dt)
-        return (xnp.where(act[:, None], k3[:, 0], k), xnp.where(act, Xn, X),
-                xnp.where(act, Vn, V), xnp.where(act, Un, U))
-
-    ks = split(keys)
-    full = xnp.zeros_like(alpha)
-    _, _, V, _ = while_loop(lambda s: xnp.any(reject(*s[1:])), body,
-                            (ks[:, 0], full, full + one, full + t(2)))
-    sub = ks[:, 1]
-    if log_space:
-        ls = -exponential(sub, (), dt)
-        lb = xnp.where(boost | (ls == zero), zero, ls * (one / alpha))
-        return (xnp.log(d) + xnp.log(V)) + lb
-    smp = one - uniform(sub, (), dt)
-    return (d * V) * xnp.where(boost, one, xnp.power(smp, one / alpha))
-
-
-def _gamma(key, a, shape, dtype, what, log_space):
-    key = _check_key(key, what)
-    dt = _float_dtype(dtype, what)
-    a = _cast(a, dt)
-    shape = tuple(a.shape) if shape is None else _shape(shape)
-    batch = _batch(key)
-    n = math.prod(shape)
-    keys = xnp.reshape(split(key, n), (-1, 2))           # JAX: one key per element (per key)
-    alphas = xnp.reshape(xnp.broadcast_to(a, batch + shape), (-1,))
-    with np.errstate(invalid="ignore", divide="ignore"):     # a <= 0 or NaN: NaN/0 as in JAX
-        return xnp.reshape(_gamma_one(keys, alphas, log_space), batch + shape)
-
-
-def gamma(key, a, shape=None, dtype=np.float32):
-    """Gamma(``a``, 1) floats: JAX's algorithm (Marsaglia-Tsang, a key per element, ``a < 1``
-    boosted by ``u ** (1/a)``). ``shape`` defaults to ``a``'s shape."""
-    return _gamma(key, a, shape, dtype, "gamma", False)
-
-
-def loggamma(key, a, shape=None, dtype=np.float32):
-    """``log`` of Gamma(``a``, 1) floats computed in log space (accurate for small ``a``): JAX's."""
-    return _gamma(key, a, shape, dtype, "loggamma", True)
-
-
-def _shape_of(x):
-    return tuple(x.shape) if isinstance(x, Tracer) else tuple(np.shape(x))
-
-
-def beta(key, a, b, shape=None, dtype=np.float32):
-    """Beta(``a``, ``b``) floats: two log-space gammas, normalised as JAX does."""
-    key = _check_key(key, "beta")
-    dt = _float_dtype(dtype, "beta")
-    shape = np.broadcast_shapes(_shape_of(a), _shape_of(b)) if shape is None else _shape(shape)
-    ks = split(key)
-    la = loggamma(ks[..., 0, :], xnp.broadcast_to(_cast(a, dt), shape), shape, dt)
-    lb = loggamma(ks[..., 1, :], xnp.broadcast_to(_cast(b, dt), shape), shape, dt)
-    m = xnp.maximum(la, lb)
-    ga, gb = xnp.exp(la - m), xnp.exp(lb - m)
-    return ga / (ga + gb)
-
-
-def dirichlet(key, alpha, shape=None, dtype=np.float32):
-    """Dirichlet(``alpha``) vectors (last axis): log-space gammas and a softmax, as JAX does."""
-    key = _check_key(key, "dirichlet")
-    dt = _float_dtype(dtype, "dirichlet")
-    ash = _shape_of(alpha)
-    if not ash:
-        raise ValueError("xlaish.random.dirichlet: alpha needs at least one dimension")
-    shape = ash[:-1] if shape is None else _shape(shape)
-    lg = loggamma(key, alpha, shape + ash[-1:], dt)
-    e = xnp.exp(lg - xnp.max(lg, axis=-1, keepdims=True))
-    return e / xnp.sum(e, axis=-1, keepdims=True)
 
 
 def categorical(key, logits, axis=-1, shape=None):
