@@ -14,12 +14,15 @@ raised by ``fn`` is raised from the jitted call, the same exception with its tra
 ``cond`` and ``while_loop`` bodies the callback runs each time its branch or iteration does.
 Outside ``jit`` ``fn`` is called directly (results checked the same way). The CUDA backend and
 AOT export refuse programs with callbacks (an ``UnsupportedError`` naming the callback).
-Callbacks are not differentiable: wrap them in ``xlaish.custom_vjp`` for a gradient.
+Callbacks are not differentiable: ``grad`` through one raises a TraceError; wrap the function
+calling it in ``xlaish.custom_vjp`` for a gradient.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .autodiff.rules import VJP
+from .ir.opdef import get as _opdef
 from .ir.opnames import HOST_CALLBACK
 from .ir.ops.callback import CallbackTarget, register_target
 from .trace import context, pytree
@@ -27,6 +30,9 @@ from .trace.bind import emit, to_value, wrap
 from .trace.tracer import Tracer
 
 __all__ = ["pure_callback", "io_callback"]
+
+# the tape looks VJPs up in the rules' table: the op's refusing VJP (from its record) goes there too
+VJP.setdefault(HOST_CALLBACK, _opdef(HOST_CALLBACK).vjp)
 
 
 def _specs(what, result_shape_dtypes):

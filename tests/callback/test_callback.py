@@ -190,3 +190,11 @@ def test_custom_vjp_gives_a_callback_a_gradient():
     host_sin.defvjp(fwd, bwd)
     g = xl.jit(xl.grad(lambda x: xnp.sum(host_sin(x))))(X)
     np.testing.assert_allclose(g, np.cos(X), rtol=1e-6)
+
+
+def test_gradient_through_a_callback_is_refused_not_silently_zero():
+    f = lambda x: xnp.sum(xl.pure_callback(np.sin, _spec(x), x) * x)      # noqa: E731
+    with pytest.raises(xl.TraceError, match="not differentiable.*custom_vjp"):
+        xl.grad(f)(X)
+    with pytest.raises(xl.TraceError, match="not differentiable"):
+        xl.jit(xl.grad(f))(X)

@@ -14,8 +14,9 @@ never names another process's callback (a foreign or forgotten id is a clear err
 Traits: a side effect (``SIDE_EFFECT``) for both kinds, so the passes never merge, fold, fuse
 or reorder it: every callback runs in program order (``ordered`` is recorded, and holds either
 way). ``pure`` ones (``pure_callback``) may be dropped by dead-code elimination when nothing
-uses their results (:func:`removable`), as JAX allows; ``io_callback`` never is. Not
-differentiable (compose with ``custom_vjp`` for a gradient). Backends: the interpreter calls
+uses their results (:func:`removable`), as JAX allows; ``io_callback`` never is. A gradient
+flowing into one is refused with an error (its VJP raises; compose with ``custom_vjp`` for a
+gradient), never silently stopped. Backends: the interpreter calls
 the function (``lower["interp"]``); the CPU program calls it through the trampoline with the GIL
 taken only for the call; CUDA and AOT libraries refuse it (:func:`refuse`).
 """
@@ -28,7 +29,7 @@ import weakref
 
 import numpy as np
 
-from ...errors import IRError, UnsupportedError
+from ...errors import IRError, TraceError, UnsupportedError
 from ..opdef import SIDE_EFFECT, OpDef, register
 from ..types import TensorType
 
@@ -139,6 +140,15 @@ def has_callbacks(fn) -> bool:
     return any(op.name == _NAME for op in walk(fn))
 
 
+def _no_gradient(gs, op, ins, outs):
+    """The VJP: refused (a gradient that silently stopped here would be wrong)."""
+    t = _TARGETS.get(int(op.attrs["callback"]))
+    name = t.name if t is not None else "a host callback"
+    raise TraceError(f"{name} is not differentiable (xlaish cannot see into the Python function); "
+                     f"wrap the function calling it in xlaish.custom_vjp and give its gradient")
+
+
 register(OpDef(name=_NAME, arity=None, dtype_rule=None, shape_rule=None, reference=None,
                region_rule=_rule, traits=frozenset({SIDE_EFFECT}), lower={"interp": _interp},
+               differentiable=True, vjp=_no_gradient,
                doc="call a Python function on the operands (pure_callback, io_callback)"))
