@@ -28,7 +28,8 @@ from xlaish import random as xr
 
 def _load() -> str:
     try:
-        return "load average %.2f %.2f %.2f" % os.getloadavg()
+        a, b, c = os.getloadavg()
+        return f"load average {a:.2f} {b:.2f} {c:.2f}"
     except OSError:
         return "load average n/a"
 
