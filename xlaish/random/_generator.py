@@ -9,8 +9,10 @@ import threading
 
 import numpy as np
 
+from ..errors import TraceError
+from ..trace import context
 from ..trace.tracer import Tracer
-from ._core import _U32, _shape, _shape_of, _tracing, exponential, key, normal, randint, split, uniform
+from ._core import _U32, _shape, _shape_of, exponential, key, normal, randint, split, uniform
 
 __all__ = ["Generator", "default_rng"]
 
@@ -28,6 +30,13 @@ class Generator:
     function draws new numbers, the same ones the same sequence of calls gives outside ``jit``
     (also each iteration of a ``while_loop``/``fori_loop`` body, which fetches a key each time).
 
+    A generator created *inside* a traced function (as ``np.random.default_rng(0)`` would be
+    inside a NumPy function) starts from its seed on every call, as in NumPy: its state is then a
+    traced value advanced while tracing (no callback; it works on every backend and in AOT
+    libraries), and it may draw only in the function that created it (not inside a nested
+    ``while_loop``/``cond`` body, nor after that function returned). An unseeded one made inside
+    keeps its state on the host like one made outside (new numbers on every call).
+
     Trade-offs: it does NOT reproduce NumPy's streams (PCG64 and NumPy's own algorithms): the
     same seed gives different numbers than ``np.random.default_rng(seed)``; the state lives in
     Python, so a jitted function using it costs one callback (a few microseconds) per draw and
@@ -37,19 +46,27 @@ class Generator:
     """
 
     def __init__(self, seed=None):
+        # None: the state lives on the host (made outside a trace, or unseeded: fresh numbers on
+        # every call, as an unseeded NumPy generator made inside the function gives)
+        self._trace = context.current() if seed is not None else None
         if seed is None:
             seed = int.from_bytes(np.random.SeedSequence().entropy.to_bytes(16, "little")[:8], "little")
         if isinstance(seed, Generator):
             seed = seed._next_key()
         if isinstance(seed, np.ndarray) and seed.shape == (2,) and seed.dtype == _U32:
             self._key = seed.copy()
+        elif self._trace is None:          # a host key (key(seed)'s words), even while tracing
+            s = int(seed) % 2 ** 64
+            self._key = np.array([s >> 32, s & 0xFFFFFFFF], dtype=_U32)
         else:
             self._key = key(int(seed) if not isinstance(seed, Tracer) else seed)
         self._lock = threading.Lock()
 
     @property
-    def key(self) -> np.ndarray:
+    def key(self):
         """The current state (a copy): ``Generator(rng.key)`` continues this stream."""
+        if self._trace is not None:
+            return self._key
         with self._lock:
             return self._key.copy()
 
@@ -60,7 +77,18 @@ class Generator:
         return sub
 
     def _draw_key(self):
-        if not _tracing():
+        cur = context.current()
+        if self._trace is not None:           # made while tracing: a traced state, advanced now
+            if cur is not self._trace:
+                raise context.with_location(TraceError(
+                    "a xlaish.random.Generator created inside a traced function draws only in that "
+                    "function's own trace, not inside a nested while_loop/cond body or after the "
+                    "function returned: create it outside the function (its state then advances "
+                    "on every call) or pass keys (xlaish.random.key/split)"))
+            ks = split(self._key)
+            self._key = ks[0]
+            return ks[1]
+        if cur is None:
             return self._next_key()
         from ..callback import io_callback
         from ..trace.tracing import ShapeDtype
@@ -103,7 +131,8 @@ class Generator:
         return scale * exponential(self._draw_key(), shape, np.float64)
 
     def __repr__(self):
-        return f"xlaish.random.Generator(key={self._key.tolist()})"
+        state = "traced" if self._trace is not None else self._key.tolist()
+        return f"xlaish.random.Generator(key={state})"
 
 
 class _HostState:
