@@ -3,6 +3,9 @@
 ``compile_traced(..., stats=d)`` records the seconds each stage took in ``d`` (``passes_s``,
 ``backend_s``; the CPU backend adds its own stages and the disk cache's ``hit``/``miss``/``off``):
 what ``Lowered.compile_stats()`` and ``XLAISH_LOG_COMPILES`` report.
+
+A program with host callbacks (``pure_callback``/``io_callback``) is compiled for the CPU without
+the disk cache (it names this process's Python functions) and refused for CUDA.
 """
 from __future__ import annotations
 
