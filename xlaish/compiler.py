@@ -3,11 +3,16 @@
 ``compile_traced(..., stats=d)`` records the seconds each stage took in ``d`` (``passes_s``,
 ``backend_s``; the CPU backend adds its own stages and the disk cache's ``hit``/``miss``/``off``):
 what ``Lowered.compile_stats()`` and ``XLAISH_LOG_COMPILES`` report.
+
+A program with host callbacks (``pure_callback``/``io_callback``) is compiled for the CPU without
+the disk cache (it names this process's Python functions) and refused for CUDA.
 """
 from __future__ import annotations
 
 import time
 
+from .ir.ops.callback import has_callbacks
+from .ir.ops.callback import refuse as refuse_callbacks
 from .options import CompileOptions
 from .runtime.executable import InterpretedExecutable
 
@@ -32,9 +37,11 @@ def compile_traced(fn, options, stats: dict | None = None):
         exe = InterpretedExecutable(opt)
     elif options.device == "cpu":
         from .runtime.cpu import compile_cpu
-        exe = compile_cpu(opt, traced=fn, debug_nans=options.debug_nans, disk_cache=options.disk_cache,
-                          stats=stats)
+        # a program calling back into Python names this process's callbacks: never stored on disk
+        exe = compile_cpu(opt, traced=fn, debug_nans=options.debug_nans,
+                          disk_cache=options.disk_cache and not has_callbacks(opt), stats=stats)
     else:
+        refuse_callbacks(opt, "the CUDA backend")
         from .runtime.cuda import compile_cuda
         exe = compile_cuda(opt, traced=fn, debug_nans=options.debug_nans, disk_cache=options.disk_cache)
     if stats is not None:

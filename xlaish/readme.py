@@ -22,7 +22,8 @@ _NOTES = {
                              "`tile`, ... decompose into these",
     "creation": "`zeros`, `ones`, `full`, `arange`, `linspace`, `eye`",
     "linear algebra": "`@`, `dot`, `inner`, `outer`, `vdot`, `einsum`, `tensordot`, `kron`",
-    "side effects (debugging)": "`xl.debug.print`, `xl.debug.check`",
+    "side effects (debugging, host callbacks)": "`xl.debug.print`, `xl.debug.check`, "
+                                                "`xl.pure_callback`, `xl.io_callback`",
     "scans and sorts": "`cumsum`, `cumprod`, `np.maximum.accumulate`, `argsort` (`sort_by` of an iota), "
                        "`partition`, `searchsorted`, `median`, `quantile`, ... build on these",
 }
@@ -34,7 +35,7 @@ def _group(od) -> str:
     for trait, name in ((REDUCTION, "reductions"), (SHAPE, "shape / data movement"),
                         (CREATION, "creation"), (SCAN, "scans and sorts"), (SORT, "scans and sorts"),
                         (REGION, "regions"),
-                        (SIDE_EFFECT, "side effects (debugging)")):
+                        (SIDE_EFFECT, "side effects (debugging, host callbacks)")):
         if od.has(trait):
             return name
     return "linear algebra"

@@ -45,3 +45,16 @@ def test_dropout_and_draws_match_cpu():
     got, want = xl.jit(f, device="cuda")(k, x), f(k, x)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+
+
+def test_batched_keys_gamma_and_inside_generator_match_cpu():
+    """Batched keys, gamma's nested while loops and a generator made inside the function (a
+    traced state, no host callback) on the simulator: the CPU's values."""
+    def f(k):
+        rng = xr.default_rng(3)
+        return (xr.uniform(xr.split(k, 3), (4,)), xr.gamma(k, np.float32(0.7), (16,)),
+                rng.random(5), rng.integers(0, 10, 3))
+    k = xr.key(2)
+    got, want = xl.jit(f, device="cuda")(k), xl.jit(f)(k)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)

@@ -74,3 +74,45 @@ def test_split_keys_are_independent():
     assert abs(np.corrcoef(x, y)[0, 1]) < 4 / np.sqrt(N)
     u = xr.uniform(KEY, (N,))
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 4 / np.sqrt(N)     # consecutive counters
+
+
+def test_truncated_normal_ks():
+    z = xl.jit(lambda k: xr.truncated_normal(k, -0.5, 2.0, (N,)))(KEY)
+    assert z.min() > -0.5 and z.max() < 2.0
+    assert stats.kstest(z, stats.truncnorm(-0.5, 2.0).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("alpha", [0.25, 1.0, 3.0])
+def test_gamma_ks_and_moments(alpha):
+    g = xr.gamma(KEY, alpha, (N,))
+    assert g.dtype == np.float32 and (g >= 0).all()
+    assert stats.kstest(g, stats.gamma(alpha).cdf).pvalue > 1e-3
+    assert abs(g.mean() - alpha) < 5 * np.sqrt(alpha / N)
+    lg = xr.loggamma(KEY, alpha, (N,))
+    assert stats.kstest(np.exp(lg.astype(np.float64)), stats.gamma(alpha).cdf).pvalue > 1e-3
+
+
+def test_beta_and_dirichlet_ks():
+    b = xr.beta(KEY, 2.0, 0.7, (N,))
+    assert stats.kstest(b, stats.beta(2.0, 0.7).cdf).pvalue > 1e-3
+    al = np.array([0.5, 2.0, 3.5])
+    d = xr.dirichlet(KEY, al, (N,))
+    np.testing.assert_allclose(d.sum(axis=1), 1.0, rtol=1e-5)
+    assert stats.kstest(d[:, 0], stats.beta(al[0], al[1:].sum()).cdf).pvalue > 1e-3
+
+
+def test_new_distributions_same_in_jit():
+    """The traced program (nested while loops for gamma) gives the eager values."""
+    ks = xr.split(KEY, 3)
+    f = xl.jit(lambda k, a: (xr.gamma(k, a, (2, 500)), xr.beta(k, a, 1.5, (300,)),
+                             xr.uniform(xr.split(k, 3), (4,)), xr.truncated_normal(k, a - 3, a, (100,))))
+    a = np.float32(0.8)
+    for got, want in zip(f(KEY, a), (xr.gamma(KEY, a, (2, 500)), xr.beta(KEY, a, 1.5, (300,)),
+                                     xr.uniform(ks, (4,)), xr.truncated_normal(KEY, a - 3, a, (100,)))):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+def test_gamma_bad_alpha_terminates():
+    g = xr.gamma(KEY, np.array([np.nan, -1.0, 0.0, 2.0], np.float32))
+    assert np.isnan(g[:2]).all() and g[2] == 0 and g[3] > 0

@@ -101,3 +101,67 @@ def test_distributions_within_a_few_ulps(jr):
     got = xr.categorical(k, logits, shape=(1000,))
     want = np.asarray(jr.categorical(jk, logits, shape=(1000,)))
     assert (got == want).mean() > 0.99
+
+
+def test_batched_keys_match_vmap(jr):
+    """A key array of shape (k, 2) gives what jax.vmap over the keys gives."""
+    ks, jks = xr.split(xr.key(5), 4), jr.split(jr.PRNGKey(5), 4)
+    vm = jax.vmap
+    _same(xr.split(ks, 3), vm(lambda q: jr.split(q, 3))(jks))
+    _same(xr.fold_in(ks, 9), vm(lambda q: jr.fold_in(q, 9))(jks))
+    _same(xr.bits(ks, (2, 3)), vm(lambda q: jr.bits(q, (2, 3)))(jks))
+    _same(xr.uniform(ks, (7,)), vm(lambda q: jr.uniform(q, (7,)))(jks))
+    _same(xr.randint(ks, (6,), -4, 9), vm(lambda q: jr.randint(q, (6,), -4, 9))(jks))
+    _same(xr.bernoulli(ks, 0.3, (8,)), vm(lambda q: jr.bernoulli(q, 0.3, (8,)))(jks))
+    _same(xr.key(np.arange(3)), vm(jr.PRNGKey)(jnp.arange(3)))
+    nested, jnested = xr.split(ks, 2), vm(lambda q: jr.split(q, 2))(jks)    # (4, 2, 2): two batch axes
+    _same(xr.uniform(nested, (3,)), vm(vm(lambda q: jr.uniform(q, (3,))))(jnested))
+    np.testing.assert_allclose(xr.normal(ks, (50,)), vm(lambda q: jr.normal(q, (50,)))(jks),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_truncated_normal(jr):
+    k, jk = xr.key(6), jr.PRNGKey(6)
+    for lo, hi in ((-1.0, 2.0), (0.5, 4.0), (-3.0, -2.5)):
+        got = xr.truncated_normal(k, lo, hi, (3000,))
+        want = np.asarray(jr.truncated_normal(jk, lo, hi, (3000,)))
+        assert got.dtype == want.dtype and got.min() > lo and got.max() < hi
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+    lo = np.array([-1.0, 0.0, 1.0], np.float32)
+    got = xr.truncated_normal(k, lo, 2.0)
+    assert got.shape == (3,)
+    np.testing.assert_allclose(got, jr.truncated_normal(jk, lo, 2.0), rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.0, 2.5, 10.0])
+def test_gamma_and_loggamma(jr, alpha):
+    """JAX's algorithm and key derivation: every sample equals JAX's to a few ulps (at these
+    seeds no accept/reject decision flips on the last bit of a log)."""
+    k, jk = xr.key(8), jr.PRNGKey(8)
+    got, want = xr.gamma(k, alpha, (2000,)), np.asarray(jr.gamma(jk, alpha, (2000,)))
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(xr.loggamma(k, alpha, (2000,)), jr.loggamma(jk, alpha, (2000,)),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_gamma_array_alpha_beta_dirichlet(jr):
+    k, jk = xr.key(10), jr.PRNGKey(10)
+    a = np.array([[0.2, 1.5], [4.0, 0.9]], np.float32)
+    np.testing.assert_allclose(xr.gamma(k, a), jr.gamma(jk, a), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(xr.beta(k, 0.5, 2.0, (1000,)), jr.beta(jk, 0.5, 2.0, (1000,)),
+                               rtol=1e-5, atol=1e-7)
+    al = np.array([0.5, 1.0, 3.0], np.float32)
+    np.testing.assert_allclose(xr.dirichlet(k, al, (200,)), jr.dirichlet(jk, al, (200,)),
+                               rtol=1e-5, atol=1e-7)
+    ks, jks = xr.split(k, 3), jr.split(jk, 3)
+    np.testing.assert_allclose(xr.gamma(ks, 2.0, (50,)), jax.vmap(lambda q: jr.gamma(q, 2.0, (50,)))(jks),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_permutation_batched_keys(jr):
+    ks = xr.split(xr.key(1), 5)
+    p = xr.permutation(ks, 7)
+    assert p.shape == (5, 7) and (np.sort(p, axis=1) == np.arange(7)).all()
+    for i in range(5):
+        _same(p[i], xr.permutation(ks[i], 7))

@@ -9,8 +9,10 @@ window as :func:`xlaish.numpy._creation.creation_returns_tracers`), these attrib
 A seeded ``default_rng(seed)`` made inside the function is deterministic in NumPy too, so it is
 left alone (its numbers are rightly a constant). Not caught: a ``Generator`` created outside the
 function and used inside (its methods are C code that cannot be wrapped) — documented in the
-README; pass such random arrays in as arguments. The message points at :mod:`xlaish.random`, which
-draws random numbers inside compiled code.
+README; pass such random arrays in as arguments. The message points at
+``xlaish.random.default_rng`` (a stateful generator whose draws advance on every call of the
+compiled function) and the key API of :mod:`xlaish.random`, which draw random numbers inside
+compiled code.
 """
 from __future__ import annotations
 
@@ -36,7 +38,10 @@ _OWN = ("xlaish.", "numpy")
 def _message(name: str) -> str:
     return (f"numpy.random.{name} called inside a traced function: its numbers would be drawn once, "
             f"while tracing, and frozen into the compiled program (every call would see the same "
-            f"values). Use xlaish.random (JAX's key API: k = xlaish.random.key(seed); "
+            f"values). Use xlaish.random.default_rng(seed) for NumPy-style draws that advance on "
+            f"every call (rng = xlaish.random.default_rng(0) outside the function, then "
+            f"rng.random(size) / rng.normal(...) / rng.integers(...) inside it; not NumPy's PCG64 "
+            f"stream), or xlaish.random's key API (k = xlaish.random.key(seed); "
             f"xlaish.random.uniform(k, shape), split/fold_in for fresh keys; pass the key in as an "
             f"argument), draw the numbers outside and pass them in, or use a seeded "
             f"np.random.default_rng(seed) inside the function if fixed numbers are what you want")

@@ -1,7 +1,7 @@
 """Dead-code elimination.
 
 Guarantees: every remaining op has a used result or a side effect (its own or one of an op
-in its regions); multi-result
+in its regions; a ``pure_callback`` whose results are unused is dropped, as JAX allows); multi-result
 region ops (``fused``) lose the results nobody uses (their regions shrink
 accordingly); regions are cleaned recursively. Results of the function are
 never removed.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..ir.core import Function
 from ..ir.opdef import REGION, SIDE_EFFECT
 from ..ir.opnames import FUSED
+from ..ir.ops.callback import removable
 
 
 def dce(fn: Function) -> Function:
@@ -18,7 +19,7 @@ def dce(fn: Function) -> Function:
     kept = []
     for op in reversed(fn.ops):
         used = [id(r) in live for r in op.results]
-        if not any(used) and not has_effect(op):
+        if not any(used) and (not has_effect(op) or removable(op)):
             continue
         if op.opdef.has(REGION) and op.name == FUSED and not all(used):
             body = op.regions[0]

@@ -18,7 +18,9 @@ Guarantees:
   (softmax, layernorm: one kernel), multi-output kernels (Black-Scholes call
   and put), matmul with an elementwise epilogue; then independent kernels over the
   same domain that read a common buffer are merged (sibling fusion); with ``fuse=False`` every
-  computing op is its own kernel (the unfused baseline).
+  computing op is its own kernel (the unfused baseline);
+* ops with side effects (``debug_print``, checks, host callbacks, loops holding one) stay in
+  program order relative to each other.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ..ir.kernel import VIEW_OPS, NotFusible, analyze
 from ..ir.opdef import ELEMENTWISE, REGION, SIDE_EFFECT
 from ..ir.opnames import BROADCAST_TO, CONCATENATE, CONSTANT, FUSED, IOTA, RESHAPE
 from ._rewrite import Rewriter
+from .dce import has_effect
 
 
 def _is_scalar_const(op) -> bool:
@@ -425,12 +428,16 @@ def fuse(fn: Function, enabled: bool = True) -> Function:
     k = 0
     while pending:
         progress = False
+        waiting = False          # a side effect not emitted yet: later side effects wait for it
         for grp in list(pending):
             if _barrier(grp[0]):
-                if _emit_control(g, rw, grp[0], enabled, k):
+                effect = has_effect(grp[0])
+                if not (effect and waiting) and _emit_control(g, rw, grp[0], enabled, k):
                     pending.remove(grp)
                     progress = True
                     k += 1
+                elif effect:
+                    waiting = True
                 continue
             body, inputs, results = _build_region(g, grp, f"kernel{k}")
             if not all(id(v) in rw.map for v in inputs):

@@ -22,6 +22,7 @@ from . import interrupt
 from .executable import Executable, describe_nan
 
 _INTERRUPTED = 3       # codegen.cpu.program.INTERRUPTED (not imported: keeps the import light)
+_CALLBACK_FAILED = 4   # codegen.cpu.callback_kernel.CALLBACK_FAILED
 _ENTRY_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64)
 _FAST_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_size_t, ctypes.c_int64)
 _HOOK_T = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p))
@@ -204,6 +205,9 @@ class NativeExecutable(Executable):
     def _fail(self, rc, ins):
         from ..codegen.cpu.program import CHECK_BASE, NAN_BASE
         from ..errors import CheckError
+        if rc == _CALLBACK_FAILED:           # a host callback raised: the same exception here
+            from ..codegen.cpu.callback_kernel import take_pending
+            raise take_pending()
         if rc == 2:
             raise MemoryError("xlaish: the compiled program could not allocate its intermediate buffers")
         if CHECK_BASE <= rc < NAN_BASE and rc - CHECK_BASE < len(self.layout.checks):

@@ -325,8 +325,15 @@ class Tracer:
                 f"converting a traced scalar ({self._val.type}) to a NumPy value (np.asarray, a "
                 f"NumPy scalar type such as np.uint32(x) or np.float32(x), a Python container "
                 f"holding it) needs its value, which is not known while tracing; change its dtype "
-                f"with x.astype(np.uint32) inside the traced code"))
-        c = self._concrete_or("converting it to a NumPy array: the value")
+                f"with x.astype(np.uint32) inside the traced code (or run Python code on the value "
+                f"at run time with xlaish.pure_callback)"))
+        c = self.concrete()
+        if c is None:
+            raise context.with_location(ConcretizationError(
+                f"converting a traced array {self._val.type} to a NumPy array (np.asarray, "
+                f"np.array) needs its values, which are not known while tracing; to run NumPy or "
+                f"other Python code on the values when the compiled function runs, use "
+                f"xlaish.pure_callback(fn, result_shape_dtypes, x); or {_CONCRETE_HINT}"))
         return np.array(c, dtype=dtype, copy=True)
 
     def item(self, *args):

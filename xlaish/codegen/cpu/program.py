@@ -5,7 +5,8 @@ in program order, so a call crosses from Python into native code once.
 ``bufs`` holds the function's parameters then its results. It returns 0, 2 when
 an allocation failed, ``INTERRUPTED`` (3) when the runtime's interrupt flag stopped it (see
 below), ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
-``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``).
+``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``), ``CALLBACK_FAILED`` (4) when
+a host callback raised (:mod:`.callback_kernel`; the runtime re-raises its exception).
 ``entry_py(PyObject** arrays, i64)`` is the same for the Python
 runtime: it reads each NumPy array's data pointer from the array object
 (``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
@@ -40,8 +41,9 @@ from llvmlite import ir
 
 from ...ir.core import Function
 from ...ir.kernel import slot_sizes
-from ...ir.opnames import COND, CONSTANT, DEBUG_CHECK, DEBUG_PRINT, FUSED, INDEX_CHECK, WHILE
+from ...ir.opnames import COND, CONSTANT, DEBUG_CHECK, DEBUG_PRINT, FUSED, HOST_CALLBACK, INDEX_CHECK, WHILE
 from ...ir.ops.indexing import index_check_message
+from . import callback_kernel
 from . import types as T
 from .kernelgen import build_kernel
 from .loops import alloca_at_entry
@@ -295,6 +297,8 @@ class _ProgramEmitter:
                 with b.if_then(b.icmp_unsigned("!=", hook, ir.Constant(T.PTR, None))):
                     b.call(b.bitcast(hook, cb_t.as_pointer()),
                            [ir.Constant(T.I64, len(self.prints) - 1), table(ins)])
+            elif op.name == HOST_CALLBACK:     # a call into Python (pure_callback, io_callback)
+                callback_kernel.emit(self, b, op, ins, outs, table, cleanup)
             elif op.name == DEBUG_CHECK:
                 self.checks.append(op.attrs["msg"])
                 bad = self._any_byte(b, ins[0], op.operands[0].type.size, lambda v: b.icmp_unsigned(

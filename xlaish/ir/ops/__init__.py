@@ -15,8 +15,10 @@
 | ``indexing``     | gather, scatter, index_check (index arrays) |
 | ``rng``          | threefry2x32 (the counter-based bits of ``xlaish.random``) |
 | ``complex``      | complex_part, complex_pairs (views), make_complex (the complex/real boundary) |
+| ``callback``     | host_callback (pure_callback, io_callback: a call into Python) |
 """
 from . import (  # noqa: F401
+    callback,
     complex,
     creation,
     debug,

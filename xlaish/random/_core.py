@@ -1,33 +1,7 @@
-"""``xlaish.random``: counter-based random numbers with JAX's functional key API.
-
-Why Threefry-2x32 (20 rounds): it is *counter-based* -- number ``i`` of a stream is a pure
-function ``threefry(key, i)``, so the bits of an array are an elementwise op of an index grid
-and are computed inside the fused kernel that consumes them (a dropout mask is never stored);
-*stateless* -- no generator state to thread through compiled code, a key is an ordinary
-``uint32[2]`` array (an argument, a result, a loop carry); *splittable* -- ``split``/``fold_in``
-derive independent keys by encrypting counters, so parallel code needs no coordination; *the
-same bits everywhere* -- 32-bit integer adds, rotations and xors have one answer on every
-backend, thread count and AOT library; and it is what ``jax.random`` uses by default, so with
-JAX's derivations followed here (``jax_threefry_partitionable``, JAX's default) the results can
-be compared with ``jax.random`` bit for bit.
-
-Bit-for-bit equal to ``jax.random`` (raw uint32 key data, ``jax.random.key_data``):
-``key`` (integer seeds in int64; JAX without x64 agrees for seeds in [0, 2**31)), ``split``,
-``fold_in``, ``bits``, ``uniform``, ``bernoulli`` and ``randint`` (both through ``uniform`` /
-``bits`` with JAX's formulas). ``normal`` is ``sqrt(2) * erfinv(u)`` with JAX's ``u`` and XLA's
-erfinv polynomial (M. Giles' single-precision approximation; float64 adds two Newton steps on
-``erf``), ``exponential``, ``gumbel`` and ``categorical`` use JAX's formulas; these go through
-``log``/``sqrt``/``erf``, whose last bit may differ between NumPy's libm, xlaish's vector math
-and XLA's, so they are compared with JAX to a few ulps and tested by distribution.
-``permutation`` and ``choice`` sort random 64-bit keys (one sort, not JAX's rounds of sorts):
-same distribution, different bits from JAX.
-
-Every function works under ``xlaish.jit`` (traced: the bits are ``threefry2x32`` ops of an
-``iota``, :mod:`xlaish.ir.ops.rng`) and outside it (NumPy, the op's reference: the same bits).
-Traced, the counter of an array of more than ``xlaish.passes.fold.FOLD_LIMIT`` elements stays an
-index grid computed in the kernel; a smaller multi-dimensional one is folded into a constant
-index array like any small iota arithmetic (the bits themselves are still computed in the kernel
-unless the key is a constant too).
+"""The key API of :mod:`xlaish.random`: keys, bits, uniform and the distributions drawn from
+them in closed form (normal, truncated normal, exponential, Gumbel, Bernoulli, randint,
+categorical, permutation, choice). See the package docstring for the algorithms and what is
+bit-compatible with ``jax.random``.
 """
 from __future__ import annotations
 
@@ -35,15 +9,15 @@ import math
 
 import numpy as np
 
-from . import numpy as xnp
-from .ir.opnames import IOTA, THREEFRY2X32
-from .ir.ops.rng import threefry2x32 as _threefry_np
-from .trace import context
-from .trace.bind import const, emit1, to_value, wrap
-from .trace.tracer import Tracer
+from .. import numpy as xnp
+from ..ir.opnames import IOTA, THREEFRY2X32
+from ..ir.ops.rng import threefry2x32 as _threefry_np
+from ..trace import context
+from ..trace.bind import const, emit1, to_value, wrap
+from ..trace.tracer import Tracer
 
-__all__ = ["key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "randint",
-           "exponential", "gumbel", "categorical", "permutation", "choice"]
+__all__ = ["key", "PRNGKey", "split", "fold_in", "bits", "uniform", "normal", "truncated_normal",
+           "bernoulli", "randint", "exponential", "gumbel", "categorical", "permutation", "choice"]
 
 _U32, _U64 = np.dtype(np.uint32), np.dtype(np.uint64)
 _M32 = np.uint64(0xFFFFFFFF)
@@ -66,22 +40,35 @@ def _shape(shape) -> tuple:
     return shape
 
 
+def _shape_of(x):
+    return tuple(x.shape) if isinstance(x, Tracer) else tuple(np.shape(x))
+
+
 def _cast(x, dtype):
     return xnp.astype(x, dtype) if isinstance(x, Tracer) else np.asarray(x).astype(dtype)
 
 
-def _check_key(k, what):
+def _check_key(k, what, batched=True):
+    """``k`` as an array: a key (uint32, shape (2,)) or, where ``batched``, a batch of keys
+    (shape (..., 2))."""
     if not isinstance(k, Tracer):
         k = np.asarray(k)
-    if tuple(k.shape) != (2,) or np.dtype(k.dtype) != _U32:
-        raise TypeError(f"xlaish.random.{what}: a key is a uint32 array of shape (2,) (from "
-                        f"xlaish.random.key(seed) or split), got {k.dtype} {tuple(k.shape)}")
+    shape = tuple(k.shape)
+    if np.dtype(k.dtype) != _U32 or not shape or shape[-1] != 2 or (not batched and shape != (2,)):
+        want = "(2,) or a batch of keys (..., 2)" if batched else "(2,) (a single key)"
+        raise TypeError(f"xlaish.random.{what}: a key is a uint32 array of shape {want} (from "
+                        f"xlaish.random.key(seed) or split), got {k.dtype} {shape}")
     return k
 
 
+def _batch(k) -> tuple:
+    """The batch shape of a key array (``()`` for one key)."""
+    return tuple(k.shape[:-1])
+
+
 def _packed(k):
-    """The key as one uint64 ``k0 << 32 | k1`` (the op's operand)."""
-    return (_cast(k[0], _U64) << _S32) | _cast(k[1], _U64)
+    """The key(s) as one uint64 ``k0 << 32 | k1`` each (the op's operand), shape ``_batch(k)``."""
+    return (_cast(k[..., 0], _U64) << _S32) | _cast(k[..., 1], _U64)
 
 
 def _unpack(p):
@@ -104,10 +91,19 @@ def _counter(shape):
     return flat
 
 
-def _threefry(k, counter):
-    """Packed ``threefry2x32(k, counter)``: an op of the trace, or NumPy's reference."""
+def _threefry(k, counter, elementwise=False):
+    """Packed ``threefry2x32(k, counter)``: an op of the trace, or NumPy's reference. A batch of
+    keys (shape ``B + (2,)``) encrypts the whole counter grid ``S`` under each key: shape
+    ``B + S`` (what ``jax.vmap`` over the keys gives); ``elementwise``: the keys and counters
+    are broadcast against each other instead."""
     kp = _packed(k)
+    cshape = tuple(np.shape(counter)) if not isinstance(counter, Tracer) else tuple(counter.shape)
+    if kp.ndim and not elementwise:
+        kp = xnp.reshape(kp, tuple(kp.shape) + (1,) * len(cshape))
     if _tracing():
+        out = np.broadcast_shapes(tuple(kp.shape), cshape)
+        kp, counter = (xnp.broadcast_to(v, out) if tuple(v.shape) != out else v
+                       for v in (wrap(to_value(kp, _U64)), wrap(to_value(counter, _U64))))
         return wrap(emit1(THREEFRY2X32, [to_value(kp, _U64), to_value(counter, _U64)]))
     return _threefry_np(kp, counter)
 
@@ -120,11 +116,18 @@ def _stack_words(p):
 # ---- keys -------------------------------------------------------------------------------------------
 def key(seed):
     """A key (uint32[2]) from an integer seed: JAX's ``PRNGKey`` derivation (the high and low 32
-    bits of the seed as int64; a 32-bit integer array seed has a zero high word, as in JAX)."""
+    bits of the seed as int64; a 32-bit integer array seed has a zero high word, as in JAX).
+    An integer array of seeds (outside jit) gives a batch of keys, shape ``seed.shape + (2,)``
+    (``jax.vmap(jax.random.PRNGKey)``)."""
     if not isinstance(seed, Tracer):
         s = np.asarray(seed)
-        if s.shape or s.dtype.kind not in "iub":
-            raise TypeError(f"xlaish.random.key: the seed must be an integer scalar, got {seed!r}")
+        if s.dtype.kind not in "iub" or (s.shape and _tracing()):
+            raise TypeError(f"xlaish.random.key: the seed must be an integer scalar (or, outside "
+                            f"jit, an integer array), got {seed!r}")
+        if s.shape:
+            hi = (s.astype(np.int64).astype(np.uint64) >> _S32) if s.dtype.itemsize > 4 else 0 * s
+            return np.stack([np.asarray(hi).astype(np.uint32),
+                             (s.astype(np.int64).astype(np.uint64) & _M32).astype(np.uint32)], axis=-1)
         if isinstance(seed, int) and not -2 ** 63 <= seed < 2 ** 64:
             raise OverflowError(f"xlaish.random.key: seed {seed} does not fit 64 bits")
         s = np.uint64(seed % 2 ** 64) if isinstance(seed, int) else s.astype(np.int64).astype(np.uint64)
@@ -143,18 +146,20 @@ PRNGKey = key
 
 
 def split(key, num=2):
-    """``num`` new keys (uint32[num, 2]) from ``key``: JAX's (partitionable) split."""
+    """``num`` new keys (uint32[num, 2]) from ``key``: JAX's (partitionable) split. A batch of
+    keys (``B + (2,)``) gives ``B + (num, 2)``."""
     key = _check_key(key, "split")
     return _stack_words(_threefry(key, _counter(_shape(num))))
 
 
 def fold_in(key, data):
     """A new key from ``key`` and an integer ``data`` (taken modulo 2**32, as JAX does). As in JAX,
-    ``fold_in(k, i) == split(k, n)[i]``: both encrypt the counter ``i``."""
+    ``fold_in(k, i) == split(k, n)[i]``: both encrypt the counter ``i``. Batched keys and
+    ``data`` broadcast against each other."""
     key = _check_key(key, "fold_in")
     d = _cast(_cast(data, _U32), _U64) if isinstance(data, Tracer) else \
-        np.uint64(int(np.asarray(data).astype(np.int64)) % 2 ** 32)
-    return _stack_words(_threefry(key, d))
+        np.asarray(data).astype(np.int64).astype(np.uint32).astype(np.uint64)
+    return _stack_words(_threefry(key, d, elementwise=True))
 
 
 # ---- bits and uniform -------------------------------------------------------------------------------
@@ -272,7 +277,8 @@ def randint(key, shape, minval, maxval, dtype=np.int32):
     else:
         above = np.asarray(np.asarray(maxval, dtype=object) > np.iinfo(dt).max, dtype=bool)
     lo, hi = _clip_to(minval, dt), _clip_to(maxval, dt)
-    k1, k2 = (k for k in split(key))
+    ks = split(key)
+    k1, k2 = ks[..., 0, :], ks[..., 1, :]
     high, low = _bits(k1, nbits, shape), _bits(k2, nbits, shape)
     one = ut.type(1)
     with np.errstate(over="ignore"):          # unsigned wrap-around is intended (eager scalars)
@@ -303,8 +309,25 @@ def gumbel(key, shape=(), dtype=np.float32):
     return -xnp.log(-xnp.log(u))
 
 
+def truncated_normal(key, lower, upper, shape=None, dtype=np.float32):
+    """Standard normal floats conditioned on ``lower < x < upper``: JAX's inverse-CDF method
+    (``u`` uniform in ``[erf(lower/sqrt2), erf(upper/sqrt2))``, ``sqrt(2) * erfinv(u)``, clipped
+    into the open interval). ``shape`` defaults to the broadcast shape of the bounds."""
+    key = _check_key(key, "truncated_normal")
+    dt = _float_dtype(dtype, "truncated_normal")
+    if shape is None:
+        shape = np.broadcast_shapes(tuple(np.shape(lower) if not isinstance(lower, Tracer) else lower.shape),
+                                    tuple(np.shape(upper) if not isinstance(upper, Tracer) else upper.shape))
+    sqrt2 = dt.type(math.sqrt(2))
+    lower, upper = _cast(lower, dt), _cast(upper, dt)
+    a, b = xnp.erf(lower / sqrt2), xnp.erf(upper / sqrt2)
+    out = sqrt2 * _erfinv(uniform(key, shape, dt, a, b))
+    return xnp.clip(out, xnp.nextafter(lower, dt.type(np.inf)), xnp.nextafter(upper, dt.type(-np.inf)))
+
+
 def categorical(key, logits, axis=-1, shape=None):
-    """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (the Gumbel-max trick)."""
+    """Indices drawn with probabilities ``softmax(logits)`` along ``axis`` (the Gumbel-max trick).
+    A batch of keys ``B + (2,)`` gives ``B + shape``."""
     key = _check_key(key, "categorical")
     if not isinstance(logits, Tracer):
         logits = np.asarray(logits)
@@ -314,21 +337,22 @@ def categorical(key, logits, axis=-1, shape=None):
     shape = batch if shape is None else _shape(shape)
     full = shape[:len(shape) - len(batch)] + tuple(logits.shape)
     g = gumbel(key, full, dt)
-    return xnp.argmax(g + _cast(logits, dt), axis=ax + len(shape) - len(batch))
+    return xnp.argmax(g + _cast(logits, dt), axis=len(_batch(key)) + ax + len(shape) - len(batch))
 
 
 def permutation(key, x):
-    """A random permutation of ``arange(x)`` (an int) or of ``x`` along its first axis."""
+    """A random permutation of ``arange(x)`` (an int) or of ``x`` along its first axis (a batch of
+    keys ``B + (2,)``: one permutation per key, stacked in front)."""
     key = _check_key(key, "permutation")
     n = int(x) if np.ndim(x) == 0 and not isinstance(x, Tracer) else x.shape[0]
-    order = xnp.argsort(_bits(key, 64, (n,)), kind="stable")
+    order = xnp.argsort(_bits(key, 64, (n,)), axis=-1, kind="stable")
     return order if np.ndim(x) == 0 and not isinstance(x, Tracer) else xnp.take(x, order, axis=0)
 
 
 def choice(key, a, shape=(), replace=True, p=None):
     """Elements of ``a`` (an array, or ``arange(a)`` for an int) drawn uniformly or with
-    probabilities ``p``, with or without replacement (static ``shape``)."""
-    key = _check_key(key, "choice")
+    probabilities ``p``, with or without replacement (static ``shape``). One key only."""
+    key = _check_key(key, "choice", batched=False)
     shape = _shape(shape)
     n = int(a) if np.ndim(a) == 0 and not isinstance(a, Tracer) else a.shape[0]
     size = math.prod(shape)
