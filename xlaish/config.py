@@ -49,6 +49,15 @@ VARIABLES = {
                          "longer one compiles to a loop op (see ARCHITECTURE.md, Python control flow). "
                          "Read when a function is traced",
     "CC": "the C compiler that links AOT libraries (default: cc, gcc or clang)",
+    "XLAISH_AOT_VARIANT": "read by every exported AOT library (also from C, without Python) at its first "
+                          "call: `v2`, `v3`, `v4` (or `x86-64-v3`, ...; `host` for a `target='host'` "
+                          "export) runs that variant of the code instead of the best one the CPU "
+                          "supports; one the CPU cannot run or the library lacks makes every call "
+                          "return an error (1, resp. 4; `<name>_variant()` says why). Unset, empty or "
+                          "`auto`: the best one",
+    "XLAISH_AOT_CPU_LEVEL": "test hook read by exported AOT libraries at their first call: `v1` ... `v4` "
+                            "makes the x86-64 levels above it count as absent from the CPU (the "
+                            "choice, and the refusal below the floor, as on an older CPU)",
 }
 
 _ENV_DATA = getattr(os.environ, "_data", None)
@@ -215,6 +224,15 @@ compiled_env_stamp = _stamp_of("XLAISH_DEBUG_NANS")
 def c_compiler() -> str | None:
     """``$CC`` if set (the AOT linker then uses exactly it), else None (search cc, gcc, clang)."""
     return os.environ.get("CC") or None
+
+
+def aot_variant() -> str:
+    """``$XLAISH_AOT_VARIANT``: the AOT library variant to force (short name: ``v3`` for ``x86-64-v3``),
+    or ``"auto"`` (unset or empty). The exported libraries read the variable themselves (so a C
+    program honours it too); :func:`xlaish.aot.load` reads it here to refuse a name the library
+    lacks or the CPU cannot run in its error message."""
+    v = os.environ.get("XLAISH_AOT_VARIANT", "") or "auto"
+    return {"x86-64": "v1", "x86-64-v2": "v2", "x86-64-v3": "v3", "x86-64-v4": "v4"}.get(v, v)
 
 
 def verify_passes() -> bool:

@@ -124,8 +124,14 @@ def test_embedded_manifest_equals_json_file(c_run, exported, name):
     m = json.loads(text)
     assert m["name"] == m["symbol"] == name
     assert re.fullmatch(r"[0-9a-f]{64}", m["ir_sha256"])
-    assert m["target"]["name"] == "x86-64-v3" and m["target"]["cpu"] == "x86-64-v3"
-    assert {"avx2", "fma"} <= set(m["target"]["features_required"])
+    t = m["target"]
+    assert t["name"] == "multi" and t["floor"] == t["cpu"] == "x86-64-v2"
+    assert [v["variant"] for v in t["variants"]] == ["v4", "v3", "v2"]
+    assert [v["cpu"] for v in t["variants"]] == ["x86-64-v4", "x86-64-v3", "x86-64-v2"]
+    assert t["features_required"] == t["variants"][-1]["features_required"]       # the floor's
+    assert "sse4.2" in t["features_required"] and "avx2" not in t["features_required"]
+    assert {"avx2", "fma"} <= set(t["variants"][1]["features_required"])
+    assert "avx512f" in t["variants"][0]["features_required"] and t["variants"][0]["os_state_xcr0"] == 0xE6
     assert m["target"]["triple"] and m["xlaish_version"]
     assert [a["shape"] for a in m["args"]] == [list(s.shape) for s in SPECS[name]]
     assert [a["dtype"] for a in m["args"]] == [str(s.dtype) for s in SPECS[name]]
@@ -138,9 +144,14 @@ def test_header_contents(exported):
     assert "const char *chain10_manifest(void);" in h
     for line in ("#define CHAIN10_ARG0_RANK 1", "#define CHAIN10_ARG0_DIM0 1000",
                  "#define CHAIN10_OUT0_RANK 1", "#define CHAIN10_OUT0_DIM0 1000",
-                 "#define CHAIN10_ERR_CPU 1", "#define CHAIN10_ERR_ALLOC 2"):
+                 "#define CHAIN10_ERR_CPU 1", "#define CHAIN10_ERR_ALLOC 2", "#define CHAIN10_ERR_VARIANT 4",
+                 "#define CHAIN10_NUM_VARIANTS 3", "#define CHAIN10_HAS_VARIANT_V4 1  /* x86-64-v4 */",
+                 "#define CHAIN10_HAS_VARIANT_V2 1  /* x86-64-v2 */", "const char *chain10_variant(void);",
+                 " *   v3: LLVM CPU x86-64-v3 -- x86-64-v3 (AVX2, FMA, BMI1/2, F16C; Haswell / Zen 1 and "
+                 "later)"):
         assert line in h
-    assert 'extern "C"' in h and "x86-64-v3" in h and "sysconf(_SC_NPROCESSORS_ONLN)" not in h
+    assert "XLAISH_AOT_VARIANT" in h and "sysconf(_SC_NPROCESSORS_ONLN)" not in h
+    assert 'extern "C"' in h and max(map(len, h.splitlines())) <= 110
     hb = open(exported["paths"]["black_scholes"].header).read()
     assert (f"int black_scholes(const {REAL} *arg0, const {REAL} *arg1, const {REAL} *arg2, "
             f"const {REAL} *arg3, const {REAL} *arg4, {REAL} *out0, {REAL} *out1);") in hb
@@ -155,10 +166,12 @@ def test_library_dependencies_and_symbols(exported):
     if shutil.which("nm"):
         out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True).stdout
         syms = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
-        assert syms == ["black_scholes", "black_scholes_checked", "black_scholes_manifest"]
+        assert syms == ["black_scholes", "black_scholes_checked", "black_scholes_manifest",
+                        "black_scholes_variant"]
         undef = subprocess.run(["nm", "-D", "--undefined-only", lib], capture_output=True, text=True).stdout
         names = {line.split()[-1].split("@")[0] for line in undef.splitlines() if line.strip()}
         allowed = {"malloc", "free", "memcpy", "memset", "memmove", "sysconf", "pthread_create",
+                   "getenv", "strcmp",    # XLAISH_AOT_VARIANT
                    "pthread_join", "__cxa_finalize", "__gmon_start__", "_ITM_registerTMCloneTable",
                    "_ITM_deregisterTMCloneTable"}
         libm = {"fma", "fmaf", "floor", "floorf", "rint", "rintf", "sqrt", "sqrtf", "trunc", "truncf",

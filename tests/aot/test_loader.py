@@ -66,7 +66,7 @@ def fns(exported):
 
 def test_same_results_as_jit(fns, exported):
     """Same values as xl.jit (within the NumPy tolerances: the JIT targets the host CPU, the
-    library x86-64-v3, so vector widths and FMA contraction may differ in the last bits)."""
+    library's chosen variant, so vector widths and FMA contraction may differ in the last bits)."""
     for name in SPECS:
         ins = exported["inputs"][name]
         got = fns[name](*ins)

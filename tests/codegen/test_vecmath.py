@@ -419,3 +419,39 @@ def test_vectorised():
         assert all("@llvm." in ln for ln in calls), (name, calls)
     declares = [ln for ln in text.splitlines() if ln.startswith("declare")]
     assert all("@llvm." in ln for ln in declares), declares
+
+
+# float32 tanh / exp / log / expit against the true value (float64 NumPy, whose error is far below a
+# float32 ulp) over every 4099th float32 bit pattern, both signs, NaNs and infinities included
+# (about a million values; ``python -m benchmarks.vecmath --sweep`` runs all 2**32 of them:
+# measured 2026-12-03 on the Zen 4 VM, tanh <= 1.506 ulp (the 2**31 with the sign bit clear: odd by
+# construction), log <= 0.954 ulp (likewise; negatives are NaN), exp <= 0.775 ulp and expit <= 1.480
+# ulp (all 2**32), no class mismatch).
+SWEEP_STRIDE = 4099
+SWEEP_BOUND = 2.0      # the documented accuracy: <= 2 ulp against the true value
+
+
+def _sweep_reference(name, x64):
+    if name == "expit":
+        return 1 / (1 + np.exp(-x64))
+    return getattr(np, name)(x64)
+
+
+@pytest.mark.parametrize("name", ["tanh", "exp", "log", "expit"])
+def test_float32_strided_sweep_against_the_true_value(name):
+    x = (np.arange(0, 2**32, SWEEP_STRIDE, dtype=np.uint64)).astype(np.uint32).view(np.float32)
+    got = lib("f32")(name, x)
+    with np.errstate(all="ignore"):
+        true = _sweep_reference(name, x.astype(np.float64))
+        ref = true.astype(np.float32)
+    fin = np.isfinite(ref) & np.isfinite(got)
+    same_class = (np.isnan(got) & np.isnan(ref)) | (got == ref)
+    bad = ~fin & ~same_class
+    assert not bad.any(), [(x[i], got[i], ref[i]) for i in np.nonzero(bad)[0][:5]]
+    zero = fin & (ref == 0)
+    assert (np.signbit(got[zero]) == np.signbit(ref[zero])).all()
+    mag = np.abs(ref[fin])
+    ulp = np.maximum(np.spacing(np.minimum(mag, np.finfo(np.float32).max)).astype(np.float64), 2.0**-149)
+    err = np.abs(got[fin].astype(np.float64) - true[fin]) / ulp
+    worst = int(np.argmax(err))
+    assert err[worst] <= SWEEP_BOUND, (name, x[fin][worst], got[fin][worst], true[fin][worst], err[worst])

@@ -1,5 +1,5 @@
 """An exported library whose kernels call LAPACK: linked against NumPy's OpenBLAS by path (see
-:func:`xlaish.runtime.lapack.bind_for_aot`), its manifest names the dependency, and a C program
+:func:`xlaish.runtime.lapack.aot_link_args`), its manifest names the dependency, and a C program
 calling it gets NumPy's results, and the check's return code for a singular matrix."""
 from __future__ import annotations
 

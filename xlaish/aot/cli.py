@@ -41,8 +41,9 @@ def configure(parser):
     parser.add_argument("--name", default=None, help="library / symbol name (default: the function's)")
     parser.add_argument("-o", "--out-dir", default=".", help="output directory (default: .)")
     parser.add_argument("--target", dest="cpu_target", default=DEFAULT_TARGET,
-                        help=f"x86-64 | x86-64-v2 | x86-64-v3 | x86-64-v4 | host "
-                             f"(default {DEFAULT_TARGET}: AVX2/FMA)")
+                        help=f"multi | x86-64 | x86-64-v2 | x86-64-v3 | x86-64-v4 | a comma list of "
+                             f"levels | host (default {DEFAULT_TARGET}: v2, v3 and v4 in one library, "
+                             f"the best one runs)")
     parser.add_argument("--features", default=None,
                         help="extra LLVM CPU features, e.g. +avx512f (checked at call time)")
     parser.add_argument("--no-fuse", action="store_true", help="one kernel per op")

@@ -107,6 +107,36 @@ def _type_text(tree: dict, types: list) -> str:
     return go(tree)
 
 
+def _target_json(target: str, variants: list, triple: str) -> dict:
+    """The manifest's ``target``: the floor's requirements at the top level (what the library needs
+    to run at all), each variant in ``variants`` (floor first)."""
+    floor = variants[0]
+    x86 = floor.x86
+    checked = x86 and any(t.required for t in variants)
+    desc = floor.description if len(variants) == 1 else (
+        f"{len(variants)} variants, {', '.join(t.name for t in variants)}: the first call runs the "
+        f"highest one this CPU supports")
+    return {
+        "name": target,
+        "description": desc,
+        "triple": triple,
+        "cpu": floor.cpu,
+        "llvm_features": floor.llvm_features,
+        "features_required": floor.required,
+        "features_unchecked": floor.unchecked,
+        "os_state_xcr0": floor.os_state_mask(),
+        "floor": floor.name,
+        "variants": [{"variant": t.variant, "name": t.name, "description": t.description,
+                      "cpu": t.cpu, "llvm_features": t.llvm_features,
+                      "features_required": t.required, "features_unchecked": t.unchecked,
+                      "os_state_xcr0": t.os_state_mask()} for t in reversed(variants)],
+        "cpu_check": ("first call (or <name>_variant()): cpuid/xgetbv pick the highest variant whose "
+                      "features are all present, unless $XLAISH_AOT_VARIANT forces one; the choice is "
+                      "memoised in one static byte; below the floor every call returns 1")
+        if checked else ("none (one variant; $XLAISH_AOT_VARIANT may only name it)"),
+    }
+
+
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name) or name in _C_RESERVED:
         raise ValueError(f"export name {name!r} must be a C identifier that is not a keyword or a "
@@ -152,10 +182,12 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
 
     ``args`` (and ``kwargs``) are example arrays or :class:`xlaish.ShapeDtype`
     leaves in any pytree; static arguments take their real values.
-    ``target``: ``"x86-64-v3"`` (default: AVX2/FMA, any x86-64 CPU since 2013),
-    ``"x86-64-v2"``, ``"x86-64-v4"``, ``"x86-64"`` or ``"host"`` (every feature
-    of this CPU); ``features`` adds LLVM features (``"+avx512f"``), which the
-    library then also checks at call time. Returns :class:`ExportPaths`.
+    ``target``: ``"multi"`` (default: the code compiled for x86-64-v2, v3 and v4 in
+    one library, which runs the best one the CPU supports; see :mod:`.targets`),
+    one level (``"x86-64"``, ``"x86-64-v2"`` ... ``"x86-64-v4"``), a comma list of
+    levels, or ``"host"`` (every feature of this CPU); ``features`` adds LLVM
+    features (``"+avx512f"``) to every variant, which the library then also
+    checks at call time. Returns :class:`ExportPaths`.
     """
     import numpy as np
 
@@ -175,8 +207,8 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
     from . import llvmgen
     triple = llvmgen.default_triple()
     host_cpu, host_feats = llvmgen.host_cpu() if target == "host" else (None, None)
-    tgt = _targets.resolve(target, features, triple=triple, host_cpu=host_cpu,
-                           host_features=host_feats)
+    variants = _targets.resolve_variants(target, features, triple=triple, host_cpu=host_cpu,
+                                         host_features=host_feats)
 
     in_tree = _manifest.tree_to_json(traced.in_tree)
     out_tree = _manifest.tree_to_json(traced.out_tree)
@@ -231,18 +263,7 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
             "python_signature": sig,
             "arg_names": arg_names,
             "static_args": {k: repr(v) for k, v in static},
-            "target": {
-                "name": tgt.name,
-                "description": tgt.description,
-                "triple": triple,
-                "cpu": tgt.cpu,
-                "llvm_features": tgt.llvm_features,
-                "features_required": tgt.required,
-                "features_unchecked": tgt.unchecked,
-                "os_state_xcr0": tgt.os_state_mask(),
-                "cpu_check": ("first call, memoised in one static byte; then every call returns 1 "
-                              "if a feature is missing") if tgt.x86 and tgt.required else "none",
-            },
+            "target": _target_json(target, variants, triple),
             "threads": {"parallel": bool(layout.parallel), "policy": policy},
             "return_codes": dict(_manifest.RETURN_CODES, **(
                 {f"{_manifest.CHECK_BASE}+i": "xl.debug.check number i failed (message: checks[i]); "
@@ -266,9 +287,8 @@ def export(fun, args=(), kwargs=None, *, out_dir=".", name=None, target=_targets
         texts["manifest"] = make_manifest(layout)
         return texts["manifest"]
 
-    module, _ = llvmgen.build_library_module(opt, name, tgt, triple, manifest_hook, inout)
-    lapack_link = _lapack.bind_for_aot(module)      # np.linalg kernels: link NumPy's LAPACK by path
-    obj = llvmgen.compile_object(module, tgt, triple)
+    obj, _ = llvmgen.build_library(opt, name, variants, triple, manifest_hook, inout)
+    lapack_link = _lapack.aot_link_args(opt)      # np.linalg kernels: link NumPy's LAPACK by path
     mdict = json.loads(texts["manifest"])
     os.makedirs(out_dir, exist_ok=True)
     p_obj = os.path.join(out_dir, f"{name}.o")

@@ -78,16 +78,33 @@ def render(m: dict) -> str:
     if m.get("static_args"):
         L += [f" * Static arguments baked in: "
               f"{_clean(', '.join(f'{k}={v}' for k, v in m['static_args'].items()))}"]
-    L += [" *", f" * Target: {t['triple']}, LLVM CPU {t['cpu']}: {_clean(t['description'])}."]
+    variants = t.get("variants") or [dict(t, variant=t["name"])]
+    L += [" *"] + [" * " + x for x in
+                   _comment_lines(f"Target: {t['triple']}: {_clean(t['description'])}.", 90)]
+    if len(variants) > 1:
+        L += [" * The library holds the code compiled once per variant (highest first):"]
+    for v in variants:
+        L += [f" *   {v['variant']}: LLVM CPU {v['cpu']} -- {_clean(v['description'])}"]
     if t["features_required"]:
-        L += [" * The first call checks (cpuid/xgetbv) that the CPU and OS support these features:"]
+        L += [" * " + x for x in _comment_lines(
+            f"The first call (or the first {name}_variant()) checks (cpuid/xgetbv) which variants the "
+            f"CPU and OS support and runs the highest one; the floor needs:", 90)]
         L += [" *   " + x for x in _comment_lines(", ".join(t["features_required"]), 88)]
-        L += [f" * If one is missing, every call returns {up}_ERR_CPU without computing anything (no",
-              " * SIGILL). The verdict is memoised in one static byte (atomic store; every thread",
-              " * computes the same value): cpuid traps to the hypervisor in virtual machines, where",
-              " * checking on each call would cost tens of microseconds."]
+        L += [f" * Below it, every call returns {up}_ERR_CPU without computing anything (no SIGILL).",
+              " * The choice is memoised in one static byte (atomic store; every thread computes the",
+              " * same value): cpuid traps to the hypervisor in virtual machines, where checking on each",
+              " * call would cost tens of microseconds."]
     else:
         L += [" * The CPU is not checked at run time on this target."]
+    shorts = ", ".join(v["variant"] for v in variants)
+    L += [" * " + x for x in _comment_lines(
+        "The environment variable XLAISH_AOT_VARIANT, read at that first call (set it before it: "
+        f"setenv(\"XLAISH_AOT_VARIANT\", \"{variants[-1]['variant']}\", 1), or in the program's "
+        f"environment), forces one variant by its short name ({shorts}) or target name: {up}_ERR_CPU "
+        f"if the CPU cannot run it, {up}_ERR_VARIANT if the library lacks it; unset, empty or "
+        "\"auto\": the best one. (XLAISH_AOT_CPU_LEVEL=v1..v4, a test hook, makes the levels above it "
+        f"count as absent.) {name}_variant() returns the target name of the variant in use, or why "
+        "none runs.", 90)]
     if t.get("features_unchecked"):
         L += [" * Host features enabled but not checked at run time:"]
         L += [" *   " + x for x in _comment_lines(", ".join(t["features_unchecked"]), 88)]
@@ -117,7 +134,10 @@ def render(m: dict) -> str:
     L += ["", "/* return codes */", f"#define {up}_OK 0",
           f"#define {up}_ERR_CPU 1    /* the CPU lacks a feature the code was built for */",
           f"#define {up}_ERR_ALLOC 2  /* an intermediate buffer could not be allocated */",
-          f"#define {up}_ERR_ARGS 3   /* {name}_checked: a buffer size differs from the compiled shapes */"]
+          f"#define {up}_ERR_ARGS 3   /* {name}_checked: a buffer size differs from the compiled shapes */",
+          f"#define {up}_ERR_VARIANT 4 /* $XLAISH_AOT_VARIANT names no variant of this library */"]
+    L += [f"#define {up}_NUM_VARIANTS {len(variants)}"]
+    L += [f"#define {up}_HAS_VARIANT_{v['variant'].upper()} 1  /* {v['name']} */" for v in variants]
     if m.get("checks"):
         L += [f"#define {up}_ERR_CHECK 1000 /* + i: xl.debug.check number i failed: */"]
         L += [f"/*   {1000 + i}: {_clean(json.dumps(msg))} */" for i, msg in enumerate(m["checks"])]
@@ -132,5 +152,8 @@ def render(m: dict) -> str:
           f"int {name}_checked(int64_t n, void *const *bufs, const int64_t *nbytes);", "",
           f"/* the JSON manifest (static storage, NUL-terminated; also in {m['manifest']}) */",
           f"const char *{name}_manifest(void);", "",
+          "/* the target name of the variant the calls run (chosen now if no call has chosen it), or a",
+          "   message saying why every call refuses (static storage, NUL-terminated) */",
+          f"const char *{name}_variant(void);", "",
           "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {up}_H */", ""]
     return "\n".join(L)

@@ -51,6 +51,7 @@ import sys
 
 import numpy as np
 
+from .. import config
 from . import manifest as _manifest
 from .errors import CpuFeatureError
 
@@ -176,10 +177,21 @@ class AotFunction:
         self._fn = getattr(self._lib, m["symbol"])
         self._fn.restype = ctypes.c_int
         self._fn.argtypes = [ctypes.c_void_p] * (len(self._args) + len(self._outs))
+        self._variant = getattr(self._lib, f"{m['symbol']}_variant", None)
+        if self._variant is not None:
+            self._variant.restype = ctypes.c_char_p
+            self._variant.argtypes = []
         self._checked = getattr(self._lib, m.get("checked_symbol", f"{m['symbol']}_checked"), None)
         if self._checked is not None:
             self._checked.restype = ctypes.c_int
             self._checked.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+
+    @property
+    def variant(self) -> str | None:
+        """The target name of the variant the library runs (``"x86-64-v4"``; chosen at its first call,
+        or by this), or its message saying why it refuses to run; None for a library exported before
+        variants existed."""
+        return None if self._variant is None else self._variant().decode()
 
     @property
     def signature(self) -> str:
@@ -304,6 +316,15 @@ class AotFunction:
 
     def _raise(self, rc):
         t = self.manifest["target"]
+        if rc in (1, 4) and self._variant is not None:
+            why = self.variant
+            forced = config.aot_variant()
+            env = "" if forced == "auto" else f" (XLAISH_AOT_VARIANT={forced})"
+            names = ", ".join(v["variant"] for v in t.get("variants", ()))
+            if rc == 4:
+                raise ValueError(f"{why}{env}: unset it or use one of auto, {names}")
+            raise CpuFeatureError(f"{why}{env}. Re-export with an older target, e.g. "
+                                  f"target='x86-64-v2', or target='host' on this machine.")
         if rc == 1:
             raise CpuFeatureError(
                 f"{self.name}: this CPU lacks a feature {os.path.basename(self.path)} was built for "

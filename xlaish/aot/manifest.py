@@ -1,11 +1,12 @@
 """The manifest of an exported library: plain JSON, written next to the library
 (``<name>.json``) and embedded in it (``<name>_manifest()``).
 
-It records the xlaish version, the target (triple, CPU name, the CPU features
-the code needs), each argument's and result's C name, leaf path, dtype and
-shape, the pytree structure of the arguments and results, and the SHA-256 of
-the optimised IR text. Nothing in it depends on the time or the build
-directory, so exporting twice gives byte-identical manifests and headers.
+It records the xlaish version, the target (triple; the floor's CPU name and the
+CPU features the library needs to run at all; each variant of the code, highest
+first, with its CPU name and features: ``target.variants``), each argument's
+and result's C name, leaf path, dtype and shape, the pytree structure of the
+arguments and results, and the SHA-256 of the optimised IR text. Nothing in it
+depends on the time or the build directory, so exporting twice gives byte-identical manifests and headers.
 
 In/out arguments (a function that assigns into an argument, ``x[1:-1] = ...``,
 ``x += ...``): their entries carry ``"inout": true`` and the library writes their
@@ -46,6 +47,8 @@ RETURN_CODES = {
     "2": "allocation of an intermediate buffer failed; nothing was computed",
     "3": "<name>_checked only: the buffer count or a buffer's size in bytes differs from the shapes "
          "compiled into the library; nothing was computed",
+    "4": "$XLAISH_AOT_VARIANT names no variant of the library (see target.variants); nothing was "
+         "computed",
 }
 
 

@@ -1,16 +1,24 @@
-"""Export targets: which CPU the library is compiled for and how it checks the CPU it runs on.
+"""Export targets: which CPUs the library is compiled for and how it picks the code to run.
 
-The default, ``"x86-64-v3"``, is the x86-64 micro-architecture level 3
-(AVX, AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE, XSAVE on top of v2): every
-x86-64 CPU since Intel Haswell (2013) and AMD Zen 1 (2017). ``"x86-64-v2"``
-(SSE4.2, POPCNT, ...), ``"x86-64-v4"`` (AVX-512 F/BW/CD/DQ/VL) and the plain
-``"x86-64"`` baseline (SSE2) are accepted too, and ``"host"`` opts into every
-feature of the building CPU (its LLVM CPU name and feature string).
+A library holds one or more *variants*, each the whole program compiled for one
+CPU level. The default, ``"multi"``, holds three: the x86-64 micro-architecture
+levels ``"x86-64-v2"`` (SSE4.2, POPCNT; the library's floor), ``"x86-64-v3"``
+(AVX, AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE, XSAVE: Haswell 2013 / Zen 1 2017
+and later) and ``"x86-64-v4"`` (AVX-512 F/BW/CD/DQ/VL: Skylake-X / Zen 4).
+One level (``"x86-64"``, the SSE2 baseline, ``"x86-64-v2"`` ... ``"x86-64-v4"``),
+a comma list of levels (``"x86-64-v3,x86-64-v4"``) or ``"host"`` (every
+feature of the building CPU, its LLVM CPU name and feature string; one
+variant) are accepted too. Each variant has a short name (:data:`SHORT`:
+``v1`` ... ``v4``, ``host``; ``generic`` for ``"multi"`` on a non-x86 LLVM,
+where the library holds one variant for the triple's generic CPU).
 
-Every x86 library checks, on every call, with ``cpuid`` (and ``xgetbv`` for
-the operating system's AVX / AVX-512 register state) that the CPU has each
-feature in ``required``; otherwise it returns ``ERR_CPU`` instead of dying
-with SIGILL. ``CPUID_BITS`` says where each checkable LLVM feature lives.
+At its first call an x86 library picks the highest variant whose features the
+CPU has, checked with ``cpuid`` (and ``xgetbv`` for the operating system's AVX /
+AVX-512 register state); ``CPUID_BITS`` says where each checkable LLVM feature
+lives. Below the floor it returns ``ERR_CPU`` instead of dying with SIGILL.
+The environment variable ``XLAISH_AOT_VARIANT`` (read by the library itself,
+documented in :mod:`xlaish.config`) forces one variant; ``XLAISH_AOT_CPU_LEVEL``
+makes the choice as on an older CPU (a test hook; see :mod:`.llvmgen`).
 With ``"host"``, host features outside that table (cache-control and
 system instructions the numeric kernels never emit) are listed as
 ``unchecked`` in the manifest.
@@ -21,10 +29,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DEFAULT_TARGET = "x86-64-v3"
+DEFAULT_TARGET = "multi"
+MULTI = ("x86-64-v2", "x86-64-v3", "x86-64-v4")     # the variants of "multi", floor first
 ERR_CPU = 1
 ERR_ALLOC = 2
 ERR_ARGS = 3      # <name>_checked: the buffers do not fit the shapes compiled into the library
+ERR_VARIANT = 4   # XLAISH_AOT_VARIANT names no variant of the library
 
 # LLVM feature name -> (cpuid leaf, subleaf, register, bit)
 CPUID_BITS: dict[str, tuple[int, int, str, int]] = {
@@ -79,6 +89,8 @@ def _levels():
 
 
 LEVELS = _levels()
+SHORT = {"x86-64": "v1", "x86-64-v2": "v2", "x86-64-v3": "v3", "x86-64-v4": "v4"}
+LEVEL_OF = {"v1": 1, "v2": 2, "v3": 3, "v4": 4}
 DESCRIPTIONS = {
     "x86-64": "x86-64 baseline (SSE2)",
     "x86-64-v2": "x86-64-v2 (SSE4.2, POPCNT; Nehalem / Jaguar and later)",
@@ -97,6 +109,12 @@ class Target:
     unchecked: list = field(default_factory=list)   # host features that cannot be checked
     description: str = ""
     x86: bool = True
+    variant: str = ""              # short name: "v1" ... "v4", "host", "generic"
+
+    @property
+    def level(self) -> int:
+        """The x86-64 level (1-4); 0 for "host" and "generic"."""
+        return LEVEL_OF.get(self.variant, 0)
 
     def os_state_mask(self) -> int:
         """XCR0 bits the OS must enable for the required features (0: no check)."""
@@ -134,16 +152,18 @@ def resolve(target: str = DEFAULT_TARGET, features: str | None = None, *, triple
         on = {f for f, plus in feats if plus}
         if not x86:
             fs = ",".join(f"{'+' if p else '-'}{f}" for f, p in feats + extra)
-            return Target("host", cpu, fs, [], sorted(on), f"the building CPU ({cpu})", x86=False)
+            return Target("host", cpu, fs, [], sorted(on), f"the building CPU ({cpu})", x86=False,
+                          variant="host")
         on |= {f for f, plus in extra if plus}
         on -= {f for f, plus in extra if not plus}
         required = sorted(f for f in on if f in CPUID_BITS)
         unchecked = sorted(f for f in on if f not in CPUID_BITS and f not in ("64bit", "x87"))
         fs = ",".join(f"{'+' if p else '-'}{f}" for f, p in feats + extra)
-        return Target("host", cpu, fs, required, unchecked, f"the building CPU ({cpu}, every feature)")
+        return Target("host", cpu, fs, required, unchecked, f"the building CPU ({cpu}, every feature)",
+                      variant="host")
     if target not in LEVELS:
         raise ValueError(f"unknown export target {target!r}: use one of "
-                         f"{', '.join(sorted(LEVELS))} or 'host'")
+                         f"{', '.join(sorted(LEVELS))}, a comma list of them, 'multi' or 'host'")
     if not x86:
         raise ValueError(f"target {target!r} is an x86-64 level but this LLVM targets {triple}; "
                          f"use target='host'")
@@ -158,4 +178,29 @@ def resolve(target: str = DEFAULT_TARGET, features: str | None = None, *, triple
             req.discard(f)
     fs = ",".join(f"{'+' if p else '-'}{f}" for f, p in extra)
     desc = DESCRIPTIONS[target] + (f" plus {fs}" if fs else "")
-    return Target(target, target, fs, sorted(req), [], desc)
+    return Target(target, target, fs, sorted(req), [], desc, variant=SHORT[target])
+
+
+def resolve_variants(target: str = DEFAULT_TARGET, features: str | None = None, *, triple: str,
+                     host_cpu: str | None = None, host_features: str | None = None) -> list[Target]:
+    """The variants of an export target, floor (lowest level) first: ``"multi"`` (v2, v3, v4 on
+    x86-64; the triple's generic CPU elsewhere), a comma list of x86-64 levels, one level or
+    ``"host"``. ``features`` applies to every variant (and every variant checks it)."""
+    if not isinstance(target, str):
+        raise ValueError(f"export target must be a string, got {type(target).__name__}")
+    x86 = triple.split("-")[0] in ("x86_64", "amd64")
+    if target == "multi" and not x86:
+        fs = ",".join(f"{'+' if p else '-'}{f}" for f, p in _parse_features(features))
+        return [Target("generic", "generic", fs, [], [], f"the generic CPU of {triple}", x86=False,
+                       variant="generic")]
+    names = list(MULTI) if target == "multi" else [t.strip() for t in target.split(",")]
+    if len(names) > 1:
+        bad = [n for n in names if n not in LEVELS]
+        if bad:
+            raise ValueError(f"unknown export target {bad[0]!r} in {target!r}: a list of targets names "
+                             f"x86-64 levels ({', '.join(sorted(LEVELS))})")
+        if len(set(names)) != len(names):
+            raise ValueError(f"export target {target!r} names a level twice")
+    out = [resolve(n, features, triple=triple, host_cpu=host_cpu, host_features=host_features)
+           for n in names]
+    return sorted(out, key=lambda t: t.level)

@@ -183,15 +183,14 @@ def manifest_entry(fn):
             "linked": "by path, with an rpath to its directory (the library must stay there)"}
 
 
-def bind_for_aot(module) -> list[str]:
+def bind_for_aot(module) -> None:
     """An exported library calls the LAPACK routines by their real names: give each
-    ``xl_lapack*`` declaration of the llvmlite ``module`` a body that calls the library's exported
-    routine, and return the linker arguments that link that library by path (with an rpath);
-    [] when the module calls no LAPACK."""
+    ``xl_lapack*`` declaration of the llvmlite ``module`` (one per CPU variant of the library) an
+    internal body that calls the library's exported routine (see :func:`aot_link_args`)."""
     from llvmlite import ir
     decls = [f for f in module.functions if f.name.startswith(PREFIX) and f.is_declaration]
     if not decls:
-        return []
+        return
     real = real_symbols()
     for f in decls:
         target = ir.Function(module, f.function_type, name=real[f.name])
@@ -199,5 +198,12 @@ def bind_for_aot(module) -> list[str]:
         b = ir.IRBuilder(f.append_basic_block("entry"))
         b.call(target, list(f.args))
         b.ret_void()
+
+
+def aot_link_args(fn) -> list[str]:
+    """The linker arguments of an exported library of the program ``fn``: NumPy's LAPACK by path,
+    with an rpath to its directory; [] when the program calls no LAPACK."""
+    if not uses_lapack(fn):
+        return []
     path = library_path()
     return [path, f"-Wl,-rpath,{os.path.dirname(path)}"]

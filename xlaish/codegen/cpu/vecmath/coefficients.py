@@ -74,7 +74,10 @@ def split_constant(name_or_frac, tag: str, keep: int = 0, parts: int = 2):
 #   log     f64: P(z) = (2 atanh(s) - 2 s) / (s z), z = s*s in [0, 0.02946]
 #           deg 6 [2**-59.5]
 #   logpoly f32: P(f) = (log1p(f) - f + f*f/2) / f**3, f in [-0.2931, 0.4149]
-#           deg 8 [2**-29.0]
+#           deg 8 [2**-29.0] (log2, log10, log1p and the float32 inverse hyperbolics)
+#   log1pq  f32: Q(f) = (log1p(f) - f) / f**2, same f, deg 8 with c0 = -1/2, fitted to
+#           the relative error of log1p(f) = f + f*f Q(f) [2**-26.8]: the float32 log
+#           (fewer operations than f - f*f/2 + f**3 P(f))
 #   powlog  f64: as ``log``, deg 7, c0 as a hi/lo pair [2**-66.7]
 #   sin     f64: (sin r - r) / r**3 in z = r*r in [0, (1.0005 pi/4)**2], deg 6 [2**-63.2]
 #   cos     f64: (cos r - 1 + z/2) / z**2, same z, deg 5 [2**-63.9]
@@ -86,8 +89,12 @@ def split_constant(name_or_frac, tag: str, keep: int = 0, parts: int = 2):
 #   atan    (atan u - u) / u**3 in z in [0, (1.001 * 7/16)**2]; f32 deg 4
 #           [2**-29.5], f64 deg 11 [2**-62.3]
 #   sinh    (sinh x - x) / x**3 in z in [0, 1]; f32 deg 3 [2**-31.6], f64 deg 6 [2**-61.8]
-#   tanh    (tanh x - x) / x**3 in z in [0, 0.5625**2]; f32 deg 4 [2**-29.4],
-#           f64 deg 10 [2**-59.8]
+#   tanh    (tanh x - x) / x**3 in z in [0, 0.5625**2]; f64 deg 10 [2**-59.8]
+#   tanh    f32 deg 4 [2**-29.4]
+#   exp6    f32: exp(r), r in [-0.3473, 0.3473], deg 6 with c0 = c1 = 1 [2**-27.4]: the
+#           float32 tanh's exp(2|x|), whose error reaches the result damped by
+#           2 e / (1 + e)**2 <= 0.37 (Lawson-weighted least squares against mpmath,
+#           rounded from the highest degree down with the lower ones refitted)
 #   erf     (erf x - x) / x in z in [0, 1]; f32 deg 6 [2**-29.4], f64 deg 12 [2**-56.3]
 #   erfc    g(q) = (1 + 2a) exp(a*a) erfc(a), q = (a-3)/(a+3), a in [0.5, 10.06]
 #           (f32, deg 10 [2**-29.2]) / [0.5, 27.33] (f64, deg 22 [2**-56.5]);
@@ -257,6 +264,17 @@ COEF: dict = {
         0.15313951779517954,
         0.1479703135417931,
     ),
+    ('log1pq', 'f32'): (
+        -0.5,
+        0.33333322405815125,
+        -0.2500085234642029,
+        0.20002055168151855,
+        -0.1662255823612213,
+        0.14180825650691986,
+        -0.13147665560245514,
+        0.12912675738334656,
+        -0.07862725853919983,
+    ),
     ('logpoly', 'f32'): (
         0.3333331346511841,
         -0.25000011920928955,
@@ -320,6 +338,15 @@ COEF: dict = {
         -0.053835757076740265,
         0.021000375971198082,
         -0.006169614847749472,
+    ),
+    ('exp6', 'f32'): (
+        1.0,
+        1.0,
+        0.4999999701976776,
+        0.16666515171527863,
+        0.041667647659778595,
+        0.008369490504264832,
+        0.0013869527028873563,
     ),
     ('tanh', 'f64'): (
         -0.33333333333333276,

@@ -149,7 +149,23 @@ def _log_specials(E: Emitter, x, r, *, zero=-float("inf")):
     return E.sel(E.isnan(x), x, r)
 
 
+def _log_f32(E: Emitter, x):
+    """float32 log in ~32 vector instructions: log x = k ln2 + f + f*f Q(f) (one polynomial,
+    ``log1pq``; the hi part of k ln2 added last, by one FMA). Specials in three selects: 0 ->
+    -inf, not >= 0 (negative or NaN) -> NaN, +inf -> +inf."""
+    k, m = E.frexp_sqrt2(x)
+    f = E.sub(m, 1.0)
+    s = E.fma(E.mul(f, f), E.poly(f, E.coef("log1pq")), f)
+    ln2_hi, ln2_lo = E.split("LN2")
+    r = E.fma(k, ln2_hi, E.fma(k, ln2_lo, s))
+    r = E.sel(E.eq(x, 0.0), -E.inf, r)
+    r = E.sel(E.ge(x, 0.0), r, E.add(x, E.nan))        # negative or NaN (kept quiet) -> NaN
+    return E.sel(E.eq(x, E.inf), E.inf, r)
+
+
 def f_log(E: Emitter, x):
+    if not E.is64:
+        return _log_f32(E, x)
     k, f, hfsq, T = _log_parts(E, x)
     ln2_hi, ln2_lo = E.split("LN2")
     t = E.sub(hfsq, E.fma(k, ln2_lo, T))
