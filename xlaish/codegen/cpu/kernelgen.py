@@ -13,6 +13,7 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
   indirect loads inside map/reduce kernels, also there).
 * scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
 * sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
+* fft (:mod:`.fft_kernel`): a Stockham (or Bluestein) FFT per row.
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -23,6 +24,7 @@ from llvmlite import ir
 
 from ...ir.kernel import analyze
 from .copy_kernel import CopyKernel
+from .fft_kernel import FftKernel
 from .gather_kernel import ScatterKernel
 from .map_kernel import MapKernel
 from .matmul_kernel import MatmulKernel
@@ -31,7 +33,8 @@ from .scan_kernel import ScanKernel
 from .sort_kernel import SortKernel
 
 KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
-           "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel}
+           "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel,
+           "fft": FftKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):
