@@ -251,13 +251,33 @@ class FftKernel(KernelGen):
                     e = b.mul(p, _i64(j * step))
                     slot = b.add(b.mul(p, _i64(r - 1)), _i64(off + j - 1))
                     C.store(tw, slot, self._to_ft(root(e)))
-            for_range(b, 0, m, fill, "tw")
+            for_range(b, 0, self._opaque(m), fill, "tw")
 
     def _stockham(self, x, y):
-        """Forward FFT of length self.m from buffer x (y: work); returns the buffer holding it."""
-        b, C = self.b, self.C
+        """Forward FFT of length self.m from buffer x (y: work); returns the buffer holding it.
+        The stages live in one function of the kernel (not inlined), called once per row (three
+        times with Bluestein): inlined copies made LLVM's SLP vectoriser take seconds."""
+        name = f"{self.name}.stockham"
+        fn = self.module.globals.get(name)
         st, _ = stages(self.m)
-        tw = b.gep(self.base, [_i64(2 * self.layout["tw"])])
+        if fn is None:
+            fp = self.ft.as_pointer()
+            fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [fp, fp, fp]), name=name)
+            fn.linkage = "internal"
+            fn.attributes.add("noinline")
+            for a in fn.args:
+                a.add_attribute("noalias")
+            saved = self.b, self.C
+            self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+            self.C = Complex(self.b, self.ft)
+            self._stages(*fn.args, st)
+            self.b.ret_void()
+            self.b, self.C = saved
+        self.b.call(fn, [x, y, self.ptr_slot("tw")])
+        return x if len(st) % 2 == 0 else y
+
+    def _stages(self, x, y, tw, st):
+        b, C = self.b, self.C
         for r, cur, s, off in st:
             m = cur // r
 
@@ -278,7 +298,6 @@ class FftKernel(KernelGen):
                     for_range(b, 0, s, q_loop, "q")
             for_range(b, 0, m, p_loop, "p")
             x, y = y, x
-        return x
 
     def _chirp_fill(self):
         """chirp[j] = exp(-i*pi*j^2/n); the filter: the transform of conj(chirp) laid out
@@ -286,17 +305,24 @@ class FftKernel(KernelGen):
         b, C, n, m = self.b, self.C, self.n, self.m
         root = self._root_fn(2 * n)
         chirp = self.ptr_slot("chirp")
-        for_range(b, 0, n, lambda j: C.store(chirp, j, self._to_ft(root(b.urem(b.mul(j, j), _i64(2 * n))))),
+        on, om = self._opaque(n), self._opaque(m)
+        for_range(b, 0, on, lambda j: C.store(chirp, j, self._to_ft(root(b.urem(b.mul(j, j), _i64(2 * n))))),
                   "chirp")
         x, y = self.ptr_slot("b0"), self.ptr_slot("b1")
         zero = (C.c(0.0), C.c(0.0))
-        for_range(b, 0, m, lambda j: C.store(x, j, zero), "fz")
-        for_range(b, 0, n, lambda j: C.store(x, j, C.conj(C.load(chirp, j))), "fa")
-        for_range(b, 1, n, lambda j: C.store(x, b.sub(_i64(m), j), C.conj(C.load(chirp, j))), "fb")
+        for_range(b, 0, om, lambda j: C.store(x, j, zero), "fz")
+        for_range(b, 0, on, lambda j: C.store(x, j, C.conj(C.load(chirp, j))), "fa")
+        for_range(b, 1, on, lambda j: C.store(x, b.sub(_i64(m), j), C.conj(C.load(chirp, j))), "fb")
         res = self._stockham(x, y)
         filt = self.ptr_slot("filt")
         inv_m = C.c(1.0 / m)
-        for_range(b, 0, m, lambda j: C.store(filt, j, C.scale(C.load(res, j), inv_m)), "ff")
+        for_range(b, 0, om, lambda j: C.store(filt, j, C.scale(C.load(res, j), inv_m)), "ff")
+
+    def _opaque(self, v: int):
+        """The constant v hidden from the optimiser (an empty inline asm), so that loops run once
+        per chunk are not unrolled and vectorised for nothing (that made compiles take seconds)."""
+        asm = ir.InlineAsm(ir.FunctionType(T.I64, [T.I64]), "", "=r,0", side_effect=False)
+        return self.b.call(asm, [_i64(v)])
 
     def ptr_slot(self, name):
         return self.b.gep(self.base, [_i64(2 * self.layout[name])])
