@@ -39,6 +39,7 @@ from . import ops as OPS
 from .gather import scatter_kernel
 from .reduce import ReduceGen
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
+from .fft import fft_kernel
 from .scan import scan_kernel, sort_kernel
 from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
 from .target import compute_dtype, np_name
@@ -175,4 +176,4 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
 
 KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
          "reduce": lambda rg: ReduceGen(rg).build(), "scatter": scatter_kernel, "scan": scan_kernel,
-         "sort": sort_kernel}
+         "sort": sort_kernel, "fft": fft_kernel}

@@ -1,0 +1,57 @@
+"""Measure the fft kernel's error against NumPy's pocketfft over many lengths (not a test: run
+``python -m tests.fft.accuracy_sweep [out.json]``; it takes hours for every length 1..4096 on a
+slow machine, so lengths go in this order and the file is rewritten after each batch: every length
+1..256, some large ones (2^16, 2^20, 3^10, 5^7, the prime 65537: Bluestein), a seeded random sample
+of 257..4096, then the rest of 257..4096). Error = max |ours - numpy| / max |numpy| per row (c2c
+forward, complex input of standard normal parts), the max over lengths kept per dtype."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+
+import xlaish as xl
+from xlaish.codegen.cpu.fft_kernel import REL_ERROR
+from xlaish.numpy import fft as xf
+
+from ._util import crandn, pairs, rel_error, unpairs
+
+
+def order():
+    first = list(range(1, 257))
+    large = [1 << 16, 1 << 20, 3 ** 10, 5 ** 7, 65537]
+    rest = list(range(257, 4097))
+    rng = np.random.default_rng(0)
+    sample = sorted(rng.choice(rest, 300, replace=False).tolist())
+    return first + large + sample + [n for n in rest if n not in set(sample)]
+
+
+def main(out="fft_accuracy.json", batch=8):
+    rng = np.random.default_rng(1)
+    res = {"sizes_done": 0, "max": {}, "worst_n": {}, "bound": {str(k): v for k, v in REL_ERROR.items()},
+           "per_size": {}}
+    todo = order()
+    f = xl.jit(lambda xs: tuple(xf.pairs_fft(x) for x in xs))
+    t0 = time.time()
+    for i in range(0, len(todo), batch):
+        sizes = todo[i:i + batch]
+        for dt in (np.float32, np.float64):
+            zs = [crandn(rng, (1, n) if n > 4096 else (2, n), dt) for n in sizes]
+            got = f(tuple(pairs(z) for z in zs))
+            for n, z, g in zip(sizes, zs, got):
+                e = rel_error(unpairs(g), np.fft.fft(z))
+                key = np.dtype(dt).name
+                res["per_size"].setdefault(key, {})[n] = e
+                if e >= res["max"].get(key, -1.0):
+                    res["max"][key], res["worst_n"][key] = e, n
+        res["sizes_done"] = i + len(sizes)
+        res["seconds"] = time.time() - t0
+        with open(out, "w") as fh:
+            json.dump(res, fh)
+        print(res["sizes_done"], res["max"], res["worst_n"], flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])
