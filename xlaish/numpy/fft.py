@@ -26,6 +26,7 @@ import operator
 
 import numpy as np
 
+from ..ir.ops.fft import _reference as _fft_reference
 from ..trace import context
 from ..trace.bind import any_tracer, emit1, unsupported, wrap
 from ..trace.tracer import Tracer, static_value
@@ -42,9 +43,11 @@ _NORMS = (None, "backward", "ortho", "forward")
 
 # the op and its VJP ----------------------------------------------------------------------------
 def fft_op(x, kind, axis, n, inverse, scale):
-    """The ``fft`` op on a traced real array (pairs for c2c/c2r)."""
-    return wrap(emit1("fft", [x.value], {"kind": kind, "axis": int(axis), "n": int(n),
-                                         "inverse": bool(inverse), "scale": float(scale)}))
+    """The ``fft`` op on a real array (pairs for c2c/c2r); outside a trace, its NumPy reference."""
+    attrs = {"kind": kind, "axis": int(axis), "n": int(n), "inverse": bool(inverse), "scale": float(scale)}
+    if not isinstance(x, Tracer):
+        return _fft_reference(np.asarray(x), **attrs)
+    return wrap(emit1("fft", [x.value], attrs))
 
 
 def _weights(n, m, axis, ndim, dtype, edge, mid):
