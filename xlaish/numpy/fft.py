@@ -155,7 +155,8 @@ def pairs_irfft(p, n=None, axis=-1, norm=None):
 
 
 def _cook(shape, s, axes):
-    """NumPy's (s, axes) defaults for the n-dimensional transforms, for an array of ``shape``."""
+    """NumPy's (s, axes) defaults for the n-dimensional transforms, for an array of ``shape``;
+    a length None (or -1) is the transform's default."""
     nd = len(shape)
     if s is not None:
         s = [static_value(v) for v in (s if isinstance(s, (tuple, list)) else (s,))]
@@ -165,33 +166,33 @@ def _cook(shape, s, axes):
         axes = [normalize_axes(operator.index(a), nd)[0] for a in
                 (axes if isinstance(axes, (tuple, list)) else (axes,))]
     if s is None:
-        s = [shape[a] for a in axes]
-    elif len(s) != len(axes):
+        return [None] * len(axes), axes     # each transform's default length
+    if len(s) != len(axes):
         raise context.with_location(ValueError("Shape and axes have different lengths."))
-    return [(-1 if v is None else v) for v in s], axes
+    return [None if v is None or v == -1 else v for v in s], axes
 
 
 def pairs_fftn(p, s=None, axes=None, norm=None, inverse=False):
     s, axes = _cook(p.shape[:-1], s, axes)
     for n, a in reversed(list(zip(s, axes))):
-        p = pairs_fft(p, None if n == -1 else n, a, norm, inverse)
+        p = pairs_fft(p, n, a, norm, inverse)
     return p
 
 
 def pairs_rfftn(x, s=None, axes=None, norm=None):
     x = _float(x)
     s, axes = _cook(x.shape, s, axes)
-    p = pairs_rfft(x, None if s[-1] == -1 else s[-1], axes[-1], norm)
+    p = pairs_rfft(x, s[-1], axes[-1], norm)
     for n, a in reversed(list(zip(s[:-1], axes[:-1]))):
-        p = pairs_fft(p, None if n == -1 else n, a, norm)
+        p = pairs_fft(p, n, a, norm)
     return p
 
 
 def pairs_irfftn(p, s=None, axes=None, norm=None):
     s, axes = _cook(p.shape[:-1], s, axes)
     for n, a in zip(s[:-1], axes[:-1]):
-        p = pairs_fft(p, None if n == -1 else n, a, norm, inverse=True)
-    return pairs_irfft(p, None if s[-1] == -1 else s[-1], axes[-1], norm)
+        p = pairs_fft(p, n, a, norm, inverse=True)
+    return pairs_irfft(p, s[-1], axes[-1], norm)
 
 
 # complex <-> pairs ---------------------------------------------------------------------------
