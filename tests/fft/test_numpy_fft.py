@@ -15,8 +15,9 @@ import xlaish as xl
 
 from ._util import assert_close, crandn
 
-needs_complex = pytest.mark.skipif(importlib.util.find_spec("xlaish.numpy._complex") is None,
-                                   reason="needs xlaish.numpy._complex (as_pairs/from_pairs, the complex branch)")
+needs_complex = pytest.mark.skipif(
+    importlib.util.find_spec("xlaish.numpy._complex") is None,
+    reason="needs xlaish.numpy._complex (as_pairs/from_pairs, the complex branch)")
 
 
 def test_irfft_of_real_input_routes_through_np_fft(jit, rng):

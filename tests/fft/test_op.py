@@ -58,7 +58,8 @@ def test_norm_n_and_axis(jit, norm, rng):
     x = rng.standard_normal((5, 12, 3))
 
     def f(p, x):
-        return (xf.pairs_fft(p, n=16, axis=1, norm=norm), xf.pairs_fft(p, n=7, axis=0, norm=norm, inverse=True),
+        return (xf.pairs_fft(p, n=16, axis=1, norm=norm),
+                xf.pairs_fft(p, n=7, axis=0, norm=norm, inverse=True),
                 xf.pairs_rfft(x, n=9, axis=1, norm=norm), xf.pairs_irfft(p, n=10, axis=0, norm=norm),
                 xf.pairs_fft(p, axis=-1, norm=norm))
     got = jit(f)(pairs(z), x)

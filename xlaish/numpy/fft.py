@@ -26,6 +26,7 @@ import operator
 
 import numpy as np
 
+from ..ir.opnames import FFT
 from ..ir.ops.fft import _reference as _fft_reference
 from ..trace import context
 from ..trace.bind import any_tracer, emit1, unsupported, wrap
@@ -47,7 +48,7 @@ def fft_op(x, kind, axis, n, inverse, scale):
     attrs = {"kind": kind, "axis": int(axis), "n": int(n), "inverse": bool(inverse), "scale": float(scale)}
     if not isinstance(x, Tracer):
         return _fft_reference(np.asarray(x), **attrs)
-    return wrap(emit1("fft", [x.value], attrs))
+    return wrap(emit1(FFT, [x.value], attrs))
 
 
 def _weights(n, m, axis, ndim, dtype, edge, mid):
@@ -199,13 +200,13 @@ def pairs_irfftn(p, s=None, axes=None, norm=None):
 def _to_pairs(a):
     a = _asarr(a)
     if a.dtype.kind == "c":
-        from ._complex import as_pairs       # provided by the complex-dtype branch
+        from ._complex import as_pairs  # the complex-dtype branch's (imported when first needed)
         return as_pairs(a)
     return real_pairs(a)
 
 
 def _from_pairs(p):
-    from ._complex import from_pairs         # provided by the complex-dtype branch
+    from ._complex import from_pairs  # the complex-dtype branch's (imported when first needed)
     return from_pairs(p)
 
 

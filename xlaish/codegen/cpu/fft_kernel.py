@@ -240,7 +240,7 @@ class FftKernel(KernelGen):
             return
         root = self._root_fn(L)
         tw = b.gep(base, [_i64(2 * self.layout["tw"])])
-        for r, cur, s, off in st:
+        for r, cur, _, off in st:
             m = cur // r
             if m == 1:
                 continue

@@ -36,10 +36,10 @@ import numpy as np
 
 from ...ir.opnames import CONCATENATE, MATMUL
 from . import ops as OPS
+from .fft import fft_kernel
 from .gather import scatter_kernel
 from .reduce import ReduceGen
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
-from .fft import fft_kernel
 from .scan import scan_kernel, sort_kernel
 from .source import Block, CoordSpace, FlatSpace, KernelText, ModuleSource
 from .target import compute_dtype, np_name
