@@ -138,3 +138,13 @@ def test_op_rules_refuse_misuse():
             od.infer([TensorType(t, np.float32)], attrs)
     with pytest.raises(IRError, match="float32 or float64"):
         od.infer([TensorType((4, 2), np.int32)], good)
+
+
+def test_many_rows_run_in_parallel_chunks(rng):
+    """Enough rows and work for the kernel to split into chunks over threads (each chunk with its
+    own buffers and tables), a Bluestein length among them."""
+    z = crandn(rng, (300, 256), np.float32)
+    x = rng.standard_normal((200, 97))
+    got = xl.jit(lambda p, x: (xf.pairs_fft(p), xf.pairs_rfft(x)))(pairs(z), x)
+    assert_close(unpairs(got[0]), np.fft.fft(z), np.float32)
+    assert_close(unpairs(got[1]), np.fft.rfft(x), np.float64)
