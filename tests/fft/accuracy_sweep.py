@@ -1,8 +1,9 @@
 """Measure the fft kernel's error against NumPy's pocketfft over many lengths (not a test: run
 ``python -m tests.fft.accuracy_sweep [out.json]``; it takes hours for every length 1..4096 on a
-slow machine, so lengths go in this order and the file is rewritten after each batch: every length
-1..256, some large ones (2^16, 2^20, 3^10, 5^7, the prime 65537: Bluestein), a seeded random sample
-of 257..4096, then the rest of 257..4096). Error = max |ours - numpy| / max |numpy| per row (c2c
+slow machine, so lengths go in this order, the file is rewritten after each batch and a rerun
+continues where the file stops: 1..48, some large ones (2^16, 2^20, 3^10, 5^7, the prime 65537:
+Bluestein), a seeded random sample of 100 lengths of 257..4096 with the largest powers and primes,
+49..256, then the rest of 257..4096). Error = max |ours - numpy| / max |numpy| per row (c2c
 forward, complex input of standard normal parts), the max over lengths kept per dtype."""
 from __future__ import annotations
 
@@ -20,19 +21,26 @@ from ._util import crandn, pairs, rel_error, unpairs
 
 
 def order():
-    first = list(range(1, 257))
     large = [1 << 16, 1 << 20, 3 ** 10, 5 ** 7, 65537]
     rest = list(range(257, 4097))
     rng = np.random.default_rng(0)
-    sample = sorted(rng.choice(rest, 300, replace=False).tolist())
-    return first + large + sample + [n for n in rest if n not in set(sample)]
+    picked = [4096, 4093, 4095, 4091, 3125, 2187, 2048, 4079, 1024, 729]
+    sample = picked + sorted(set(rng.choice(rest, 100, replace=False).tolist()) - set(picked))
+    head = list(range(1, 49)) + large + sample + list(range(49, 257))
+    return head + [n for n in rest if n not in set(head)]
 
 
 def main(out="fft_accuracy.json", batch=8):
     rng = np.random.default_rng(1)
     res = {"sizes_done": 0, "max": {}, "worst_n": {}, "bound": {str(k): v for k, v in REL_ERROR.items()},
            "per_size": {}}
-    todo = order()
+    try:
+        with open(out) as fh:
+            res = json.load(fh)
+    except (OSError, ValueError):
+        pass
+    done = {int(n) for n in res["per_size"].get("float64", {})}
+    todo = [n for n in order() if n not in done]
     f = xl.jit(lambda xs: tuple(xf.pairs_fft(x) for x in xs))
     t0 = time.time()
     for i in range(0, len(todo), batch):
@@ -43,11 +51,12 @@ def main(out="fft_accuracy.json", batch=8):
             for n, z, g in zip(sizes, zs, got):
                 e = rel_error(unpairs(g), np.fft.fft(z))
                 key = np.dtype(dt).name
-                res["per_size"].setdefault(key, {})[n] = e
+                res["per_size"].setdefault(key, {})[str(n)] = e
                 if e >= res["max"].get(key, -1.0):
                     res["max"][key], res["worst_n"][key] = e, n
-        res["sizes_done"] = i + len(sizes)
-        res["seconds"] = time.time() - t0
+        res["sizes_done"] = len(res["per_size"]["float64"])
+        res["seconds"] = res.get("seconds", 0.0) + time.time() - t0
+        t0 = time.time()
         with open(out, "w") as fh:
             json.dump(res, fh)
         print(res["sizes_done"], res["max"], res["worst_n"], flush=True)
