@@ -4,7 +4,11 @@ slow machine, so lengths go in this order, the file is rewritten after each batc
 continues where the file stops: 1..48, some large ones (2^16, 2^20, 3^10, 5^7, the prime 65537:
 Bluestein), a seeded random sample of 100 lengths of 257..4096 with the largest powers and primes,
 49..256, then the rest of 257..4096). Error = max |ours - numpy| / max |numpy| per row (c2c
-forward, complex input of standard normal parts), the max over lengths kept per dtype."""
+forward, complex input of standard normal parts), the max over lengths kept per dtype.
+
+``--o0`` compiles at LLVM ``O0`` (several times faster to compile): the kernel uses no fast-math
+flags, so optimisation does not change a single result bit (``check_o0`` compares both on a few
+lengths first and refuses to continue if they differ)."""
 from __future__ import annotations
 
 import json
@@ -30,6 +34,30 @@ def order():
     return head + [n for n in rest if n not in set(head)]
 
 
+def check_o0(sizes=(7, 12, 97, 256, 1000)):
+    """The O0 and O3 kernels give bit-identical results (run before patching the level)."""
+    rng = np.random.default_rng(2)
+    for dt in (np.float32, np.float64):
+        zs = tuple(pairs(crandn(rng, (2, n), dt)) for n in sizes)
+        f = lambda xs: tuple(xf.pairs_fft(x) for x in xs)      # noqa: E731
+        a = xl.jit(f, disk_cache=False)(zs)
+        _use_o0()
+        b = xl.jit(f, disk_cache=False)(zs)
+        _use_o0(False)
+        for u, v in zip(a, b):
+            assert np.array_equal(u, v), "O0 and O3 kernels differ: the O0 sweep would not measure O3"
+
+
+_OPT = []
+
+
+def _use_o0(on=True):
+    from xlaish.codegen.cpu import llvm_target
+    if not _OPT:
+        _OPT.append(llvm_target.optimize)
+    llvm_target.optimize = (lambda mod, tm=None, level=3: _OPT[0](mod, tm, 0)) if on else _OPT[0]
+
+
 def main(out="fft_accuracy.json", batch=8):
     rng = np.random.default_rng(1)
     res = {"sizes_done": 0, "max": {}, "worst_n": {}, "bound": {str(k): v for k, v in REL_ERROR.items()},
@@ -41,7 +69,7 @@ def main(out="fft_accuracy.json", batch=8):
         pass
     done = {int(n) for n in res["per_size"].get("float64", {})}
     todo = [n for n in order() if n not in done]
-    f = xl.jit(lambda xs: tuple(xf.pairs_fft(x) for x in xs))
+    f = xl.jit(lambda xs: tuple(xf.pairs_fft(x) for x in xs), disk_cache=False)
     t0 = time.time()
     for i in range(0, len(todo), batch):
         sizes = todo[i:i + batch]
@@ -63,4 +91,7 @@ def main(out="fft_accuracy.json", batch=8):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    if "--o0" in sys.argv:
+        check_o0()
+        _use_o0()
+    main(*[a for a in sys.argv[1:] if a != "--o0"][:1])
