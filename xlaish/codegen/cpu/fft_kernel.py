@@ -1,11 +1,14 @@
 """FFT kernels: one transform per row, in native code (no Python per row, no library call).
 
 Rows are every index of the domain but the transformed axis (and the (re, im) pair axis). Per
-row the operand (with any fused elementwise producers) is evaluated into a complex row buffer
-(``r2c``: imaginary parts 0; ``c2r``: the Hermitian half extended to ``n`` values), transformed
-by a complex FFT of length ``n``, and the result written out times ``scale`` (``r2c``: the first
-``n//2+1`` values; ``c2r``: the real parts). The inverse direction is the forward one on
-conjugated input, conjugated back, so one forward engine serves every case.
+row the operand (with any fused elementwise producers) is evaluated into a complex row buffer,
+transformed by a complex FFT, and the result written out times ``scale``. ``c2c``: length ``n``.
+Real transforms of even ``n = 2N`` run a complex FFT of length ``N`` on the row read as pairs
+``x[2t] + i*x[2t+1]`` with the usual split (``r2c``) or merge (``c2r``) pass against the roots
+``exp(-2*pi*i*k/n)``; of odd ``n``, a complex FFT of length ``n`` (``r2c``: imaginary parts 0;
+``c2r``: the Hermitian half extended to ``n`` values; the real parts written). The inverse
+direction is the forward one on conjugated input, conjugated back, so one forward engine serves
+every case.
 
 The engine, generated for the static length (every loop bound and radix a constant):
 
@@ -182,16 +185,22 @@ class FftKernel(KernelGen):
         self.core = len(domain) - (0 if self.kind == "r2c" else 1)      # dims but the pair axis
         kept = [domain[d] for d in range(self.core) if d != axis]
         self.rows = math.prod(kept)
-        n = self.n
+        # even-length real transforms run a complex engine of half the length (self.N)
+        self.half = self.kind != "c2c" and self.n % 2 == 0
+        self.N = n = self.n // 2 if self.half else self.n
         self.blue = factors(n) is None
         self.m = bluestein_length(n) if self.blue else n
         _, self.ntw = stages(self.m)
-        # complex slots per chunk: two row buffers, twiddles, (Bluestein) chirp and filter
+        # complex slots per chunk: two row buffers, twiddles, (Bluestein) chirp and filter,
+        # (half-length real transforms) the roots exp(-2*pi*i*k/(2N)) and the c2r input row
         self.layout = {"b0": 0, "b1": self.m, "tw": 2 * self.m}
         size = 2 * self.m + self.ntw
         if self.blue:
             self.layout["chirp"], self.layout["filt"] = size, size + n
             size += n + self.m
+        if self.half:
+            self.layout["rtw"], self.layout["hx"] = size, size + n + 1
+            size += 2 * (n + 1)
         self.chunk_slots = size
         self.chunks = max(1, min(self.rows, self.CHUNKS))
         self.chunk_bytes = -(-(2 * size * self.dt.itemsize) // 64) * 64
@@ -302,7 +311,7 @@ class FftKernel(KernelGen):
     def _chirp_fill(self):
         """chirp[j] = exp(-i*pi*j^2/n); the filter: the transform of conj(chirp) laid out
         circularly in length m, divided by m."""
-        b, C, n, m = self.b, self.C, self.n, self.m
+        b, C, n, m = self.b, self.C, self.N, self.m
         root = self._root_fn(2 * n)
         chirp = self.ptr_slot("chirp")
         on, om = self._opaque(n), self._opaque(m)
@@ -328,8 +337,8 @@ class FftKernel(KernelGen):
         return self.b.gep(self.base, [_i64(2 * self.layout[name])])
 
     def _transform(self):
-        """The forward DFT of length n of buffer b0 (n values); returns get(k) -> value k."""
-        b, C, n, m = self.b, self.C, self.n, self.m
+        """The forward DFT of length N of buffer b0 (N values); returns get(k) -> value k."""
+        b, C, n, m = self.b, self.C, self.N, self.m
         x, y = self.ptr_slot("b0"), self.ptr_slot("b1")
         if not self.blue:
             res = self._stockham(x, y)
@@ -370,6 +379,9 @@ class FftKernel(KernelGen):
 
         def row(k):
             coords = unravel(b, k, kept, kept_ext, self.core)
+            if self.half:
+                (self._r2c_half if kind == "r2c" else self._c2r_half)(coords, value, out_buf, ostr, sc)
+                return
             x = self.ptr_slot("b0")
 
             def load(j):
@@ -407,12 +419,88 @@ class FftKernel(KernelGen):
                 self._fill_twiddles(self.base)
                 if self.blue:
                     self._chirp_fill()
+                if self.half:
+                    root = self._root_fn(2 * self.N)
+                    rtw = self.ptr_slot("rtw")
+                    for_range(b, 0, self._opaque(self.N + 1),
+                              lambda j: C.store(rtw, j, self._to_ft(root(j))), "rtw")
                 r0 = b.udiv(b.mul(c, rows), nch)
                 r1 = b.udiv(b.mul(b.add(c, _i64(1)), rows), nch)
                 for_range(b, r0, r1, row, "row")
             for_range(b, lo, hi, chunk, "chunk")
         per_row = self.m * (len(factors(self.m)) + 2) * (3 if self.blue else 1)
         return self.chunks, max(1, -(-self.rows // self.chunks) * per_row)
+
+    def _r2c_half(self, coords, value, out_buf, ostr, sc):
+        """rfft of even length n = 2N: z[t] = x[2t] + i*x[2t+1], Z = FFT_N(z), then
+        X[k] = (Z[k] + conj Z[N-k]) / 2 - i/2 * w^k * (Z[k] - conj Z[N-k]), w = exp(-2*pi*i/n)."""
+        b, C, N = self.b, self.C, self.N
+        (axis,) = self.info.axes
+        x = self.ptr_slot("b0")
+
+        def load(t):
+            idx = list(coords)
+            t2 = b.shl(t, _i64(1))
+            idx[axis] = t2
+            re = value(idx, 0)
+            idx[axis] = b.add(t2, _i64(1))
+            C.store(x, t, (re, value(idx, 0)))
+        for_range(b, 0, N, load, "ld")
+        get = self._transform()
+        rtw = self.ptr_slot("rtw")
+        half = C.c(0.5)
+
+        def store(k):
+            zk = get(b.select(b.icmp_signed("==", k, _i64(N)), _i64(0), k))
+            zc = C.conj(get(b.select(b.icmp_signed("==", k, _i64(0)), _i64(0), b.sub(_i64(N), k))))
+            e = C.scale(C.add(zk, zc), half)
+            o = C.scale(C.mul_mi(C.sub(zk, zc)), half)
+            v = C.add(e, C.mul(C.load(rtw, k), o))
+            v = C.scale(C.conj(v) if self.inverse else v, sc)
+            idx = list(coords)
+            idx[axis] = k
+            self._store(out_buf, ostr, idx + [_i64(0)], v[0])
+            self._store(out_buf, ostr, idx + [_i64(1)], v[1])
+        for_range(b, 0, N + 1, store, "st")
+
+    def _c2r_half(self, coords, value, out_buf, ostr, sc):
+        """irfft of even length n = 2N from X[0..N] (imaginary parts of X[0], X[N] dropped):
+        Z[k] = (X[k] + conj X[N-k]) + i * conj(w^k) * (X[k] - conj X[N-k]), z = IFFT_N(Z)
+        (as conj FFT_N conj), x[2t] = Re z[t], x[2t+1] = Im z[t]."""
+        b, C, N = self.b, self.C, self.N
+        (axis,) = self.info.axes
+        hx, x = self.ptr_slot("hx"), self.ptr_slot("b0")
+
+        def load(k):
+            idx = list(coords)
+            idx[axis] = k
+            v = (value(idx, 0), value(idx, 1))
+            C.store(hx, k, v if self.inverse else C.conj(v))
+        for_range(b, 0, N + 1, load, "ld")
+        zero = C.c(0.0)
+        for k in (0, N):
+            C.store(hx, _i64(k), (C.load(hx, _i64(k))[0], zero))
+        rtw = self.ptr_slot("rtw")
+
+        def build(k):
+            xk = C.load(hx, k)
+            xc = C.conj(C.load(hx, b.sub(_i64(N), k)))
+            e = C.add(xk, xc)
+            o = C.mul(C.sub(xk, xc), C.conj(C.load(rtw, k)))
+            z = C.add(e, (b.fneg(o[1]), o[0]))
+            C.store(x, k, C.conj(z))
+        for_range(b, 0, N, build, "bd")
+        get = self._transform()
+
+        def store(t):
+            v = get(t)
+            idx = list(coords)
+            t2 = b.shl(t, _i64(1))
+            idx[axis] = t2
+            self._store(out_buf, ostr, idx, b.fmul(v[0], sc))
+            idx[axis] = b.add(t2, _i64(1))
+            self._store(out_buf, ostr, idx, b.fmul(b.fneg(v[1]), sc))
+        for_range(b, 0, N, store, "st")
 
     def _store(self, buf, strides, idx, v):
         self.store(buf, self.dt, strides, idx, v)
