@@ -72,3 +72,10 @@ def test_gradient_through_complex_transform(rng):
     x = rng.standard_normal((8,))
     w = rng.standard_normal((8,))
     check_grads(lambda x: np.sum(np.real(np.fft.fft(x)) * w + np.imag(np.fft.ifft(x * x)), axis=0), (x,))
+
+
+@needs_complex
+def test_rfft_of_complex_is_refused(rng):
+    z = crandn(rng, (4,), np.float64)
+    with pytest.raises(TypeError, match="needs a real array"):
+        xl.jit(lambda z: np.fft.rfft(z))(z)
