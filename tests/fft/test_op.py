@@ -2,8 +2,9 @@
 against NumPy's pocketfft (complex arrays converted to pairs with ``.view``): every length
 1..24 and a spread of larger ones (powers of 2, 3, 5 products, primes: Bluestein), float32 and
 float64, c2c both directions, r2c, c2r, every ``norm=``, ``n=`` padding and truncation, other
-axes, non-contiguous inputs and fused producers. The error bound is the kernel's
-``REL_ERROR`` (``tests/fft/accuracy_sweep.py`` measures it over 1..4096)."""
+axes, non-contiguous inputs and fused producers. The bound asserted is the kernel's ``REL_ERROR``:
+max |ours - numpy| <= 2e-6 (float32) or 5e-15 (float64) times max |numpy| (measured maxima over
+616 lengths up to 2^20: 3.5e-7 and 1.7e-15, see ``tests/fft/accuracy_sweep.py``)."""
 from __future__ import annotations
 
 import numpy as np
