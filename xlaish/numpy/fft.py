@@ -21,6 +21,7 @@ complex dtypes.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import operator
 
@@ -198,17 +199,25 @@ def pairs_irfftn(p, s=None, axes=None, norm=None):
 
 
 # complex <-> pairs ---------------------------------------------------------------------------
+def _complex_module():
+    try:      # complex dtypes (as_pairs/from_pairs), imported when first needed
+        return importlib.import_module(__package__ + "._complex")
+    except ModuleNotFoundError as e:
+        if e.name != __package__ + "._complex":
+            raise
+        raise unsupported("numpy.fft transforms with complex inputs or results need complex dtypes "
+                          "(xlaish.numpy._complex), which this build does not have") from None
+
+
 def _to_pairs(a):
     a = _asarr(a)
     if a.dtype.kind == "c":
-        from ._complex import as_pairs  # the complex-dtype branch's (imported when first needed)
-        return as_pairs(a)
+        return _complex_module().as_pairs(a)
     return real_pairs(a)
 
 
 def _from_pairs(p):
-    from ._complex import from_pairs  # the complex-dtype branch's (imported when first needed)
-    return from_pairs(p)
+    return _complex_module().from_pairs(p)
 
 
 def _no_out(out, name):
