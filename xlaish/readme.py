@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .ir.opdef import CREATION, ELEMENTWISE, REDUCTION, REGION, SHAPE, SIDE_EFFECT, all_ops
+from .ir.ops.fft import FFT
 from .ir.ops.scan import SCAN
 from .ir.ops.sort import SORT
 
@@ -26,6 +27,8 @@ _NOTES = {
                                                 "`xl.pure_callback`, `xl.io_callback`",
     "scans and sorts": "`cumsum`, `cumprod`, `np.maximum.accumulate`, `argsort` (`sort_by` of an iota), "
                        "`partition`, `searchsorted`, `median`, `quantile`, ... build on these",
+    "Fourier transforms": "every `np.fft` transform (`fft`, `ifft`, `rfft`, `irfft`, `fft2`, `fftn`, ...) "
+                          "is this op along one axis at a time",
 }
 
 
@@ -34,6 +37,7 @@ def _group(od) -> str:
         return {1: "elementwise, unary", 2: "elementwise, binary", 3: "elementwise, ternary"}[od.arity]
     for trait, name in ((REDUCTION, "reductions"), (SHAPE, "shape / data movement"),
                         (CREATION, "creation"), (SCAN, "scans and sorts"), (SORT, "scans and sorts"),
+                        (FFT, "Fourier transforms"),
                         (REGION, "regions"),
                         (SIDE_EFFECT, "side effects (debugging, host callbacks)")):
         if od.has(trait):

@@ -13,6 +13,7 @@ import pytest
 
 from xlaish.ir import all_ops, groups
 from xlaish.ir.opdef import CREATION, REDUCTION, REGION, SHAPE, SIDE_EFFECT
+from xlaish.ir.ops.fft import FFT
 from xlaish.ir.ops.indexing import INDEXING
 from xlaish.ir.ops.lapack import LAPACK
 from xlaish.ir.ops.scan import SCAN
@@ -46,6 +47,8 @@ def _module_for(name, od):
         return os.path.join(HERE, "test_linalg.py")
     if od.has(INDEXING):                                # gather, scatter, index_check
         return os.path.join(TESTS, "indexing")
+    if od.has(FFT):
+        return os.path.join(TESTS, "fft")
     if od.has(REGION) or od.has(SIDE_EFFECT):
         return None if name in groups.INLINED else os.path.join(TESTS, "trace")
     return None

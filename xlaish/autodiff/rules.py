@@ -23,6 +23,7 @@ import math
 from .. import numpy as xnp
 from ..ir.opdef import REGION, all_ops, register_vjp
 from ..numpy import _scans, _sorting
+from ..numpy import fft as _fft
 
 
 def unbroadcast(g, shape):
@@ -385,6 +386,7 @@ VJP.update({
     "select": _select, "astype": _astype, "sum": _sum, "prod": _prod, "max": _minmax,
     "min": _minmax, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "slice": _slice, "concatenate": _concatenate, "matmul": _matmul,
+    "fft": _fft.vjp,
 })
 
 

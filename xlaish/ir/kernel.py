@@ -37,6 +37,9 @@ a parameter or a view of one, its index operand is evaluated over the index's ow
              of ``D`` (its operand's shape) and its elementwise producers
              (evaluated into a row buffer); its result is the kernel's only output
              (``kth_smallest``'s is ``D`` with the axis ``len(kth)`` long).
+``fft``      one ``fft`` op along ``axes == (axis,)`` of ``D`` (its operand's shape) and its
+             elementwise producers (evaluated into a row buffer); its result is the kernel's
+             only output (see :mod:`xlaish.ir.ops.fft`).
 
 Inside every region: parameters are contiguous buffers; view ops
 (``transpose``, ``slice``, ``broadcast_to``, ``complex_part``, ``complex_pairs``, and ``reshape``
@@ -63,6 +66,7 @@ from .opnames import (
     SLICE,
     TRANSPOSE,
 )
+from .ops.fft import FFT
 from .ops.lapack import LAPACK
 from .ops.scan import SCAN
 from .ops.sort import SORT
@@ -76,7 +80,7 @@ class NotFusible(Exception):
 
 @dataclass
 class KernelInfo:
-    kind: str                        # map | reduce | matmul | copy | scan | sort | lapack
+    kind: str                        # map | reduce | matmul | copy | scan | sort | lapack | fft
     domain: tuple
     axes: tuple = ()                 # reduced axes (reduce kernels)
     phase: dict = field(default_factory=dict)     # id(value) -> phase
@@ -227,10 +231,16 @@ def analyze(region: Function) -> KernelInfo:
         if n in kernel_indexing.OPS:      # gather / scatter (dispatch only, the rules are there)
             _indexing_rule(kernel_indexing.check, op, params, views)
         elif not (op.opdef.has(ELEMENTWISE) or op.opdef.has(REDUCTION) or op.opdef.has(CREATION)
-                  or n == MATMUL or op.opdef.has(SCAN) or op.opdef.has(SORT) or op.opdef.has(LAPACK)):
+                  or n == MATMUL or op.opdef.has(SCAN) or op.opdef.has(SORT) or op.opdef.has(LAPACK)
+                  or op.opdef.has(FFT)):
             raise NotFusible(f"op '{n}' cannot be part of a fused kernel")
         computed.append(op)
 
+    ffts = [op for op in computed if op.opdef.has(FFT)]
+    if ffts:
+        info = _fft(region, computed, ffts, views, out_alias)
+        info.out_alias = out_alias
+        return info
     if any(op.name in kernel_indexing.OPS for op in computed):
         domain, computed = _indexing_rule(kernel_indexing.analyze, region, computed, views, out_alias)
         if domain is not None:
@@ -403,3 +413,22 @@ def _lapack(region, computed, lapack, params, views, out_alias) -> KernelInfo:
             raise NotFusible("a LAPACK kernel's outputs are its op's results")
     return KernelInfo("lapack", tuple(op.operands[0].type.shape[:-2]), views=views,
                       out_alias=out_alias)
+
+
+def _fft(region, computed, ffts, views, out_alias) -> KernelInfo:
+    """One fft and its elementwise producers; the fft result is the one output."""
+    first = ffts[0]
+    if len(ffts) > 1:
+        raise NotFusible("an fft kernel holds one fft")
+    domain = first.operands[0].type.shape
+    for op in computed:
+        if op is first:
+            continue
+        if not (op.opdef.has(ELEMENTWISE) or op.opdef.has(CREATION) or op.name in (BROADCAST_TO, RESHAPE)):
+            raise NotFusible(f"an fft kernel holds only elementwise producers, not '{op.name}'")
+        if not _fits(op.result.type.shape, domain):
+            raise NotFusible(f"value of shape {op.result.type.shape} does not fit the domain {domain}")
+    outs = [out_alias.get(id(r), r) for r in region.results]
+    if len(outs) != 1 or outs[0] is not first.result:
+        raise NotFusible("an fft kernel's only output is its fft's result")
+    return KernelInfo("fft", domain, (first.attrs["axis"],), views=views)

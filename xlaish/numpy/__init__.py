@@ -12,7 +12,7 @@ import numpy as _np
 
 from ..errors import UnsupportedError as _Unsupported
 from ..trace import context as _context
-from . import _contract, _extra, _misc, _scans, _setitem, linalg  # noqa: F401  (_setitem: Tracer's assignment)
+from . import _contract, _extra, _misc, _scans, _setitem, fft, linalg  # noqa: F401  (_setitem: Tracer's assignment)
 from ._composite import *  # noqa: F403  (diff, tile, triu, isclose, ...: see _composite.__all__)
 from ._contract import *  # noqa: F403  (einsum, tensordot, kron, cross, matvec, vecmat)
 from ._creation import (
@@ -127,7 +127,7 @@ def _ufunc_module(ufunc) -> str:
 
 _SKIP = {"_array_ufunc", "_array_function"}
 # NumPy's module of a function -> the xlaish namespace with the same names
-_NAMESPACES = {"numpy": _sys.modules[__name__], "numpy.linalg": linalg,
+_NAMESPACES = {"numpy": _sys.modules[__name__], "numpy.linalg": linalg, "numpy.fft": fft,
                "numpy.lib.stride_tricks": _sys.modules[__name__]}
 
 

@@ -1,7 +1,7 @@
 """What of NumPy's public API works inside ``xlaish.jit``, computed from the code.
 
-Every public function and ufunc of ``numpy`` and ``numpy.linalg`` is either
-*supported* (``xlaish.numpy`` / ``xlaish.numpy.linalg`` implement it, or it is a
+Every public function and ufunc of ``numpy``, ``numpy.linalg`` and ``numpy.fft`` is either
+*supported* (``xlaish.numpy`` / ``xlaish.numpy.linalg`` / ``xlaish.numpy.fft`` implement it, or it is a
 ufunc with an op or a composition) or listed in ``NOT_SUPPORTED`` under the
 reason it is not. ``tests/numpy/test_coverage.py`` fails when a NumPy name is in
 neither (so a NumPy upgrade or a removed function shows up), and when the
@@ -30,6 +30,9 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
         "linalg.eig", "linalg.eigvals", "roots", "poly"),
     "not written yet (compositions of solve / inv / lstsq with reshapes)": (
         "linalg.tensorinv", "linalg.tensorsolve", "polyfit"),
+    "Hermitian-input transforms not written yet (`hfft` is `irfft` of the conjugate times n, "
+    "`ihfft` the conjugate of `rfft` over n)": (
+        "fft.hfft", "fft.ihfft"),
     "takes shapes, sizes or dtypes, not arrays: called with Python values it runs as NumPy "
     "while tracing and gives a constant": (
         "indices", "tri", "tril_indices", "triu_indices", "diag_indices", "mask_indices", "bartlett",
@@ -55,11 +58,12 @@ NOT_SUPPORTED: dict[str, tuple[str, ...]] = {
 
 
 def public_names() -> list[str]:
-    """NumPy's public functions and ufuncs (classes excluded), ``linalg.`` prefixed for numpy.linalg.
+    """NumPy's public functions and ufuncs (classes excluded), ``linalg.`` prefixed for numpy.linalg,
+    ``fft.`` for numpy.fft.
     Top-level names outside ``numpy.__all__`` are not NumPy's (numexpr, once imported, plants
     ``numpy.expm1x``), so the table does not change with what else the process imported."""
     out = []
-    for prefix, mod in (("", np), ("linalg.", np.linalg)):
+    for prefix, mod in (("", np), ("linalg.", np.linalg), ("fft.", np.fft)):
         for n in mod.__all__:        # the declared API: dir() also shows attributes imports add
             obj = getattr(mod, n, None)
             if n.startswith("_") or not callable(obj) or isinstance(obj, type):
@@ -71,17 +75,21 @@ def public_names() -> list[str]:
 
 
 def _numpy_object(name):
+    if name.startswith("fft."):
+        return getattr(np.fft, name[4:])
     return getattr(np.linalg, name[7:]) if name.startswith("linalg.") else getattr(np, name)
 
 
 def is_supported(name: str) -> bool:
-    from . import _GUFUNCS, _MORE_UFUNCS, _UFUNCS, linalg
+    from . import _GUFUNCS, _MORE_UFUNCS, _UFUNCS, fft, linalg
     obj = _numpy_object(name)
     if isinstance(obj, np.ufunc):
         u = obj.__name__
         return u in _UFUNCS or u in _GUFUNCS or u in _MORE_UFUNCS
     if name.startswith("linalg."):
         return callable(getattr(linalg, name[7:], None))
+    if name.startswith("fft."):
+        return callable(getattr(fft, name[4:], None))
     return callable(getattr(sys.modules["xlaish.numpy"], name, None))
 
 
@@ -103,8 +111,9 @@ def classify() -> dict[str, list[str]]:
 def markdown() -> str:
     c = classify()
     total = sum(len(v) for v in c.values())
-    lines = [f"Of NumPy {np.__version__}'s {total} public functions and ufuncs (`numpy` and "
-             f"`numpy.linalg`), **{len(c['supported'])} work inside `jit`**; the rest, by reason:", "",
+    lines = [f"Of NumPy {np.__version__}'s {total} public functions and ufuncs (`numpy`, "
+             f"`numpy.linalg` and `numpy.fft`), **{len(c['supported'])} work inside `jit`**; "
+             f"the rest, by reason:", "",
              "| reason | count | functions |", "|---|---|---|"]
     for reason in NOT_SUPPORTED:
         names = c[reason]

@@ -16,6 +16,7 @@ The kinds (see :func:`xlaish.ir.kernel.analyze`) each have a module:
 * scan (:mod:`.scan_kernel`): running sums/products/max/min, row by row.
 * sort (:mod:`.sort_kernel`): a stable LSD radix sort per row.
 * lapack (:mod:`.lapack_kernel`): one LAPACK op, a library call per matrix of the batch.
+* fft (:mod:`.fft_kernel`): a Stockham (or Bluestein) FFT per row.
 
 What they share (the kernel ABI, loads/stores, value evaluation, the helper
 handed to the elementwise lowerings) is :mod:`.kernel_base`.
@@ -26,6 +27,7 @@ from llvmlite import ir
 
 from ...ir.kernel import analyze
 from .copy_kernel import CopyKernel
+from .fft_kernel import FftKernel
 from .gather_kernel import ScatterKernel
 from .lapack_kernel import LapackKernel
 from .map_kernel import MapKernel
@@ -36,7 +38,7 @@ from .sort_kernel import SortKernel
 
 KERNELS = {"map": MapKernel, "reduce": ReduceKernel, "matmul": MatmulKernel, "copy": CopyKernel,
            "scatter": ScatterKernel, "scan": ScanKernel, "sort": SortKernel,
-           "lapack": LapackKernel}
+           "lapack": LapackKernel, "fft": FftKernel}
 
 
 def build_kernel(module: ir.Module, region, name: str):

@@ -36,6 +36,7 @@ import numpy as np
 
 from ...ir.opnames import CONCATENATE, MATMUL
 from . import ops as OPS
+from .fft import fft_kernel
 from .gather import scatter_kernel
 from .reduce import ReduceGen
 from .region import Eval, KernelSource, Level, RegionGen, leaves_of, strided_loop
@@ -175,7 +176,7 @@ def matmul_kernel(rg: RegionGen) -> KernelSource:
 
 KINDS = {"map": map_kernel, "copy": copy_kernel, "matmul": matmul_kernel,
          "reduce": lambda rg: ReduceGen(rg).build(), "scatter": scatter_kernel, "scan": scan_kernel,
-         "sort": sort_kernel, "lapack": lambda rg: _no_lapack(rg)}
+         "sort": sort_kernel, "fft": fft_kernel, "lapack": lambda rg: _no_lapack(rg)}
 
 
 def _no_lapack(rg):

@@ -10,6 +10,7 @@
 | ``lapack``       | lu_solve, lu_slogdet, cholesky, eigh, svd, svdvals, qr (LAPACK kernels) |
 | ``scan``         | scan (cumsum, cumprod, running max/min) |
 | ``sort``         | sort, sort_by (argsort, the sort VJP), kth_smallest (median, quantile) |
+| ``fft``          | fft (c2c, r2c, c2r transforms along one axis, on (re, im) pairs) |
 | ``region``       | fused, cond, while, custom_vjp_call |
 | ``debug``        | debug_print, debug_check (side effects) |
 | ``indexing``     | gather, scatter, index_check (index arrays) |
@@ -23,6 +24,7 @@ from . import (  # noqa: F401
     creation,
     debug,
     elementwise,
+    fft,
     indexing,
     lapack,
     linalg,
