@@ -18,7 +18,7 @@ import ctypes
 import numpy as np
 
 from .. import config
-from . import interrupt
+from . import interrupt, results
 from .executable import Executable, describe_nan
 
 _INTERRUPTED = 3       # codegen.cpu.program.INTERRUPTED (not imported: keeps the import light)
@@ -91,6 +91,10 @@ class NativeExecutable(Executable):
         self.nres = len(layout.result_types)
         self.in_dtypes = [t.dtype for t in layout.param_types]
         self.out_specs = [(t.shape, t.dtype) for t in layout.result_types]
+        # results of results.MIN_BYTES or more come from the result pool (no page faults)
+        self._out_pooled = [(t.shape, t.dtype, t.nbytes if t.nbytes >= results.MIN_BYTES else 0)
+                            for t in layout.result_types]
+        self._pooled = any(nb for _, _, nb in self._out_pooled)
         self.obj_t = ctypes.py_object * max(self.nparams + self.nres, 1)
         self.buf_t = ctypes.c_void_p * max(self.nparams + self.nres, 1)
         self.entry = _ENTRY_T(address)
@@ -131,7 +135,7 @@ class NativeExecutable(Executable):
         for a, dt in zip(args, self.in_dtypes):
             if not (type(a) is _ndarray and a.dtype == dt and a.flags.num & _CA == _CA):
                 return self(args)
-        objs = args + tuple([np.empty(shape, dt) for shape, dt in self.out_specs])
+        objs = args + self._outs()
         rc = self.fast_entry(id(objs) + _TUPLE_ITEMS, config.num_threads() if self.parallel else 1)
         if rc != 0:
             if rc == _INTERRUPTED:
@@ -139,6 +143,14 @@ class NativeExecutable(Executable):
                 return self.call_tuple(args)
             self._fail(rc, list(args))
         return objs[self.nparams:]
+
+    def _outs(self) -> tuple:
+        """New result arrays (those of results.MIN_BYTES or more from the result pool)."""
+        if not self._pooled:
+            return tuple([np.empty(shape, dt) for shape, dt in self.out_specs])
+        pooled = results.empty
+        return tuple([pooled(shape, dt, nb) if nb else np.empty(shape, dt)
+                      for shape, dt, nb in self._out_pooled])
 
     def __del__(self):
         cells = getattr(self, "_cells", None)
@@ -161,8 +173,13 @@ class NativeExecutable(Executable):
             return None
         items, empty, fail, slow = _TUPLE_ITEMS, np.empty, self._fail, self.__call__
         parallel, num_threads = self.parallel, config.num_threads
-        (shape, dt), = self.out_specs
+        (shape, dt, nbytes), = self._out_pooled
         first = self.nparams
+        if nbytes:
+            pooled = results.empty
+
+            def empty(shape, dt):
+                return pooled(shape, dt, nbytes)
 
         def run(args):
             for a in args:
@@ -183,7 +200,7 @@ class NativeExecutable(Executable):
 
     def __call__(self, arrays):
         ins = [_prepare(a, dt) for a, dt in zip(arrays, self.in_dtypes)]
-        outs = [np.empty(shape, dt) for shape, dt in self.out_specs]
+        outs = list(self._outs())
         nt = config.num_threads() if self.parallel else 1
         if self.py_entry is not None:
             rc = self.py_entry(self.obj_t(*ins, *outs), nt)
