@@ -109,7 +109,7 @@ def _free_records(older_than: float | None = None):
 
 def _drop(size, rec) -> None:
     recs = _blocks[size]
-    recs.remove(rec)
+    recs[:] = [r for r in recs if r is not rec]     # (by identity: == on a block compares arrays)
     if not recs:
         del _blocks[size]
     _state["bytes"] -= size
