@@ -87,14 +87,11 @@ def _bs(S, K, T, erf, exp, log, sqrt):
 
 def _kernel_only(f, *args):
     """The compiled entry called on preallocated outputs: the fused kernels and nothing else."""
-    from xlaish.runtime import native
     exe = f.lower(*args).executable
-    outs = tuple(np.empty(s, d) for s, d in exe.out_specs)
-    objs = tuple(args) + outs
-    addr = id(objs) + native._TUPLE_ITEMS
+    objs = tuple(args) + tuple(np.empty(s, d) for s, d in exe.out_specs)
     nt = xl.config.num_threads() if exe.parallel else 1
-    fe = exe.fast_entry
-    return lambda objs=objs: fe(addr, nt)      # objs: kept alive while the lambda is
+    fe = exe.py_entry
+    return lambda: fe(objs, nt)
 
 
 def _pool_off(f, *args):

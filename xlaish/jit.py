@@ -196,6 +196,8 @@ def _write_back(dst, new) -> None:
 
 _ANY_ARITY = -2
 _env_stamp = config.compiled_env_stamp
+_ndarray = np.ndarray
+_trace_state = _trace_context._state      # its ``stack`` is non-empty while this thread traces
 
 
 def _fast_ok(specs, args) -> bool:
@@ -388,14 +390,21 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):
-            try:
-                key = tuple([(a.dtype, a.shape) if type(a) is np.ndarray else _SCALAR_KEYS[type(a)]
-                             for a in args])
-            except KeyError:
-                key = None
-            hit = self._fast.get(key) if key is not None else None
+            # the fast path: one dict lookup keyed by the leaves' dtypes and shapes (scalars: their
+            # types); a lone argument's key is its entry, not a 1-tuple (keys only ever meet keys
+            # built here, and a multi-argument key never has a dtype as its first item)
+            if len(args) == 1:
+                a = args[0]
+                key = (a.dtype, a.shape) if type(a) is _ndarray else _SCALAR_KEYS.get(type(a))
+            else:
+                try:
+                    key = tuple([(a.dtype, a.shape) if type(a) is _ndarray else _SCALAR_KEYS[type(a)]
+                                 for a in args])
+                except KeyError:
+                    key = None
+            hit = self._fast.get(key)
             if (hit is not None and _env_stamp() == self._sigs.env and not getattr(_disabled, "on", False)
-                    and _trace_context.current() is None):
+                    and not getattr(_trace_state, "stack", None)):     # (trace.context.current())
                 try:
                     return hit(args)
                 except OverflowError:
@@ -422,8 +431,12 @@ class JitFunction:
             return runner(leaves)
         if fkey is not None and _fast_ok(specs, args):
             fast = None
-            if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
-                fast = low.executable.matched_runner()
+            tree = low.traced.out_tree
+            if all(type(a) is np.ndarray for a in args) and not low.traced.int_bounds:
+                if tree.kind == "leaf":
+                    fast = low.executable.matched_runner()
+                elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
+                    fast = low.executable.matched_runner(as_tuple=True)
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 

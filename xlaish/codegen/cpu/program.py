@@ -6,10 +6,10 @@ in program order, so a call crosses from Python into native code once.
 an allocation failed, ``INTERRUPTED`` (3) when the runtime's interrupt flag stopped it (see
 below), ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
 ``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``).
-``entry_py(PyObject** arrays, i64)`` is the same for the Python
-runtime: it reads each NumPy array's data pointer from the array object
+``entry_py(PyObject* tuple, i64)`` is the same for the Python
+runtime, on a tuple of NumPy arrays: it reads each array's data pointer from the array object
 (``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
-on every call. Dense constants are module globals.
+on every call, and returns ``LAYOUT`` (4) when a parameter is not C-contiguous and aligned. Dense constants are module globals.
 
 The intermediate slots of the buffer plan live in one scratch block per call:
 ``malloc``/``free`` inside the call (AOT libraries), or, with
@@ -154,17 +154,34 @@ def _global_const(module, name, arr: np.ndarray):
 
 
 ARRAY_DATA_OFFSET = 16     # offsetof(PyArrayObject_fields, data) on 64-bit CPython (checked at runtime)
+ARRAY_FLAGS_OFFSET = 64    # offsetof(PyArrayObject_fields, flags) (checked at runtime)
+TUPLE_ITEMS_OFFSET = 24    # offsetof(PyTupleObject, ob_item) (checked at runtime)
+ARRAY_CA = 0x0001 | 0x0100     # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
+LAYOUT = 4            # entry_py returns LAYOUT when an input array is not C-contiguous and aligned
 
 
-def _python_entry(module, entry, nbufs, name):
-    fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=name)
+def _python_entry(module, entry, nparams, nbufs, name):
+    """``i32 name(PyObject* tuple, i64 nthreads)``: the entry for a tuple of NumPy arrays (the
+    parameters then the results): reads each array's data pointer out of the array object, and
+    returns ``LAYOUT`` without running anything when a parameter is not C-contiguous and aligned
+    (the runtime then converts it), so a call needs no per-argument check in Python."""
+    fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR, T.I64]), name=name)
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    objs, nt = fn.args
+    tup, nt = fn.args
+    objs = b.bitcast(b.gep(tup, [ir.Constant(T.I64, TUPLE_ITEMS_OFFSET)]), T.PTR.as_pointer())
     bufs = b.alloca(T.PTR, size=ir.Constant(T.I64, max(nbufs, 1)))
+    ok = ir.Constant(T.I1, 1)
+    ca = ir.Constant(T.I32, ARRAY_CA)
     for k in range(nbufs):
         obj = b.load(b.gep(objs, [ir.Constant(T.I64, k)]))
         field = b.bitcast(b.gep(obj, [ir.Constant(T.I64, ARRAY_DATA_OFFSET)]), T.PTR.as_pointer())
         b.store(b.load(field), b.gep(bufs, [ir.Constant(T.I64, k)]))
+        if k < nparams:
+            flags = b.load(b.bitcast(b.gep(obj, [ir.Constant(T.I64, ARRAY_FLAGS_OFFSET)]),
+                                     T.I32.as_pointer()))
+            ok = b.and_(ok, b.icmp_unsigned("==", b.and_(flags, ca), ca))
+    with b.if_then(b.not_(ok), likely=False):
+        b.ret(ir.Constant(T.I32, LAYOUT))
     b.ret(b.call(entry, [bufs, nt]))
 
 
@@ -571,7 +588,7 @@ def build_module(fn: Function, entry_name: str = "xl_entry", debug_nans: bool = 
     module = ir.Module(name=fn.name)
     em = _ProgramEmitter(module, debug_nans, cache_scratch)
     entry = em.emit(fn, entry_name, linkage="external")
-    _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
+    _python_entry(module, entry, len(fn.params), len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
         kernels=em.kernels,
