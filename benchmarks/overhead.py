@@ -26,15 +26,19 @@ import xlaish as xl
 import xlaish.special as xsp
 
 
+CLOCK = [time.perf_counter]
+
+
 def _batch(call, target):
+    clock = CLOCK[0]
     t0 = time.perf_counter()
     call()
     one = time.perf_counter() - t0
     inner = max(1, min(200_000, int(target / max(one, 1e-8))))
-    t0 = time.perf_counter()
+    t0 = clock()
     for _ in range(inner):
         call()
-    return (time.perf_counter() - t0) / inner
+    return (clock() - t0) / inner
 
 
 def interleave(cands: dict, rounds: int, target: float) -> dict:
@@ -197,8 +201,14 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--target", type=float, default=0.02, help="seconds per timed batch")
     ap.add_argument("--only", default="bs,call,mlp")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="cpu: the calling thread's CPU time (time.thread_time), steadier on a loaded "
+                         "machine; meaningful for one-thread runs only (XLAISH_NUM_THREADS=1)")
     a = ap.parse_args(argv)
-    print(f"load before: {_load()}  cpus: {os.cpu_count()}  threads: {xl.config.num_threads()}")
+    if a.clock == "cpu":
+        CLOCK[0] = time.thread_time
+    print(f"load before: {_load()}  cpus: {os.cpu_count()}  threads: {xl.config.num_threads()}  "
+          f"clock: {a.clock}")
     for name in a.only.split(","):
         {"bs": bench_bs, "call": bench_call, "mlp": bench_mlp}[name](a.rounds, a.target)
     print(f"\nload after: {_load()}")

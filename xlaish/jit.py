@@ -52,7 +52,12 @@ def _autograph(fun):
     from .autograph import convert
     return convert(fun)
 
-_disabled = threading.local()
+class _Disabled(threading.local):
+    on = False          # a class default: reading it never raises (getattr with a default on a
+                        # thread-local that lacks the attribute costs an exception, ~0.7 us)
+
+
+_disabled = _Disabled()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
 log = logging.getLogger("xlaish.jit")
 
@@ -60,7 +65,7 @@ log = logging.getLogger("xlaish.jit")
 @contextlib.contextmanager
 def disable_jit():
     """Run jitted functions as plain Python/NumPy inside this block (for print and pdb)."""
-    prev = getattr(_disabled, "on", False)
+    prev = _disabled.on
     _disabled.on = True
     try:
         yield
@@ -69,7 +74,7 @@ def disable_jit():
 
 
 def jit_disabled() -> bool:
-    return getattr(_disabled, "on", False)
+    return _disabled.on
 
 
 def _is_device(x) -> bool:
@@ -197,7 +202,9 @@ def _write_back(dst, new) -> None:
 _ANY_ARITY = -2
 _env_stamp = config.compiled_env_stamp
 _ndarray = np.ndarray
-_trace_state = _trace_context._state      # its ``stack`` is non-empty while this thread traces
+# this thread's trace state (its ``stack`` is non-empty while the thread traces), read through
+# its dict: getattr with a default costs an exception in a thread that never traced
+_trace_dict = functools.partial(getattr, _trace_context._state, "__dict__")
 
 
 def _fast_ok(specs, args) -> bool:
@@ -403,8 +410,8 @@ class JitFunction:
                 except KeyError:
                     key = None
             hit = self._fast.get(key)
-            if (hit is not None and _env_stamp() == self._sigs.env and not getattr(_disabled, "on", False)
-                    and not getattr(_trace_state, "stack", None)):     # (trace.context.current())
+            if (hit is not None and _env_stamp() == self._sigs.env and not _disabled.on
+                    and not _trace_dict().get("stack")):     # (trace.context.current() is None)
                 try:
                     return hit(args)
                 except OverflowError:
