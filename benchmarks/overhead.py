@@ -25,7 +25,6 @@ import numpy as np
 import xlaish as xl
 import xlaish.special as xsp
 
-
 CLOCK = [time.perf_counter]
 
 

@@ -9,7 +9,8 @@ below), ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed an
 ``entry_py(PyObject* tuple, i64)`` is the same for the Python
 runtime, on a tuple of NumPy arrays: it reads each array's data pointer from the array object
 (``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
-on every call, and returns ``LAYOUT`` (4) when a parameter is not C-contiguous and aligned. Dense constants are module globals.
+on every call, and returns ``LAYOUT`` (4) when a parameter is not C-contiguous and aligned.
+Dense constants are module globals.
 
 The intermediate slots of the buffer plan live in one scratch block per call:
 ``malloc``/``free`` inside the call (AOT libraries), or, with
