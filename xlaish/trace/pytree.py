@@ -59,7 +59,7 @@ def flatten(tree) -> tuple[list, TreeDef]:
     try:
         return leaves, go(tree)
     finally:
-        del go      # go's closure holds go: left alone, the call leaves a cycle holding the leaves
+        go = None   # go's closure holds go: left alone, the call leaves a cycle holding the leaves
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
@@ -80,7 +80,7 @@ def unflatten(treedef: TreeDef, leaves) -> Any:
     try:
         return go(treedef)
     finally:
-        del go      # (as in flatten: the cycle would keep the leaves alive until a collection)
+        go = None   # (as in flatten: the cycle would keep the leaves alive until a collection)
 
 
 def leaf_paths(treedef: TreeDef, prefix: str) -> list[str]:
