@@ -18,8 +18,9 @@ does for any view; copies, pickling, ``np.resize`` and everything else behave as
 Bounds: at most ``XLAISH_RESULT_POOL_MB`` (default 256) in blocks (least recently used free
 blocks are dropped to make room; when every block is in use a result is a plain ``np.empty``
 array), and a block unused for ``IDLE_S`` seconds is released (a daemon thread trims while the
-pool holds blocks; ``trim()`` releases every free block now). Thread-safe: one lock around the lookup and the handing out.
-A forked child keeps its copies of the blocks; its next use starts its own trimming thread.
+pool holds blocks; ``trim()`` releases every free block now). Thread-safe: one lock around the
+lookup and the handing out. A forked child keeps its copies of the blocks; its next use starts
+its own trimming thread.
 """
 from __future__ import annotations
 
