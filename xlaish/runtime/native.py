@@ -102,6 +102,12 @@ class NativeExecutable(Executable):
         self.entry = _ENTRY_T(address)
         # entry_py(tuple of arrays, nthreads); None where this process's object layouts differ
         self.py_entry = _TUPLE_T(py_address) if py_address and _entry_py_usable() else None
+        # a one-thread program's entry_py as a builtin, ``vcall(*arrays) -> code``: a call costs
+        # what calling a builtin does, not ctypes' argument conversion (see fastcall)
+        self._vcall = None
+        if self.py_entry is not None and not layout.parallel:
+            from .fastcall import caller
+            self._vcall = caller(py_address)
         self.parallel = layout.parallel
         if pool_address and self.parallel:      # hand parallel kernels to the persistent pool
             from .pool import run_address
@@ -137,7 +143,11 @@ class NativeExecutable(Executable):
             if type(a) is not _ndarray or a.dtype != dt:
                 return self(args)
         objs = args + self._outs()
-        rc = self.py_entry(objs, config.num_threads() if self.parallel else 1)
+        vc = self._vcall
+        if vc is not None:
+            rc = vc(*objs)
+        else:
+            rc = self.py_entry(objs, config.num_threads() if self.parallel else 1)
         if rc:
             if rc == _LAYOUT:
                 return self(args)
@@ -171,17 +181,20 @@ class NativeExecutable(Executable):
         input that fails it takes the converting path. Returns the result (0-d as a NumPy
         scalar), or with ``as_tuple`` the tuple of results; without ``as_tuple`` only for a
         program with exactly one result. None if the entry cannot read array objects."""
-        fe = self.py_entry
+        fe, vc = self.py_entry, self._vcall
         if fe is None or (not as_tuple and len(self.out_specs) != 1):
             return None
         parallel, num_threads, outs, slow = self.parallel, config.num_threads, self._outs, self._slow
+        if vc is None:
+            def vc(*objs):
+                return fe(objs, num_threads() if parallel else 1)
         if as_tuple:
             scalar = [k for k, (shape, _) in enumerate(self.out_specs) if shape == ()]
             first = self.nparams
 
             def run_tuple(args):
                 objs = args + outs()
-                rc = fe(objs, num_threads() if parallel else 1)
+                rc = vc(*objs)
                 if rc:
                     return slow(args, rc, True)
                 res = objs[first:]
@@ -203,23 +216,15 @@ class NativeExecutable(Executable):
         if shape == ():
             def run0(args):
                 out = empty(shape, dt)
-                rc = fe(args + (out,), num_threads() if parallel else 1)
+                rc = vc(*args, out)
                 if rc:
                     return slow(args, rc, False)
                 return out[()]
             return run0
-        if parallel:
-            def run_parallel(args):
-                out = empty(shape, dt)
-                rc = fe(args + (out,), num_threads())
-                if rc:
-                    return slow(args, rc, False)
-                return out
-            return run_parallel
 
         def run(args):          # the common case, kept as short as it can be
             out = empty(shape, dt)
-            rc = fe(args + (out,), 1)
+            rc = vc(*args, out)
             if rc:
                 return slow(args, rc, False)
             return out
