@@ -1,11 +1,15 @@
 """``NativeExecutable``: calls a compiled program's single entry point.
 
-Per call: make each argument a C-contiguous, aligned array of exactly the
-traced dtype in native byte order (only an input that is not one already is
-copied; read-only inputs are read in place), allocate the result arrays, and make one native call with the GIL
-released (ctypes drops it). The entry reads the arrays' data pointers itself
-(see :mod:`xlaish.codegen.cpu.program`), so the call costs about a
-microsecond on top of the kernels.
+Per call: allocate the result arrays (those of ``results.MIN_BYTES`` or more from the pool of
+recycled blocks, :mod:`.results`) and make one native call with the GIL released, on a tuple of
+the argument and result arrays: the entry reads their data pointers itself and refuses (``LAYOUT``)
+an argument that is not C-contiguous and aligned (see :mod:`xlaish.codegen.cpu.program`). A
+refused call, or one whose arguments are not arrays of exactly the traced dtypes, converts them
+(an input that is not C-contiguous, aligned, native byte order and the traced dtype is copied;
+read-only inputs are read in place) and calls again. One-thread programs are called through a
+builtin (:mod:`.fastcall`, tens of nanoseconds), parallel ones through ctypes (their thread count
+is read per call). ``matched_runner`` is jit's fast path: nothing but the result allocation and
+the call in Python.
 
 Ctrl-C: the executable points the program's interrupt global at the process-wide flag
 (:mod:`.interrupt`); a call stopped by it (``INTERRUPTED``) raises ``KeyboardInterrupt`` on the

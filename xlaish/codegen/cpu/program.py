@@ -47,9 +47,8 @@ from . import types as T
 from .kernelgen import build_kernel
 from .loops import alloca_at_entry
 
-# elements of work below which a kernel runs on one thread: waking the pool's workers costs tens
-# of microseconds on a loaded machine (measured: x * 2 + 1 on float32 gained from two threads
-# only from about 2**19 elements, sin from 2**18; a 1x784 @ 784x256 matvec, 2**17.6, lost)
+# elements of work below which a kernel runs on one thread (waking the pool's workers costs tens
+# of microseconds on a loaded machine: two threads paid from ~2**18 elements for sin, 2**19 for x*2+1)
 PARALLEL_MIN_WORK = 1 << 18
 
 
@@ -165,10 +164,8 @@ LAYOUT = 4            # entry_py returns LAYOUT when an input array is not C-con
 
 
 def _python_entry(module, entry, nparams, nbufs, name):
-    """``i32 name(PyObject* tuple, i64 nthreads)``: the entry for a tuple of NumPy arrays (the
-    parameters then the results): reads each array's data pointer out of the array object, and
-    returns ``LAYOUT`` without running anything when a parameter is not C-contiguous and aligned
-    (the runtime then converts it), so a call needs no per-argument check in Python."""
+    """``i32 name(PyObject* tuple, i64 nthreads)`` on a tuple of arrays (params, results): reads
+    their data pointers; ``LAYOUT`` (runs nothing) when a param is not C-contiguous and aligned."""
     fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR, T.I64]), name=name)
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     tup, nt = fn.args
