@@ -12,7 +12,8 @@ runtime, on a tuple of NumPy arrays: it reads each array's data pointer from the
 on every call, and returns ``LAYOUT`` (4) when a parameter is not C-contiguous and aligned.
 Dense constants are module globals.
 
-The intermediate slots of the buffer plan live in one scratch block per call:
+The intermediate slots of the buffer plan live in one scratch block per call (a while loop's
+state and a kernel's scratch in one block each):
 ``malloc``/``free`` inside the call (AOT libraries), or, with
 ``cache_scratch`` (the JIT), kept between calls in cells the runtime owns
 (see ``_ProgramEmitter._scratch``). The module's only mutable globals are the
@@ -345,7 +346,8 @@ class _ProgramEmitter:
         return entry
 
     def _scratch(self, b, name, sizes):
-        """One block for the intermediate slots of the buffer plan (64-byte aligned offsets):
+        """One block for the intermediate slots of the buffer plan, a while loop's state or a
+        kernel's scratch (64-byte aligned offsets):
         (block or None, slot pointers, its cell for ``_scratch_done``). With ``cache_scratch`` (the
         JIT) the runtime points a global at cells it owns, one per function; the block of the last
         call waits in its
@@ -477,11 +479,11 @@ class _ProgramEmitter:
         launches, scratch = build_kernel(self.module, op.regions[0], kname)
         self.kernels.append(kname)
         vals = ins + outs
-        scratch_ptr = None
-        if scratch:
-            scratch_ptr = b.call(self.malloc, [ir.Constant(T.I64, scratch)])
-            fail_if_null([scratch_ptr])
-            vals = vals + [scratch_ptr]
+        block = None
+        if scratch:          # the kernel's own scratch: kept between calls like the intermediates
+            block, ptrs, cell = self._scratch(b, kname, [scratch])
+            fail_if_null([block])
+            vals = vals + ptrs
         kb = table(vals)
         polled = False
         for kfn, n_outer, work in launches:
@@ -493,8 +495,8 @@ class _ProgramEmitter:
                 self.parallel = True
             elif n_outer >= 1:
                 b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
-        if scratch_ptr is not None:
-            b.call(self.free, [scratch_ptr])
+        if block is not None:
+            self._scratch_done(b, block, cell)
         if polled:
             self._check_interrupt(b, cleanup)
 
@@ -508,18 +510,16 @@ class _ProgramEmitter:
         body_fn = self.emit(op.regions[1], f"{name}.body")
         extras = ins[n:]
         alias = _inplace_carried(op.regions[1], n)
-        # two state sets, swapped after each iteration
-        state = [[b.call(self.malloc, [ir.Constant(T.I64, 1 if s and k in alias else max(t.nbytes, 1))])
-                  for k, t in enumerate(carried_types)] for s in range(2)]
-        for p in state[0] + state[1]:
-            cleanup.append(p)
-        failed = ir.Constant(T.I1, 0)
-        for p in state[0] + state[1]:
-            failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
-        with b.if_then(failed, likely=False):
-            for p in cleanup:
-                b.call(self.free, [p])
-            b.ret(ir.Constant(T.I32, 2))
+        # two state sets, swapped after each iteration, in one block kept between calls (JIT)
+        block, ptrs, cell = self._scratch(b, name, [1 if s and k in alias else max(t.nbytes, 1)
+                                                    for s in range(2) for k, t in enumerate(carried_types)])
+        state = [ptrs[:n], ptrs[n:]]
+        if block is not None:
+            with b.if_then(b.icmp_unsigned("==", block, ir.Constant(T.PTR, None)), likely=False):
+                for p in cleanup:
+                    b.call(self.free, [p])
+                b.ret(ir.Constant(T.I32, 2))
+            cleanup.append(block)
         cur = [b.alloca(T.PTR) for _ in range(n)]
         nxt = [b.alloca(T.PTR) for _ in range(n)]
         for k, t in enumerate(carried_types):
@@ -550,9 +550,9 @@ class _ProgramEmitter:
         b.position_at_end(done)
         for k, t in enumerate(carried_types):
             self.copy(b, outs[k], b.load(cur[k]), t.nbytes)
-        for p in state[0] + state[1]:
-            b.call(self.free, [p])
-            cleanup.remove(p)
+        if block is not None:
+            self._scratch_done(b, block, cell)
+            cleanup.remove(block)
 
 
 def _inplace_carried(body: Function, n: int) -> set:
