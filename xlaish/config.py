@@ -40,6 +40,10 @@ VARIABLES = {
                            "the same)",
     "XLAISH_NUM_THREADS": "cap on the CPU backend's worker threads (default: the CPUs this process "
                           "may use)",
+    "XLAISH_RESULT_POOL_MB": "bound on the memory the CPU runtime keeps for recycling large result arrays "
+                             "(default 256; results of 1 MiB or more reuse freed blocks instead of "
+                             "page-faulting fresh memory, see `xlaish/runtime/results.py`); `0` turns "
+                             "the pool off",
     "XLAISH_DEBUG_NANS": "`1`: raise on the first NaN a kernel produces (a compile option, see "
                          "`xlaish/options.py`; takes effect on the next call when it changes)",
     "XLAISH_VERIFY": "`1`: the pass pipeline runs the IR verifier after every pass (the test suite "
@@ -209,6 +213,11 @@ def num_threads() -> int:
             pass
     _THREADS[:] = [v, n]
     return n
+
+
+def result_pool_bytes() -> int:
+    """``XLAISH_RESULT_POOL_MB`` in bytes (read per new pool block)."""
+    return _int_env("XLAISH_RESULT_POOL_MB", 256) << 20
 
 
 def debug_nans() -> bool:

@@ -52,7 +52,12 @@ def _autograph(fun):
     from .autograph import convert
     return convert(fun)
 
-_disabled = threading.local()
+class _Disabled(threading.local):
+    on = False          # a class default: reading it never raises (getattr with a default on a
+                        # thread-local that lacks the attribute costs an exception, ~0.7 us)
+
+
+_disabled = _Disabled()
 STATS = {"compiles": 0}             # signatures compiled by every JitFunction of this process
 log = logging.getLogger("xlaish.jit")
 
@@ -60,7 +65,7 @@ log = logging.getLogger("xlaish.jit")
 @contextlib.contextmanager
 def disable_jit():
     """Run jitted functions as plain Python/NumPy inside this block (for print and pdb)."""
-    prev = getattr(_disabled, "on", False)
+    prev = _disabled.on
     _disabled.on = True
     try:
         yield
@@ -69,7 +74,7 @@ def disable_jit():
 
 
 def jit_disabled() -> bool:
-    return getattr(_disabled, "on", False)
+    return _disabled.on
 
 
 def _is_device(x) -> bool:
@@ -196,6 +201,10 @@ def _write_back(dst, new) -> None:
 
 _ANY_ARITY = -2
 _env_stamp = config.compiled_env_stamp
+_ndarray = np.ndarray
+# this thread's trace state (its ``stack`` is non-empty while the thread traces), read through
+# its dict: getattr with a default costs an exception in a thread that never traced
+_trace_dict = functools.partial(getattr, _trace_context._state, "__dict__")
 
 
 def _fast_ok(specs, args) -> bool:
@@ -388,14 +397,21 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):
-            try:
-                key = tuple([(a.dtype, a.shape) if type(a) is np.ndarray else _SCALAR_KEYS[type(a)]
-                             for a in args])
-            except KeyError:
-                key = None
-            hit = self._fast.get(key) if key is not None else None
-            if (hit is not None and _env_stamp() == self._sigs.env and not getattr(_disabled, "on", False)
-                    and _trace_context.current() is None):
+            # the fast path: one dict lookup keyed by the leaves' dtypes and shapes (scalars: their
+            # types); a lone argument's key is its entry, not a 1-tuple (keys only ever meet keys
+            # built here, and a multi-argument key never has a dtype as its first item)
+            if len(args) == 1:
+                a = args[0]
+                key = (a.dtype, a.shape) if type(a) is _ndarray else _SCALAR_KEYS.get(type(a))
+            else:
+                try:
+                    key = tuple([(a.dtype, a.shape) if type(a) is _ndarray else _SCALAR_KEYS[type(a)]
+                                 for a in args])
+                except KeyError:
+                    key = None
+            hit = self._fast.get(key)
+            if (hit is not None and _env_stamp() == self._sigs.env and not _disabled.on
+                    and not _trace_dict().get("stack")):     # (trace.context.current() is None)
                 try:
                     return hit(args)
                 except OverflowError:
@@ -422,8 +438,12 @@ class JitFunction:
             return runner(leaves)
         if fkey is not None and _fast_ok(specs, args):
             fast = None
-            if low.traced.out_tree.kind == "leaf" and all(type(a) is np.ndarray for a in args):
-                fast = low.executable.matched_runner()
+            tree = low.traced.out_tree
+            if all(type(a) is np.ndarray for a in args) and not low.traced.int_bounds:
+                if tree.kind == "leaf":
+                    fast = low.executable.matched_runner()
+                elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
+                    fast = low.executable.matched_runner(as_tuple=True)
             self._fast[fkey] = fast or runner
         return runner([_to_array(x, s) for x, s in zip(leaves, specs)])
 

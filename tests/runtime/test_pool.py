@@ -37,7 +37,7 @@ def test_pool_starts_and_serves_parallel_kernels():
 def test_concurrent_callers_share_or_bypass_the_pool():
     rng = np.random.default_rng(1)
     f = kernel_program()
-    inputs = [(rng.standard_normal((256, 700), dtype=np.float32),
+    inputs = [(rng.standard_normal((384, 700), dtype=np.float32),    # parallel kernels
                rng.standard_normal(700, dtype=np.float32)) for _ in range(4)]
     errors = []
 

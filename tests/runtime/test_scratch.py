@@ -60,3 +60,42 @@ def test_dropping_the_function_releases_the_block(monkeypatch):
     del f, fun, cells
     gc.collect()
     assert sorted(freed) == sorted(held)
+
+
+def _halve_until_small(x):
+    """A while loop whose carried state is an array (its two state sets live in one block)."""
+    def cond(c):
+        return c[1] > 1e-3
+
+    def body(c):
+        return c[0] * 0.5 + 1.0, c[1] * 0.5
+    return xl.control.while_loop(cond, body, (x, np.float32(1.0)))
+
+
+def _halve_numpy(x):
+    v, s = x.copy(), np.float32(1.0)
+    while s > 1e-3:
+        v, s = v * np.float32(0.5) + np.float32(1.0), s * np.float32(0.5)
+    return v, s
+
+
+def _check_loop(got, x):
+    for g, e in zip(got, _halve_numpy(x)):
+        assert_matches_numpy(g, e, rtol=1e-6, atol=1e-6)
+
+
+def test_while_state_and_kernel_scratch_are_reused_across_calls_and_threads():
+    loop = xl.jit(_halve_until_small)
+    srt = xl.jit(lambda x: np.sort(x) * 2)          # a sort kernel asks for scratch
+    xs = [np.random.default_rng(k).standard_normal(5000).astype(np.float32) for k in range(8)]
+    for x in xs[:3]:
+        _check_loop(loop(x), x)
+        assert_matches_numpy(srt(x), np.sort(x) * 2)
+    for f in (loop, srt):       # the blocks of the last call wait in their cells
+        cells = f.lower(xs[0]).executable._cells
+        assert cells is not None and all(cells)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda x: (loop(x), srt(x)), xs * 3))
+    for (lp, st), x in zip(outs, xs * 3):
+        _check_loop(lp, x)
+        assert_matches_numpy(st, np.sort(x) * 2)

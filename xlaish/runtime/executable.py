@@ -9,11 +9,12 @@ probing): every backend's executable derives from it.
 ``exe.call_tuple(args: tuple) -> tuple``
     the same for a tuple of leaves; a backend may make it faster for inputs
     that need no conversion (the CPU one passes the tuple to native code).
-``exe.matched_runner() -> callable | None``
+``exe.matched_runner(as_tuple=False) -> callable | None``
     optional fast path: a ``run(args) -> result`` for argument tuples that are
     ndarrays of exactly the traced dtypes and shapes (jit's fast path
-    guarantees that), for programs with a single result; None if the backend
-    has none. It must check anything the guarantee leaves open (layout).
+    guarantees that), for programs with a single result (0-d as a NumPy
+    scalar), or with ``as_tuple`` the tuple of every result; None if the
+    backend has none. It must check anything the guarantee leaves open (layout).
 ``exe.artifact``
     native code for inspection (``llvm_ir()``, ``asm()``), or None.
 ``exe.source``
@@ -40,7 +41,7 @@ class Executable:
     def call_tuple(self, args: tuple) -> tuple:
         return tuple(self(list(args)))
 
-    def matched_runner(self):
+    def matched_runner(self, as_tuple: bool = False):
         return None
 
 

@@ -56,7 +56,10 @@ def flatten(tree) -> tuple[list, TreeDef]:
         leaves.append(x)
         return LEAF
 
-    return leaves, go(tree)
+    try:
+        return leaves, go(tree)
+    finally:
+        go = None   # go's closure holds go: left alone, the call leaves a cycle holding the leaves
 
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
@@ -74,7 +77,10 @@ def unflatten(treedef: TreeDef, leaves) -> Any:
             return kids
         return dict(zip(td.meta, kids))
 
-    return go(treedef)
+    try:
+        return go(treedef)
+    finally:
+        go = None   # (as in flatten: the cycle would keep the leaves alive until a collection)
 
 
 def leaf_paths(treedef: TreeDef, prefix: str) -> list[str]:

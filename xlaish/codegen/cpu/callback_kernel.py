@@ -28,7 +28,7 @@ from ...ir.ops.callback import lookup, refusal
 from . import types as T
 
 SYMBOL = "xlaish_host_callback"
-CALLBACK_FAILED = 4           # entry's return code when a callback raised
+CALLBACK_FAILED = 5           # entry's return code when a callback raised
 _TRAMPOLINE_T = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p))
 _pending = threading.local()
 

@@ -2,8 +2,9 @@
 
 ``xl_pool_start(W)`` starts W POSIX threads that sleep on a condition
 variable. ``xl_pool_run(kernel, bufs, n, nt)`` hands a kernel's outer range
-to them: chunk 0 runs on the caller, chunk k on worker k, and the call
-returns when every chunk is done (0). It returns 1 without running anything
+to them: chunk 0 runs on the caller, chunk k on worker k (workers without a chunk only wake),
+and the call returns when every chunk is done (0); with ``nt <= 1`` the caller runs the whole
+range and wakes nobody. It returns 1 without running anything
 when it cannot serve the call (another thread is using the pool, or this is
 a forked child whose workers do not exist); the caller then starts threads
 of its own, so the pool can never deadlock a call. Programs find the pool
@@ -85,16 +86,16 @@ def build_pool_module() -> ir.Module:
     b.store(b.load(gen), mine)
     f, bufs, n, nt = b.load(job_fn), b.load(job_bufs), b.load(job_n), b.load(job_nt)
     b.call(unlock, [ptr(b, mutex)])
-    with b.if_then(b.icmp_signed("<", k, nt)):
+    with b.if_then(b.icmp_signed("<", k, nt)):      # a worker with no chunk reports nothing
         lo = b.sdiv(b.mul(n, k), nt)
         hi = b.sdiv(b.mul(n, b.add(k, one)), nt)
         b.call(f, [bufs, lo, hi])
-    b.call(lock, [ptr(b, mutex)])
-    left = b.sub(b.load(remaining), one)
-    b.store(left, remaining)
-    with b.if_then(b.icmp_signed("==", left, ir.Constant(T.I64, 0))):
-        b.call(signal, [ptr(b, c_done)])
-    b.call(unlock, [ptr(b, mutex)])
+        b.call(lock, [ptr(b, mutex)])
+        left = b.sub(b.load(remaining), one)
+        b.store(left, remaining)
+        with b.if_then(b.icmp_signed("==", left, ir.Constant(T.I64, 0))):
+            b.call(signal, [ptr(b, c_done)])
+        b.call(unlock, [ptr(b, mutex)])
     b.branch(loop)
 
     # xl_pool_start(W): start W detached workers; call once, before any xl_pool_run
@@ -121,6 +122,9 @@ def build_pool_module() -> ir.Module:
     run = ir.Function(m, RUN_T, name="xl_pool_run")
     kfn, kbufs, kn, knt = run.args
     b = ir.IRBuilder(run.append_basic_block("entry"))
+    with b.if_then(b.icmp_signed("<=", knt, one), likely=False):     # one thread: no hand-off
+        b.call(kfn, [kbufs, ir.Constant(T.I64, 0), kn])
+        b.ret(ir.Constant(T.I32, 0))
     busy = b.icmp_signed("!=", b.call(trylock, [ptr(b, submit)]), ir.Constant(T.I32, 0))
     with b.if_then(busy, likely=False):
         b.ret(ir.Constant(T.I32, 1))
@@ -138,7 +142,7 @@ def build_pool_module() -> ir.Module:
     b.store(kbufs, job_bufs)
     b.store(kn, job_n)
     b.store(nt, job_nt)
-    b.store(w, remaining)
+    b.store(b.sub(nt, one), remaining)     # the workers with a chunk (1 .. nt-1) report
     b.store(b.add(b.load(gen), one), gen)
     b.call(broadcast, [ptr(b, c_work)])
     b.call(unlock, [ptr(b, mutex)])

@@ -1,24 +1,23 @@
 """A whole fused program -> one LLVM module with one entry point.
 
-``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel (:mod:`.kernelgen`)
-in program order, so a call crosses from Python into native code once.
-``bufs`` holds the function's parameters then its results. It returns 0, 2 when
-an allocation failed, ``INTERRUPTED`` (3) when the runtime's interrupt flag stopped it (see
-below), ``CHECK_BASE + i`` when ``debug_check`` (or ``index_check``) i failed and
-``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``), ``CALLBACK_FAILED`` (4) when
-a host callback raised (:mod:`.callback_kernel`; the runtime re-raises its exception).
-``entry_py(PyObject** arrays, i64)`` is the same for the Python
-runtime: it reads each NumPy array's data pointer from the array object
-(``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip
-on every call. Dense constants are module globals.
+``int32 entry(i8** bufs, i64 nthreads)`` runs every kernel (:mod:`.kernelgen`) in program
+order, so a call crosses from Python into native code once. ``bufs`` holds the function's
+parameters then its results. It returns 0, 2 when an allocation failed, ``INTERRUPTED`` (3) when
+the runtime's interrupt flag stopped it (see below), ``CHECK_BASE + i`` when ``debug_check`` (or
+``index_check``) i failed, ``NAN_BASE + k`` when kernel k wrote a NaN (``XLAISH_DEBUG_NANS``),
+``CALLBACK_FAILED`` (5) when a host callback raised (:mod:`.callback_kernel`; the runtime
+re-raises its exception). ``entry_py(PyObject* tuple, i64)`` is the same for the Python runtime,
+on a tuple of NumPy arrays: it reads each array's data pointer from the array object
+(``PyArrayObject.data``), which saves the slow ``ndarray.ctypes`` round trip on every call, and
+returns ``LAYOUT`` (4) when a parameter is not C-contiguous and aligned. Dense constants are
+module globals.
 
-The intermediate slots of the buffer plan live in one scratch block per call:
-``malloc``/``free`` inside the call (AOT libraries), or, with
-``cache_scratch`` (the JIT), kept between calls in cells the runtime owns
-(see ``_ProgramEmitter._scratch``). The module's only mutable globals are the
-pointers the runtime sets (:class:`ProgramLayout`: the debug-print hook, the
-worker-pool hook, the scratch cells); the code is safe to call from several
-threads at once.
+The intermediate slots of the buffer plan live in one scratch block per call (a while loop's
+state and a kernel's scratch in one block each): ``malloc``/``free`` inside the call (AOT
+libraries), or, with ``cache_scratch`` (the JIT), kept between calls in cells the runtime owns
+(see ``_ProgramEmitter._scratch``). The module's only mutable globals are the pointers the
+runtime sets (:class:`ProgramLayout`: the debug-print hook, the worker-pool hook, the scratch
+cells); the code is safe to call from several threads at once.
 
 Interrupts (the JIT only, ``cache_scratch``): the module has one more pointer global,
 ``xl_interrupt_<tag>``, which the runtime points at a process-wide ``int32`` flag (set on Ctrl-C,
@@ -27,10 +26,9 @@ elements of a long kernel (``INTERRUPT_MIN_WORK`` or more; the outer range is wa
 also on each thread of a parallel kernel) read it, and a set flag makes the entry free its
 buffers and return ``INTERRUPTED``; the results are then undefined. A kernel of one outer
 iteration (a whole-array reduction) is not split and runs to its end. AOT libraries have no
-such global: no flag, no polling. Kernels with enough work are split over ``nthreads``
-threads (the runtime's worker pool when its hook is set, else POSIX threads;
-chunks of outer iterations, the calling thread takes the first); small
-kernels run inline.
+such global: no flag, no polling. Kernels with enough work are split over ``nthreads`` threads
+(the runtime's worker pool when its hook is set, else POSIX threads; chunks of outer
+iterations, the calling thread takes the first); small kernels run inline.
 """
 from __future__ import annotations
 
@@ -48,7 +46,9 @@ from . import types as T
 from .kernelgen import build_kernel
 from .loops import alloca_at_entry
 
-PARALLEL_MIN_WORK = 1 << 16      # elements of work below which a kernel runs on one thread
+# elements of work below which a kernel runs on one thread (waking the pool's workers costs tens
+# of microseconds on a loaded machine: two threads paid from ~2**18 elements for sin, 2**19 for x*2+1)
+PARALLEL_MIN_WORK = 1 << 18
 
 
 @dataclass
@@ -156,17 +156,32 @@ def _global_const(module, name, arr: np.ndarray):
 
 
 ARRAY_DATA_OFFSET = 16     # offsetof(PyArrayObject_fields, data) on 64-bit CPython (checked at runtime)
+ARRAY_FLAGS_OFFSET = 64    # offsetof(PyArrayObject_fields, flags) (checked at runtime)
+TUPLE_ITEMS_OFFSET = 24    # offsetof(PyTupleObject, ob_item) (checked at runtime)
+ARRAY_CA = 0x0001 | 0x0100     # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
+LAYOUT = 4            # entry_py returns LAYOUT when an input array is not C-contiguous and aligned
 
 
-def _python_entry(module, entry, nbufs, name):
-    fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR.as_pointer(), T.I64]), name=name)
+def _python_entry(module, entry, nparams, nbufs, name):
+    """``i32 name(PyObject* tuple, i64 nthreads)`` on a tuple of arrays (params, results): reads
+    their data pointers; ``LAYOUT`` (runs nothing) when a param is not C-contiguous and aligned."""
+    fn = ir.Function(module, ir.FunctionType(T.I32, [T.PTR, T.I64]), name=name)
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    objs, nt = fn.args
+    tup, nt = fn.args
+    objs = b.bitcast(b.gep(tup, [ir.Constant(T.I64, TUPLE_ITEMS_OFFSET)]), T.PTR.as_pointer())
     bufs = b.alloca(T.PTR, size=ir.Constant(T.I64, max(nbufs, 1)))
+    ok = ir.Constant(T.I1, 1)
+    ca = ir.Constant(T.I32, ARRAY_CA)
     for k in range(nbufs):
         obj = b.load(b.gep(objs, [ir.Constant(T.I64, k)]))
         field = b.bitcast(b.gep(obj, [ir.Constant(T.I64, ARRAY_DATA_OFFSET)]), T.PTR.as_pointer())
         b.store(b.load(field), b.gep(bufs, [ir.Constant(T.I64, k)]))
+        if k < nparams:
+            flags = b.load(b.bitcast(b.gep(obj, [ir.Constant(T.I64, ARRAY_FLAGS_OFFSET)]),
+                                     T.I32.as_pointer()))
+            ok = b.and_(ok, b.icmp_unsigned("==", b.and_(flags, ca), ca))
+    with b.if_then(b.not_(ok), likely=False):
+        b.ret(ir.Constant(T.I32, LAYOUT))
     b.ret(b.call(entry, [bufs, nt]))
 
 
@@ -331,7 +346,8 @@ class _ProgramEmitter:
         return entry
 
     def _scratch(self, b, name, sizes):
-        """One block for the intermediate slots of the buffer plan (64-byte aligned offsets):
+        """One block for the intermediate slots of the buffer plan, a while loop's state or a
+        kernel's scratch (64-byte aligned offsets):
         (block or None, slot pointers, its cell for ``_scratch_done``). With ``cache_scratch`` (the
         JIT) the runtime points a global at cells it owns, one per function; the block of the last
         call waits in its
@@ -463,11 +479,11 @@ class _ProgramEmitter:
         launches, scratch = build_kernel(self.module, op.regions[0], kname)
         self.kernels.append(kname)
         vals = ins + outs
-        scratch_ptr = None
-        if scratch:
-            scratch_ptr = b.call(self.malloc, [ir.Constant(T.I64, scratch)])
-            fail_if_null([scratch_ptr])
-            vals = vals + [scratch_ptr]
+        block = None
+        if scratch:          # the kernel's own scratch: kept between calls like the intermediates
+            block, ptrs, cell = self._scratch(b, kname, [scratch])
+            fail_if_null([block])
+            vals = vals + ptrs
         kb = table(vals)
         polled = False
         for kfn, n_outer, work in launches:
@@ -479,8 +495,8 @@ class _ProgramEmitter:
                 self.parallel = True
             elif n_outer >= 1:
                 b.call(kfn, [kb, ir.Constant(T.I64, 0), ir.Constant(T.I64, n_outer)])
-        if scratch_ptr is not None:
-            b.call(self.free, [scratch_ptr])
+        if block is not None:
+            self._scratch_done(b, block, cell)
         if polled:
             self._check_interrupt(b, cleanup)
 
@@ -494,18 +510,16 @@ class _ProgramEmitter:
         body_fn = self.emit(op.regions[1], f"{name}.body")
         extras = ins[n:]
         alias = _inplace_carried(op.regions[1], n)
-        # two state sets, swapped after each iteration
-        state = [[b.call(self.malloc, [ir.Constant(T.I64, 1 if s and k in alias else max(t.nbytes, 1))])
-                  for k, t in enumerate(carried_types)] for s in range(2)]
-        for p in state[0] + state[1]:
-            cleanup.append(p)
-        failed = ir.Constant(T.I1, 0)
-        for p in state[0] + state[1]:
-            failed = b.or_(failed, b.icmp_unsigned("==", p, ir.Constant(T.PTR, None)))
-        with b.if_then(failed, likely=False):
-            for p in cleanup:
-                b.call(self.free, [p])
-            b.ret(ir.Constant(T.I32, 2))
+        # two state sets, swapped after each iteration, in one block kept between calls (JIT)
+        block, ptrs, cell = self._scratch(b, name, [1 if s and k in alias else max(t.nbytes, 1)
+                                                    for s in range(2) for k, t in enumerate(carried_types)])
+        state = [ptrs[:n], ptrs[n:]]
+        if block is not None:
+            with b.if_then(b.icmp_unsigned("==", block, ir.Constant(T.PTR, None)), likely=False):
+                for p in cleanup:
+                    b.call(self.free, [p])
+                b.ret(ir.Constant(T.I32, 2))
+            cleanup.append(block)
         cur = [b.alloca(T.PTR) for _ in range(n)]
         nxt = [b.alloca(T.PTR) for _ in range(n)]
         for k, t in enumerate(carried_types):
@@ -536,9 +550,9 @@ class _ProgramEmitter:
         b.position_at_end(done)
         for k, t in enumerate(carried_types):
             self.copy(b, outs[k], b.load(cur[k]), t.nbytes)
-        for p in state[0] + state[1]:
-            b.call(self.free, [p])
-            cleanup.remove(p)
+        if block is not None:
+            self._scratch_done(b, block, cell)
+            cleanup.remove(block)
 
 
 def _inplace_carried(body: Function, n: int) -> set:
@@ -575,7 +589,7 @@ def build_module(fn: Function, entry_name: str = "xl_entry", debug_nans: bool = 
     module = ir.Module(name=fn.name)
     em = _ProgramEmitter(module, debug_nans, cache_scratch)
     entry = em.emit(fn, entry_name, linkage="external")
-    _python_entry(module, entry, len(fn.params) + len(fn.results), entry_name + "_py")
+    _python_entry(module, entry, len(fn.params), len(fn.params) + len(fn.results), entry_name + "_py")
     layout = ProgramLayout(
         param_types=[p.type for p in fn.params], result_types=[r.type for r in fn.results],
         kernels=em.kernels,
