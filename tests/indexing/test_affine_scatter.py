@@ -100,13 +100,14 @@ def test_strided_writes_against_numpy(key, dtype):
 
 def test_large_strided_write_split_over_threads():
     rng = np.random.default_rng(2)
-    A = rng.random((700, 300))
+    A = rng.random((1000, 400))     # 998 x 398 updates: over PARALLEL_MIN_WORK, so split
 
     def f(A):
         B = A * 0.5
         B[1:-1, 1:-1] = 0.25 * (A[2:, 1:-1] + A[:-2, 1:-1] + A[1:-1, 2:] + A[1:-1, :-2])
         return B
 
+    assert xl.jit(f).lower(A).executable.layout.parallel
     for _ in range(3):                 # thread chunks differ between calls; results must not
         np.testing.assert_array_equal(xl.jit(f)(A), f(A))
 

@@ -162,7 +162,7 @@ class ScatterKernel(KernelGen):
                         with b.if_then(b.icmp_signed("==", u0, ir.Constant(T.I64, 0))):
                             copy_then_scatter()
             for_range(b, lo, hi, slab, "slab")
-            return ushape[0], max(1, int(np.prod(shape)) + int(np.prod(ushape)))
+            return ushape[0], max(1, int(np.prod(ushape[1:])))     # work per slab: its updates
 
         def run(_):
             if self.inplace is None or empty:
