@@ -10,7 +10,9 @@ Every rewrite keeps IEEE semantics (NaN, signed zeros, infinities):
 * ``--x -> x``; ``x * 0 -> 0`` only for integers and bool
 * ``exp(log(x))`` is *not* simplified (it changes results for negative x)
 * casts to the same dtype removed; reshape/transpose/broadcast_to chains
-  collapsed; identity views removed
+  collapsed; identity views removed; a view (reshape, transpose, slice) of a splat
+  (``broadcast_to`` of a scalar) is a splat of the view's shape (fusion clones splats into
+  kernels, where a view of a computed value is not an affine read)
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from ..ir.opnames import (
     NEGATIVE,
     POWER,
     RESHAPE,
+    SLICE,
     SQRT,
     SUBTRACT,
     TRANSPOSE,
@@ -43,6 +46,14 @@ def _scalar(defs, v):
         return np.asarray(op.attrs["value"]).reshape(())[()]
     if op.name == BROADCAST_TO:
         return _scalar(defs, op.operands[0])
+    return None
+
+
+def _splat(defs, v):
+    """The 0-d operand of ``v = broadcast_to(scalar)``, else None."""
+    op = defs.get(id(v))
+    if op is not None and op.name == BROADCAST_TO and op.operands[0].type.shape == ():
+        return op.operands[0]
     return None
 
 
@@ -122,6 +133,8 @@ def _simplify_once(fn: Function) -> tuple[Function, bool]:
         elif n == ASTYPE:
             if ins[0].type.dtype == op.attrs["dtype"]:
                 rep = ins[0]
+        elif n in (RESHAPE, TRANSPOSE, SLICE) and _splat(defs, ins[0]) is not None:
+            rep = rw.emit1(BROADCAST_TO, [_splat(defs, ins[0])], {"shape": out.shape}, loc=op.loc)
         elif n in (RESHAPE, BROADCAST_TO):
             d = defs.get(id(ins[0]))
             if ins[0].type.shape == tuple(op.attrs["shape"]):
