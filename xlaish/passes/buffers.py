@@ -38,6 +38,27 @@ def inplace_param(region) -> int | None:
     return next((j for j, p in enumerate(region.params) if p is x), None)
 
 
+def updates_read_operand(region, j) -> bool:
+    """Do the indices or update values of the scatter kernel ``region`` depend on its parameter
+    ``j`` (the operand it updates in place)? If not, the kernel writes each update directly and
+    never reads the old buffer (:mod:`xlaish.codegen.cpu.gather_kernel`, the fusion report)."""
+    defs = {id(r): op for op in region.ops for r in op.results}
+    sc = next(op for op in region.ops if op.name == SCATTER)
+    param = region.params[j]
+    seen, stack = set(), list(sc.operands[1:])
+    while stack:
+        v = stack.pop()
+        if v is param:
+            return True
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        op = defs.get(id(v))
+        if op is not None:
+            stack.extend(op.operands)
+    return False
+
+
 def inplace_operand(op, later_uses) -> int | None:
     """The operand index of the top-level ``fused`` op ``op`` whose buffer its result may
     reuse (see the module docstring): ``later_uses(value)`` tells whether anything after

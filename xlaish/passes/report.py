@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from ..ir.core import Function
 from ..ir.kernel import VIEW_OPS, analyze, slot_sizes
-from ..ir.opnames import CONSTANT, FUSED, RESHAPE, SCATTER
-from .buffers import inplace_param
+from ..ir.opnames import CONSTANT, FUSED, SCATTER
+from .buffers import inplace_param, updates_read_operand
 
 
 @dataclass
@@ -106,23 +106,6 @@ def _in_place(op, slot_of) -> int | None:
     return j if slot_of.get(id(op.operands[j])) == buffers[0] else None
 
 
-def _reads_besides_scatter(body, j) -> bool:
-    """Whether anything in the kernel body reads parameter ``j`` other than the scatter that
-    updates it (through the reshapes that lead there)."""
-    x = body.params[j]
-    chain = {id(x)}
-    for o in body.ops:
-        if o.name == RESHAPE and id(o.operands[0]) in chain:
-            chain.add(id(o.results[0]))
-    for o in body.ops:
-        for k, v in enumerate(o.operands):
-            if id(v) not in chain:
-                continue
-            if not ((o.name == SCATTER and k == 0) or o.name == RESHAPE):
-                return True
-    return False
-
-
 def fusion_report(fused: Function, unfused: Function | None = None) -> FusionReport:
     rep = FusionReport()
     slot_of: dict[int, int] = {}
@@ -138,7 +121,7 @@ def fusion_report(fused: Function, unfused: Function | None = None) -> FusionRep
         if j is not None:
             (sc,) = [o for o in body.ops if o.name == SCATTER]
             written = sc.operands[2].type.nbytes
-            if not _reads_besides_scatter(body, j):
+            if not updates_read_operand(body, j):
                 reads = [v for v in reads if v is not op.operands[j]]
         rep.kernels.append(KernelReport(
             name=body.name, kind=info.kind, ops=inner,

@@ -133,8 +133,8 @@ def _simplify_once(fn: Function) -> tuple[Function, bool]:
         elif n == ASTYPE:
             if ins[0].type.dtype == op.attrs["dtype"]:
                 rep = ins[0]
-        elif n in (RESHAPE, TRANSPOSE, SLICE) and _splat(defs, ins[0]) is not None:
-            rep = rw.emit1(BROADCAST_TO, [_splat(defs, ins[0])], {"shape": out.shape}, loc=op.loc)
+        elif n in (RESHAPE, TRANSPOSE, SLICE) and (scalar := _splat(defs, ins[0])) is not None:
+            rep = rw.emit1(BROADCAST_TO, [scalar], {"shape": out.shape}, loc=op.loc)
         elif n in (RESHAPE, BROADCAST_TO):
             d = defs.get(id(ins[0]))
             if ins[0].type.shape == tuple(op.attrs["shape"]):

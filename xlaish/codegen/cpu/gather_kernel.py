@@ -30,29 +30,12 @@ from llvmlite import ir
 from ...ir.kernel import contiguous_strides
 from ...ir.kernel_indexing import affine_index, injective_in_range
 from ...ir.opnames import SCATTER
-from ...passes.buffers import inplace_param
+from ...passes.buffers import inplace_param, updates_read_operand
 from . import types as T
 from .elementwise import LOWER, round_half
 from .gather_eval import index_value
 from .kernel_base import KernelGen
 from .loops import for_range, nest, offset
-
-
-def _reads(defs, roots, param) -> bool:
-    """Does any of the values ``roots`` depend on the region parameter ``param``? (``defs``: the
-    region's value id -> defining op.)"""
-    seen, stack = set(), list(roots)
-    while stack:
-        v = stack.pop()
-        if v is param:
-            return True
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        op = defs.get(id(v))
-        if op is not None:
-            stack.extend(op.operands)
-    return False
 
 
 class ScatterKernel(KernelGen):
@@ -62,8 +45,7 @@ class ScatterKernel(KernelGen):
     def emit(self):
         sc = next(op for op in self.region.ops if op.name == SCATTER)
         self.inplace = inplace_param(self.region)
-        self.direct = self.inplace is not None and not _reads(
-            self.defs, sc.operands[1:], self.region.params[self.inplace])
+        self.direct = self.inplace is not None and not updates_read_operand(self.region, self.inplace)
         nupd = int(np.prod(sc.operands[2].type.shape))
         x, ind = sc.operands[:2]
         ax = sc.attrs["axis"]
