@@ -11,6 +11,7 @@ import pytest
 
 import xlaish as xl
 from xlaish.ir.kernel_indexing import affine_index, injective_in_range
+from xlaish.ir.parser import parse
 from xlaish.ir.opnames import SCATTER
 
 
@@ -147,3 +148,22 @@ def test_brute_force_small_grid():
             y[::-1, 1::2] = x[::-1, 1::2] * 3
             return y
         np.testing.assert_array_equal(xl.jit(f)(x), f(x))
+
+
+@pytest.mark.parametrize("dtype,n,affine", [("i8", 100, True), ("i8", 300, False),
+                                             ("u8", 256, True), ("i16", 300, True)])
+def test_affine_index_refuses_values_that_wrap_in_their_dtype(dtype, n, affine):
+    """``iota(n)`` cast to int8 wraps past 127: its positions are not the Python integers
+    ``u``, so it must not be taken for a strided index (the recognised ones match NumPy)."""
+    fn = parse(f"""func @f() -> i64[{n}] {{
+  %0 = iota {{axis = 0, dtype = i64, shape = [{n}]}} : i64[{n}]
+  %1 = astype %0 {{dtype = {dtype}}} : {dtype}[{n}]
+  %2 = astype %1 {{dtype = i64}} : i64[{n}]
+  return %2
+}}""")
+    defs = {id(r): op for op in fn.ops for r in op.results}
+    a = affine_index(defs, fn.results[0])
+    assert (a is not None) == affine
+    if a is not None:
+        want = np.arange(n).astype(np.dtype(fn.ops[1].result.type.dtype)).astype(np.int64)
+        np.testing.assert_array_equal(_positions((n,), a[1], a[0]), want)

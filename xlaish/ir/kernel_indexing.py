@@ -134,7 +134,25 @@ def affine_index(defs, v):
     ``u`` of the integer value ``v``, when ``v`` is index arithmetic on ``iota`` and constants
     inside a kernel (``defs``: the region's value id -> defining op), e.g. the linear positions
     of a static slice assignment; else None. Lets a scatter form its addresses as a strided
-    write (vectorisable, no clamp, no duplicates to order) instead of per-element lookups."""
+    write (vectorisable, no clamp, no duplicates to order) instead of per-element lookups.
+    Every value on the way must hold its whole range in its dtype (no wrap-around), so the
+    Python-integer arithmetic here is the kernel's."""
+    a = _affine(defs, v)
+    if a is None:
+        return None
+    low, high = _span(v.type.shape, a[1], a[0])
+    info = np.iinfo(v.type.dtype)
+    return a if info.min <= low and high <= info.max else None
+
+
+def _span(extents, strides, base):
+    """(lowest, highest) of ``base + sum(u[d] * strides[d])`` over ``u`` in ``extents``."""
+    low = base + sum(min(0, (n - 1) * s) for n, s in zip(extents, strides))
+    high = base + sum(max(0, (n - 1) * s) for n, s in zip(extents, strides))
+    return low, high
+
+
+def _affine(defs, v):
     shape = tuple(v.type.shape)
     op = defs.get(id(v))
     if op is None or np.dtype(v.type.dtype).kind not in "iu":
@@ -204,6 +222,5 @@ def injective_in_range(extents, strides, base, lo, hi) -> bool:
         if s <= covered:
             return False
         covered += s * m
-    low = base + sum(min(0, (n - 1) * s) for n, s in zip(extents, strides))
-    high = base + sum(max(0, (n - 1) * s) for n, s in zip(extents, strides))
+    low, high = _span(extents, strides, base)
     return lo <= low and high < hi
