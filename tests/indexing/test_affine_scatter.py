@@ -11,8 +11,8 @@ import pytest
 
 import xlaish as xl
 from xlaish.ir.kernel_indexing import affine_index, injective_in_range
-from xlaish.ir.parser import parse
 from xlaish.ir.opnames import SCATTER
+from xlaish.ir.parser import parse
 
 
 def _positions(extents, strides, base):
