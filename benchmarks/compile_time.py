@@ -204,12 +204,7 @@ def main(argv=None):
     results["load_after"] = timing.loadavg()
     md = to_markdown(results)
     print(md)
-    os.makedirs(a.out, exist_ok=True)
-    base = os.path.join(a.out, f"{timing.machine_name()}-{results['date']}-compile")
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    with open(base + ".json", "w") as f:
-        json.dump(results, f, indent=1)
+    base = timing.save_results(a.out, "compile", md, results)
     if a.plot:
         plot(results, base + ".png")
     log(f"wrote {base}.md / .json")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import statistics
 import sys
@@ -157,12 +156,7 @@ def main(argv=None):
     res["load_after"] = timing.loadavg()
     md = to_markdown(res)
     print(md)
-    os.makedirs(args.out, exist_ok=True)
-    base = os.path.join(args.out, f"{timing.machine_name()}-{res['date']}-fft")
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    with open(base + ".json", "w") as f:
-        json.dump(res, f, indent=1)
+    base = timing.save_results(args.out, "fft", md, res)
     log(f"wrote {base}.md / .json")
     return 0
 

@@ -19,7 +19,6 @@ Results go to ``benchmarks/results/<machine>-<date>-loops.{md,json}``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -205,13 +204,8 @@ def main(argv=None):
     results["load_after"] = timing.loadavg()
     md = to_markdown(results)
     print(md)
-    os.makedirs(args.out, exist_ok=True)
     suffix = "" if args.mode == "full" else f"-{args.mode}"
-    base = os.path.join(args.out, f"{timing.machine_name()}-{results['date']}-loops{suffix}")
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    with open(base + ".json", "w") as f:
-        json.dump(results, f, indent=1)
+    base = timing.save_results(args.out, f"loops{suffix}", md, results)
     log(f"wrote {base}.md / .json")
     return 0
 

@@ -18,7 +18,6 @@ load average is recorded (this machine is shared). Results go to
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -181,12 +180,7 @@ def main(argv=None):
     md = to_markdown(res)
     print(md)
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        stem = os.path.join(args.out, f"{timing.machine_name()}-{res['date']}-mandelbrot")
-        with open(stem + ".json", "w") as f:
-            json.dump(res, f, indent=1, default=str)
-        with open(stem + ".md", "w") as f:
-            f.write(md)
+        timing.save_results(args.out, "mandelbrot", md, res)
     return res
 
 

@@ -17,6 +17,7 @@ large float32 array (bytes read + written / time), the yardstick for the
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import re
@@ -182,6 +183,18 @@ def blas_info():
             return None
     return [{k: p.get(k) for k in ("internal_api", "version", "num_threads", "architecture",
                                     "threading_layer")} for p in threadpool_info()]
+
+
+def save_results(out_dir: str, tag: str, md: str, data: dict) -> str:
+    """Write a standalone study's ``<machine>-<date>-<tag>.md`` and ``.json`` (``data["date"]``)
+    under ``out_dir``; returns the path without its extension."""
+    os.makedirs(out_dir, exist_ok=True)
+    base = os.path.join(out_dir, f"{machine_name()}-{data['date']}-{tag}")
+    with open(base + ".md", "w") as f:
+        f.write(md)
+    with open(base + ".json", "w") as f:
+        json.dump(data, f, indent=1, default=str)
+    return base
 
 
 def loadavg():
