@@ -158,11 +158,13 @@ def to_markdown(results):
              "optimise + code generation + load + one run; import timed separately.", "",
              "| program | xlaish first call | JAX first call | xlaish / JAX | xlaish import | "
              "JAX import |", "|---|---|---|---|---|---|"]
+    def ms(row, key):               # an implementation left out with --impls: "-"
+        return f"{row[key] * 1e3:.0f} ms" if row else "-"
     for name, r in results["programs"].items():
         x, j = r.get("xlaish"), r.get("jax")
         ratio = f"{x['first_s'] / j['first_s']:.2f}" if x and j else "-"
-        lines.append(f"| {name} | {x['first_s'] * 1e3:.0f} ms | {j['first_s'] * 1e3:.0f} ms | {ratio} | "
-                     f"{x['import_s'] * 1e3:.0f} ms | {j['import_s'] * 1e3:.0f} ms |")
+        lines.append(f"| {name} | {ms(x, 'first_s')} | {ms(j, 'first_s')} | {ratio} | "
+                     f"{ms(x, 'import_s')} | {ms(j, 'import_s')} |")
     return "\n".join(lines) + "\n"
 
 
