@@ -191,7 +191,8 @@ def _fits(shape, domain) -> bool:
     return all(s == 1 or s == domain[off + i] for i, s in enumerate(shape))
 
 
-def _varies(shape, domain, axes) -> bool:
+def varies_over(shape, domain, axes) -> bool:
+    """Whether a value of ``shape`` (right-aligned into ``domain``) changes along some of ``axes``."""
     off = len(domain) - len(shape)
     return any(shape[a - off] != 1 for a in axes if a - off >= 0)
 
@@ -357,7 +358,7 @@ def _reduce(region, computed, reductions, views, out_alias) -> KernelInfo:
             p += 1
             varies[id(op.result)] = False
         else:
-            varies[id(op.result)] = _varies(shape, domain, axes)
+            varies[id(op.result)] = varies_over(shape, domain, axes)
         phase[id(op.result)] = p
     num_phases = max((phase[id(r.result)] for r in reductions), default=1)
     for r in region.results:

@@ -53,30 +53,40 @@ def masked_slice(full: Tracer, axis: int, sl: slice, n: int) -> MaskedSlice:
     """``x[key]`` where ``full`` is ``x[key]`` with the slice ``sl`` of traced length read as
     ``:`` (at ``axis`` of ``full``, of length ``n``)."""
     lo, hi = _clamped(sl.start, n, 0), _clamped(sl.stop, n, n)
-    io = wrap(emit1(IOTA, [], {"shape": (n,), "dtype": np.dtype(np.int64), "axis": 0}))
-    mask = _f("logical_and")(_f("greater_equal")(io, lo), _f("less")(io, hi))
-    return MaskedSlice(full, axis, mask, (offset_form(sl.start), offset_form(sl.stop), n))
+    return MaskedSlice(full, axis, (lo, hi), (offset_form(sl.start), offset_form(sl.stop), n))
+
+
+def _range_mask(lo, hi, shape, axis):
+    """``lo <= iota < hi`` along ``axis`` of ``shape`` (built at the rank it is used at, so it
+    fuses into the kernel that reads it; a reduce kernel then loops over ``[lo, hi)`` only:
+    :mod:`xlaish.ir.kernel_masked`)."""
+    io = wrap(emit1(IOTA, [], {"shape": tuple(shape), "dtype": np.dtype(np.int64), "axis": axis}))
+    return _f("logical_and")(_f("greater_equal")(io, lo), _f("less")(io, hi))
 
 
 class MaskedSlice:
     """A slice of traced length: ``full`` (the read with that slice as ``:``), ``axis`` (its
-    position in ``full``), ``mask`` (bool, length ``full.shape[axis]``) and ``bound`` (what
-    decides the mask: two masked slices combine only with equal bounds)."""
+    position in ``full``), ``limits`` (the clamped ``(lo, hi)``: the mask is ``lo <= i < hi``)
+    and ``bound`` (what decides the mask: two masked slices combine only with equal bounds)."""
     __array_priority__ = 2000
 
-    def __init__(self, full, axis, mask, bound):
-        self.full, self.axis, self.mask, self.bound = full, axis, mask, bound
+    def __init__(self, full, axis, limits, bound):
+        self.full, self.axis, self.limits, self.bound = full, axis, limits, bound
         self.loc = context.user_location()
+
+    @property
+    def mask(self):
+        """The 1-D mask along the masked axis."""
+        return _range_mask(*self.limits, (self.full.shape[self.axis],), 0)
 
     def error(self, what: str):
         return context.with_location(UnsupportedError(
             f"{what}: x[:i] is a slice whose length depends on a traced value, so {_HINT}"))
 
     def _bmask(self):
-        from ._shape import reshape
         shape = [1] * self.full.ndim
         shape[self.axis] = self.full.shape[self.axis]
-        return reshape(self.mask, tuple(shape))
+        return _range_mask(*self.limits, shape, self.axis)
 
     def _same(self, other) -> bool:
         return (other.bound == self.bound and other.axis == self.axis
@@ -92,7 +102,7 @@ class MaskedSlice:
         return other
 
     def _combine(self, other, fn, what):
-        return MaskedSlice(fn(self.full, self._operand(other, what)), self.axis, self.mask, self.bound)
+        return MaskedSlice(fn(self.full, self._operand(other, what)), self.axis, self.limits, self.bound)
 
     def assign(self, value, dtype) -> Tracer:
         """The new full-length value after ``x[:i] = value`` (a scalar or a masked slice of the
@@ -135,7 +145,7 @@ class MaskedSlice:
         full = [i.full if isinstance(i, MaskedSlice) else i for i in inputs]
         for i in inputs:
             self._operand(i, f"numpy.{ufunc.__name__}")
-        return MaskedSlice(ufunc(*full), self.axis, self.mask, self.bound)
+        return MaskedSlice(ufunc(*full), self.axis, self.limits, self.bound)
 
     def __array_function__(self, func, types, args, kwargs):
         name = func.__name__
@@ -166,13 +176,13 @@ class MaskedSlice:
         raise self.error("indexing x[:i] again")
 
     def __neg__(self):
-        return MaskedSlice(-self.full, self.axis, self.mask, self.bound)
+        return MaskedSlice(-self.full, self.axis, self.limits, self.bound)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return MaskedSlice(abs(self.full), self.axis, self.mask, self.bound)
+        return MaskedSlice(abs(self.full), self.axis, self.limits, self.bound)
 
 
 def _matmul(a, b, what):

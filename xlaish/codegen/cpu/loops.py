@@ -27,8 +27,9 @@ def for_range(b: ir.IRBuilder, lo, hi, body, name="i"):
     b.position_at_end(done)
 
 
-def nest(b, extents, body, prefix="d"):
-    """Nested loops over ``extents`` (outermost first); body(list of index values)."""
+def nest(b, extents, body, prefix="d", starts=None):
+    """Nested loops over ``extents`` (outermost first); body(list of index values). Loop ``k``
+    runs over ``[starts[k], extents[k])`` when ``starts`` is given (ints or i64 values)."""
     idx: list = []
 
     def level(k):
@@ -40,7 +41,7 @@ def nest(b, extents, body, prefix="d"):
             idx.append(i)
             level(k + 1)
             idx.pop()
-        for_range(b, 0, extents[k], inner, f"{prefix}{k}")
+        for_range(b, 0 if starts is None else starts[k], extents[k], inner, f"{prefix}{k}")
     level(0)
 
 

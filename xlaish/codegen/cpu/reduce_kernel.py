@@ -23,6 +23,7 @@ from llvmlite import ir
 
 from ...ir import policy
 from ...ir.kernel import contiguous_strides
+from ...ir.kernel_masked import masked_range
 from ...ir.opdef import REDUCTION
 from ...ir.opnames import ALL, ANY, ARGMAX, ARGMIN, MAX, MIN, PROD, SUM
 from ...ir.ops.reduction import identity_for
@@ -77,10 +78,14 @@ class ReduceKernel(KernelGen):
                         val = self.eval(s, idx, loop_env, acc, domain)
                         self.store(nparams + k_, r.type.dtype, dom_strides, idx, val)
 
+                starts, ends = [0] * len(red_ext), list(red_ext)
+                masked = self._masked_range(mine, vary_outs, coords, env, acc)
+                if masked is not None:
+                    j, starts[j], ends[j] = masked
                 if mine and len(red_ext) >= 1 and any(self._blocked(op) for op in mine):
-                    self._blocked_nest(red_ext, inner, mine, accs)
+                    self._blocked_nest(starts, ends, inner, mine, accs)
                 else:
-                    nest(b, red_ext, inner, prefix=f"r{p}_")
+                    nest(b, ends, inner, prefix=f"r{p}_", starts=starts)
                     self._flush_blocks(mine, accs)
                 for op, a in zip(mine, accs):
                     env[id(op.result)] = self._acc_final(op, a)
@@ -92,6 +97,35 @@ class ReduceKernel(KernelGen):
 
         for_range(b, lo, hi, row, "row")
         return n_outer, max(1, math.prod(red_ext)) * info.num_phases
+
+    def _masked_range(self, mine, vary_outs, coords, env, acc):
+        """When every reduction of this phase only needs positions ``[lo, hi)`` of one reduced
+        axis (:mod:`xlaish.ir.kernel_masked`): ``(its position in the reduced axes, lo, hi)``
+        as i64 values clamped to the axis (``0 <= lo <= hi <= n``), evaluated once per row;
+        else None (the loops cover every reduced axis in full)."""
+        info = self.info
+        if not mine or vary_outs:
+            return None
+        found = {masked_range(self.defs, op, info.domain, info.axes) for op in mine}
+        if len(found) != 1 or None in found:
+            return None
+        ((axis, lo, hi),) = found
+        b = self.b
+        n = ir.Constant(T.I64, info.domain[axis])
+
+        def clamped(s, floor, default):
+            if s is None:
+                return default
+            v = self.eval(s, coords, env, acc, info.domain)
+            if v.type.width < 64:
+                v = b.sext(v, T.I64) if s.type.dtype.kind == "i" else b.zext(v, T.I64)
+            elif s.type.dtype.kind == "u":          # above 2**63: past the end
+                v = b.select(b.icmp_signed("<", v, ir.Constant(T.I64, 0)), n, v)
+            v = b.select(b.icmp_signed("<", v, floor), floor, v)
+            return b.select(b.icmp_signed(">", v, n), n, v)
+
+        start = clamped(lo, ir.Constant(T.I64, 0), ir.Constant(T.I64, 0))
+        return info.axes.index(axis), start, clamped(hi, start, n)
 
     SPLIT_OPS = frozenset({"sum", "prod", "max", "min", "any", "all"})
     SPLIT_MIN_WORK = 1 << 16
@@ -336,15 +370,19 @@ class ReduceKernel(KernelGen):
         r = self._combine(n, at, cur, x, reassoc=True)
         b.store(r, target)
 
-    def _blocked_nest(self, red_ext, inner, mine, accs, block=512):
-        """Innermost reduced dim in blocks: reassociated sums inside, folded across blocks."""
+    def _blocked_nest(self, starts, ends, inner, mine, accs, block=512):
+        """Innermost reduced dim in blocks: reassociated sums inside, folded across blocks.
+        Loop ``d`` runs over ``[starts[d], ends[d])`` (ints, or i64 values: see
+        :meth:`_masked_range`)."""
         b = self.b
-        outer_ext, last = red_ext[:-1], red_ext[-1]
+
+        def i64(v):
+            return v if isinstance(v, ir.Value) else ir.Constant(T.I64, v)
 
         def over_outer(oidx):
-            self._blocked_range(ir.Constant(T.I64, 0), ir.Constant(T.I64, last),
+            self._blocked_range(i64(starts[-1]), i64(ends[-1]),
                                 lambda i: inner(oidx + [i]), mine, accs, block)
-        nest(b, outer_ext, over_outer, prefix="ro")
+        nest(b, ends[:-1], over_outer, prefix="ro", starts=starts[:-1])
 
     def _acc_final(self, op, slots):
         b = self.b
