@@ -59,6 +59,8 @@ def _iota_axis(defs, v, ndim):
     op = defs.get(id(v))
     if op is None or op.name != IOTA or v.type.dtype.kind not in "iu":
         return None
+    if v.type.shape[op.attrs["axis"]] - 1 > np.iinfo(v.type.dtype).max:
+        return None             # it wraps in its dtype: not the positions 0, 1, 2, ...
     return ndim - len(v.type.shape) + op.attrs["axis"]
 
 

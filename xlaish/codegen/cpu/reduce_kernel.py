@@ -16,6 +16,7 @@ in chunk order, so results do not depend on the thread count
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -66,11 +67,12 @@ class ReduceKernel(KernelGen):
                              if info.varies.get(id(s)) and info.phase[id(s)] == p]
                 accs = [self._acc_init(op) for op in mine]
 
-                def inner(ridx, mine=mine, accs=accs, vary_outs=vary_outs):
+                def inner(ridx, mine=mine, accs=accs, vary_outs=vary_outs, known=None):
                     idx = list(coords)
                     for d, i in zip(red, ridx):
                         idx[d] = i
                     loop_env = dict(env)
+                    loop_env.update(known or {})
                     for op, a in zip(mine, accs):
                         x = self.eval(op.operands[0], idx, loop_env, acc, domain)
                         self._acc_update(op, a, x, idx, red)
@@ -82,6 +84,10 @@ class ReduceKernel(KernelGen):
                 masked = self._masked_range(mine, vary_outs, coords, env, acc)
                 if masked is not None:
                     j, starts[j], ends[j] = masked
+                    # inside [lo, hi) every select's mask is true: LLVM drops the selects
+                    true = ir.Constant(T.I1, 1)
+                    inner = functools.partial(inner, known={
+                        id(self.defs[id(op.operands[0])].operands[0]): true for op in mine})
                 if mine and len(red_ext) >= 1 and any(self._blocked(op) for op in mine):
                     self._blocked_nest(starts, ends, inner, mine, accs)
                 else:
