@@ -23,8 +23,33 @@ def for_range(b: ir.IRBuilder, lo, hi, body, name="i"):
     body(i)
     nxt = b.add(i, ir.Constant(T.I64, 1), name=f"{name}.next")
     i.add_incoming(nxt, b.block)
-    b.branch(header)
+    latch = b.branch(header)
+    if isinstance(lo, ir.Constant) and isinstance(hi, ir.Constant):
+        n = hi.constant - lo.constant
+        if n % PREDICATE_WIDTH and n <= PREDICATE_MAX_TRIP:
+            latch.set_metadata("llvm.loop", _predicated_loop_id(b.module))
     b.position_at_end(done)
+
+
+# A short loop of constant trip count that is not a multiple of the vector width (a stencil row
+# of 38 float64) spends most of its time in the scalar remainder the vectoriser leaves (6 of 38
+# elements here take as many instructions as the 32 in vectors). Such loops ask LLVM to fold the
+# tail into masked vector iterations instead (AVX-512 masks; elsewhere LLVM decides whether it
+# can): heat_3d 40^3 ran ~20% faster. Only these: a tail-folded loop is not interleaved, which
+# would slow long reductions down.
+PREDICATE_WIDTH = 8
+PREDICATE_MAX_TRIP = 512
+
+
+def _predicated_loop_id(module: ir.Module):
+    """A fresh loop ID ``!k = !{!k, !{"llvm.loop.vectorize.predicate.enable", i1 true}}``
+    (self-referential, so distinct per loop)."""
+    hint = module.add_metadata([ir.MetaDataString(module, "llvm.loop.vectorize.predicate.enable"),
+                                ir.Constant(ir.IntType(1), 1)])
+    # a placeholder with a unique string (add_metadata shares equal nodes), then made to refer to itself
+    loop_id = module.add_metadata([ir.MetaDataString(module, f"xlaish.loop.{len(module.metadata)}")])
+    loop_id.operands = (loop_id, hint)
+    return loop_id
 
 
 def nest(b, extents, body, prefix="d", starts=None):
