@@ -13,7 +13,9 @@ carried keys are compared at every step) and the loss curves differ only by floa
 (the order of the matrix products' sums, ``exp``/``log``): the report gives the largest per-step
 difference.
 
-Timing: the first call of each step function (trace + compile + one step), then the per-step
+Timing: the first call of each step function (trace + compile + one step; xlaish's on-disk
+cache is off for it, JAX has none by default; each library's one-time start-up is paid first by
+an unrelated function), then the per-step
 median (and minimum) of calls interleaved between the two frameworks (``timing.measure_interleaved``,
 the same inputs every call, JAX blocked on its results, its arrays already on the device). The
 load average before and after is recorded: on a shared machine the figures are "loaded".
@@ -24,6 +26,7 @@ Results: ``benchmarks/results/<machine>-<date>-dropout.{md,json,png}`` (``--mode
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -102,7 +105,9 @@ def xlaish_impl(cfg):
     import xlaish as xl
     from xlaish import random as xr
     return dict(step=xl.jit(step_fn(np, xr, xl.value_and_grad, cfg)), key=xr.key(cfg["seed"]),
-                put=lambda a: a, finish=lambda out: out)
+                put=lambda a: a, finish=lambda out: out,
+                cold=lambda: xl.config.override(cache_dir=None),    # a compile, not a disk-cache hit
+                warm=lambda: xl.jit(lambda a: a * 2 + 1)(np.ones(3)))
 
 
 def jax_impl(cfg):
@@ -110,7 +115,8 @@ def jax_impl(cfg):
     import jax.numpy as jnp
     return dict(step=jax.jit(step_fn(jnp, jax.random, jax.value_and_grad, cfg)),
                 key=jax.random.PRNGKey(cfg["seed"]), put=jax.device_put,
-                finish=jax.block_until_ready)
+                finish=jax.block_until_ready, cold=contextlib.nullcontext,
+                warm=lambda: jax.jit(lambda a: a * 2 + 1)(np.ones(3)).block_until_ready())
 
 
 IMPLS = {"xlaish": xlaish_impl, "jax": jax_impl}
@@ -124,13 +130,15 @@ def train(cfg, impls=("xlaish", "jax")):
     for name in impls:
         impl = IMPLS[name](cfg)
         step, put = impl["step"], impl["put"]
+        impl["warm"]()                  # the library's one-time start-up, outside the first call
         params, key = tuple(put(p) for p in init_params(cfg)), impl["key"]
         losses, keys, first_s = [], [], None
         for i in range(cfg["steps"]):
             xb, yb = batch(data, cfg, i)
             t0 = time.perf_counter()
-            params, key, value = step(params, key, put(xb), put(yb))
-            impl["finish"](value)
+            with impl["cold"]() if i == 0 else contextlib.nullcontext():
+                params, key, value = step(params, key, put(xb), put(yb))
+                impl["finish"](value)
             if first_s is None:
                 first_s = time.perf_counter() - t0
             losses.append(float(value))

@@ -37,6 +37,11 @@ def step(k, w, x):
     return k, w - np.float32(0.01) * xl.grad(loss)(w), h
 
 
+def dropout(k, x):
+    keep = xr.bernoulli(k, 1.0 - RATE, x.shape)
+    return np.where(keep, x / np.float32(1.0 - RATE), np.float32(0.0))
+
+
 def _inputs():
     rng = np.random.default_rng(0)
     return (rng.standard_normal(W_SHAPE).astype(np.float32),
@@ -104,6 +109,25 @@ def test_library_equals_the_cuda_simulator(lib):
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[2], want[2])
         np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+
+
+def test_a_mask_split_over_threads_has_the_same_bits_on_every_thread_count(tmp_path):
+    """A mask of more than PARALLEL_MIN_WORK elements, whose kernel is split over threads: the
+    same bits with 1, 2 and 3 threads under ``xl.jit``, from the library (which splits it over
+    the CPUs it finds) and from NumPy outside jit."""
+    from xlaish import config
+    from xlaish.codegen.cpu.program import PARALLEL_MIN_WORK
+    x = np.random.default_rng(2).standard_normal((PARALLEL_MIN_WORK // 256 + 64, 256)).astype(np.float32)
+    k = xr.key(11)
+    want = dropout(k, x)
+    paths = aot.export(dropout, (k, x), out_dir=str(tmp_path), name="bigdrop")
+    assert "sysconf(_SC_NPROCESSORS_ONLN)" in open(paths.header).read()     # the library splits it
+    np.testing.assert_array_equal(aot.load(paths.library)(k, x), want)
+    f = xl.jit(dropout)
+    for n in (1, 2, 3):
+        with config.override(num_threads=n):
+            np.testing.assert_array_equal(f(k, x), want, err_msg=f"{n} threads")
+    assert abs((want == 0).mean() - RATE) < 0.01
 
 
 C_SOURCE = C_PRELUDE + r"""
