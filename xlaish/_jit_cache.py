@@ -198,6 +198,10 @@ def _drop_shared(ids, ref) -> None:
 
 def _shared_entry(fun):
     """``fun``'s dict of shared signature caches (by jit options), or None if it has none."""
+    if type(fun) is types.FunctionType:       # the common case, first: one anchor, no lists
+        entry = _SHARED.get((id(fun),))
+        if entry is not None and entry[0][0]() is fun:
+            return entry[1]
     anchors = _anchors(fun)
     if anchors is None:
         return None
@@ -215,8 +219,27 @@ def _shared_entry(fun):
                 refs.append(weakref.ref(a, lambda r, ids=ids: _drop_shared(ids, r)))
         except TypeError:           # an instance that takes no weak reference: not shared
             return None
-        entry = _SHARED[ids] = (tuple(refs), {})
+        entry = _SHARED[ids] = (tuple(refs), {}, [None, None])
         return entry[1]
+
+
+def default_signatures(fun):
+    """The shared signatures of ``jit(fun)`` with every option at its default, or None: the
+    inline ``xl.jit(f)(x)`` path, without hashing an options key (a code object's hash is
+    recomputed at every call). Plain functions only; see :func:`remember_default`."""
+    entry = _SHARED.get((id(fun),))
+    if entry is not None and entry[0][0]() is fun:
+        code, sigs = entry[2]
+        if code is fun.__code__:
+            return sigs
+    return None
+
+
+def remember_default(fun, sigs) -> None:
+    """Record ``sigs`` as ``fun``'s default-options signatures (with the code they are for)."""
+    entry = _SHARED.get((id(fun),))
+    if entry is not None and entry[0][0]() is fun:
+        entry[2][:] = [fun.__code__, sigs]
 
 
 def _options_key(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans, disk_cache,

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import warnings
+from types import FunctionType
 
 import numpy as np
 
@@ -40,6 +41,8 @@ from ._jit_cache import (
     _signature_text,
     _Signatures,
     _type_sig,
+    default_signatures,
+    remember_default,
 )
 from .lowered import Lowered
 from .options import CompileOptions
@@ -233,19 +236,23 @@ def _has_dask(args, kwargs) -> bool:
 class JitFunction:
     def __init__(self, fun, static_argnums=(), static_argnames=(), fuse=True, passes=None,
                  device="cpu", debug_nans=None, disk_cache=True, autograph=True):
-        okey = _options_key(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans,
-                            disk_cache, autograph)
-        shared = _shared_entry(fun) if okey is not None else None
-        sigs = shared.get(okey) if shared is not None else None
+        default = (type(fun) is FunctionType and static_argnums == () and static_argnames == ()
+                   and fuse is True and passes is None and device == "cpu" and debug_nans is None
+                   and disk_cache is True and autograph is True)
+        sigs = default_signatures(fun) if default else None
+        if sigs is None:
+            okey = _options_key(fun, static_argnums, static_argnames, fuse, passes, device, debug_nans,
+                                disk_cache, autograph)
+            shared = _shared_entry(fun) if okey is not None else None
+            sigs = shared.get(okey) if shared is not None else None
+            if default and sigs is not None:
+                remember_default(fun, sigs)
         if sigs is not None and sigs.template is not None:
             # another jit of this function with these options was built: its state, no checks
             d = self.__dict__
             d.update(sigs.template)
             d["fun"] = d["__wrapped__"] = fun
-            spec = d["argspec"] = ArgSpec.__new__(ArgSpec)
-            spec.__dict__.update(sigs.spec_state)
-            spec.fun = fun
-            return
+            return              # self.argspec: made from sigs.spec_state when first needed
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.options = CompileOptions(device=device, fuse=fuse, passes=passes, debug_nans=debug_nans,
@@ -256,6 +263,8 @@ class JitFunction:
             sigs = _Signatures(self.options)
             if shared is not None:
                 sigs = shared.setdefault(okey, sigs)
+                if default:
+                    remember_default(fun, sigs)
         # the compiled signatures (shared): _cache and _fast are sigs' own dicts, never rebound
         self._sigs = sigs
         self._cache = sigs.cache
@@ -394,6 +403,17 @@ class JitFunction:
         self._refresh_options()
         key, dyn, static, _, _ = self._key(args, kwargs)
         return self._lowered(key, dyn, static)
+
+    def __getattr__(self, name):
+        # only for attributes the instance lacks: a wrapper made from its signatures' template
+        # (see __init__) builds its ArgSpec on first use (the fast call path never needs it)
+        if name != "argspec" or "_sigs" not in self.__dict__:
+            raise AttributeError(name)
+        spec = ArgSpec.__new__(ArgSpec)
+        spec.__dict__.update(self._sigs.spec_state)
+        spec.fun = self.fun
+        self.__dict__["argspec"] = spec
+        return spec
 
     def __call__(self, *args, **kwargs):
         if not kwargs and (len(args) == self._nfast or self._nfast == _ANY_ARITY):

@@ -192,3 +192,25 @@ def test_inline_grad_compiles_once_and_second_order_stays_right():
     def h(s):
         return xl.grad(lambda t: t ** 3)(s)
     np.testing.assert_allclose(xl.grad(h)(2.0), 12.0)
+
+
+def test_inline_default_jit_follows_a_reassigned_code_object():
+    """The default-options shortcut (no options key hashed) checks the function's code."""
+    def f(x):
+        return x + 1.0
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(xl.jit(f)(x), x + 1.0)
+    f.__code__ = (lambda x: x * 3.0).__code__
+    np.testing.assert_array_equal(xl.jit(f)(x), x * 3.0)
+    np.testing.assert_array_equal(xl.jit(f, fuse=True)(x), x * 3.0)
+
+
+def test_a_wrapper_made_from_the_template_binds_arguments_like_the_first():
+    def f(x, y=2.0):
+        return x * y
+    x = np.arange(3.0)
+    xl.jit(f)(x)
+    again = xl.jit(f)                    # made from the shared template, ArgSpec on first use
+    np.testing.assert_array_equal(again(x, y=np.float64(4.0)), x * 4.0)
+    with pytest.raises(TypeError, match="f"):
+        xl.jit(f)(x, 1.0, 2.0)
